@@ -1,0 +1,148 @@
+"""Parameters of each officer action (``API.md`` › Actions).
+
+These check the *shape* of what a caller sends (types, enums, required text). Whether an action
+is allowed now — state, role, tracks, extension, windows — is the lifecycle machine's business.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from models.errors import InvalidParams
+from models.vocabulary import Claim, DeclineReason, Decision, Rating, SuspendReason, Track
+
+_TEXT = 4000
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AcceptParams(_Params):
+    note: str = Field(default="", max_length=_TEXT)
+
+
+class DeclineParams(_Params):
+    reason: DeclineReason
+    note: str = Field(default="", max_length=_TEXT)
+
+
+class ForwardParams(_Params):
+    unit_id: str = Field(min_length=1, max_length=200)
+    note: str = Field(default="", max_length=_TEXT)
+
+
+class AssignParams(_Params):
+    officer_id: str = Field(min_length=1, max_length=200)
+
+
+class AssessParams(_Params):
+    claim: Claim
+    hardship: bool = False
+    unlawful_conduct: bool = False
+    note: str = Field(default="", max_length=_TEXT)
+
+
+class CompleteTrackParams(_Params):
+    track: Track
+    note: str = Field(default="", max_length=_TEXT)
+
+
+class ExtendParams(_Params):
+    days: int = Field(ge=1)  # the upper bound is the policy's extension_max, checked by the machine
+    reason: str = Field(min_length=1, max_length=_TEXT)
+
+
+class SuspendParams(_Params):
+    reason: SuspendReason
+    note: str = Field(default="", max_length=_TEXT)
+
+
+class ResumeParams(_Params):
+    note: str = Field(default="", max_length=_TEXT)
+
+
+class EscalateParams(_Params):
+    note: str = Field(default="", max_length=_TEXT)
+
+
+class ReplyParams(_Params):
+    summary: str = Field(min_length=1, max_length=_TEXT)
+
+
+class FeedbackParams(_Params):
+    rating: Rating
+    note: str = Field(default="", max_length=_TEXT)
+
+
+class ReopenParams(_Params):
+    reason: str = Field(min_length=1, max_length=_TEXT)
+
+
+class RequestReviewParams(_Params):
+    note: str = Field(default="", max_length=_TEXT)
+
+
+class ReviewOpinionParams(_Params):
+    decision: Decision
+    summary: str = Field(min_length=1, max_length=_TEXT)
+
+
+class RequestReReviewParams(_Params):
+    note: str = Field(default="", max_length=_TEXT)
+
+
+class ReReviewOpinionParams(_Params):
+    decision: Decision
+    summary: str = Field(min_length=1, max_length=_TEXT)
+
+
+class WithdrawParams(_Params):
+    note: str = Field(default="", max_length=_TEXT)
+
+
+ACTION_PARAMS: dict[str, type[_Params]] = {
+    "accept": AcceptParams,
+    "decline": DeclineParams,
+    "forward": ForwardParams,
+    "assign": AssignParams,
+    "assess": AssessParams,
+    "complete_track": CompleteTrackParams,
+    "extend": ExtendParams,
+    "suspend": SuspendParams,
+    "resume": ResumeParams,
+    "escalate": EscalateParams,
+    "reply": ReplyParams,
+    "feedback": FeedbackParams,
+    "reopen": ReopenParams,
+    "request_review": RequestReviewParams,
+    "review_opinion": ReviewOpinionParams,
+    "request_re_review": RequestReReviewParams,
+    "re_review_opinion": ReReviewOpinionParams,
+    "withdraw": WithdrawParams,
+}
+"""The public (officer-facing) actions; the automatic events are the workflow's own."""
+
+
+def parse_params(action: str, raw: dict[str, object]) -> BaseModel:
+    """Validate an action's parameters or raise :class:`InvalidParams` naming each bad field."""
+    schema = ACTION_PARAMS.get(action)
+    if schema is None:
+        raise InvalidParams(
+            f"unknown action {action!r}",
+            action=action,
+            errors=[{"field": "action", "message": f"must be one of {sorted(ACTION_PARAMS)}"}],
+        )
+    try:
+        return schema.model_validate(raw)
+    except ValidationError as exc:
+        errors = [
+            {"field": ".".join(str(p) for p in err["loc"]) or action, "message": err["msg"]}
+            for err in exc.errors()
+        ]
+        raise InvalidParams(
+            f"invalid parameters for {action}: "
+            + "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+            action=action,
+            errors=errors,
+        ) from None

@@ -1,0 +1,152 @@
+"""The petition as the lifecycle machine sees it: the model object its guards read and its
+actions change. Pure data and domain rules; no I/O, no clock reads (times come in as ``at``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from models.vocabulary import Claim, Level, Rating, Track, TrackStatus
+
+
+class UnitRef(BaseModel):
+    """A unit of the tree, resolved by the caller (the machine does not know the tree)."""
+
+    id: str
+    level: Level
+    name: str = ""
+
+
+class Assessment(BaseModel):
+    claim: Claim
+    hardship: bool = False
+    unlawful_conduct: bool = False
+    note: str = ""
+
+    def applicable_tracks(self) -> set[Track]:
+        """三到位一处理: which tracks this assessment makes applicable."""
+        tracks: set[Track] = set()
+        if self.claim in (Claim.reasonable, Claim.partly_reasonable):
+            tracks.add(Track.resolution)
+        if self.claim in (Claim.unreasonable, Claim.partly_reasonable):
+            tracks.add(Track.education)
+        if self.hardship:
+            tracks.add(Track.assistance)
+        if self.unlawful_conduct:
+            tracks.add(Track.legal)
+        return tracks
+
+
+class Extension(BaseModel):
+    days: int
+    reason: str
+    approved_by: str
+    at: datetime | None = None
+
+
+class Feedback(BaseModel):
+    rating: Rating
+    note: str = ""
+    by: str = ""
+    at: datetime | None = None
+
+
+class Escalation(BaseModel):
+    from_unit: str
+    from_level: Level
+    to_unit: str
+    to_level: Level
+    cause: str  # "manual" or the clock whose breach caused it
+    by: str = ""
+    at: datetime | None = None
+
+
+class Opinion(BaseModel):
+    stage: str  # "reply", "review" or "re_review"
+    decision: str | None = None
+    summary: str
+    by: str = ""
+    at: datetime | None = None
+
+
+def _all_pending() -> dict[Track, TrackStatus]:
+    return {track: TrackStatus.pending for track in Track}
+
+
+class PetitionCase(BaseModel):
+    """Lifecycle state of one petition; carried whole through continue-as-new."""
+
+    state: str = "registered"
+    unit_id: str
+    level: Level
+    assignee: str | None = None
+    assessment: Assessment | None = None
+    tracks: dict[Track, TrackStatus] = Field(default_factory=_all_pending)
+    extension: Extension | None = None
+    extension_max_days: int = 30
+    reopened: bool = False
+    feedback: list[Feedback] = Field(default_factory=list)
+    escalations: list[Escalation] = Field(default_factory=list)
+    opinions: list[Opinion] = Field(default_factory=list)
+    suspended_from: str | None = None
+    # End of the running request window (review / re-review), set by whoever runs that clock.
+    window_closes_at: datetime | None = None
+    decline_reason: str | None = None
+
+    # -- rules the machine's guards ask ---------------------------------------------------------
+    def pending_tracks(self) -> set[Track]:
+        return {t for t, status in self.tracks.items() if status is TrackStatus.pending}
+
+    def all_tracks_in_place(self) -> bool:
+        return self.assessment is not None and not self.pending_tracks()
+
+    def last_rating(self) -> Rating | None:
+        return self.feedback[-1].rating if self.feedback else None
+
+    def window_open(self, at: datetime | None) -> bool:
+        return self.window_closes_at is None or at is None or at < self.window_closes_at
+
+    # -- changes the machine's actions make -------------------------------------------------------
+    def record_assessment(self, assessment: Assessment) -> None:
+        """A (re-)assessment keeps tracks already done that stay applicable."""
+        applicable = assessment.applicable_tracks()
+        self.assessment = assessment
+        self.tracks = {
+            t: (
+                TrackStatus.not_applicable
+                if t not in applicable
+                else TrackStatus.done
+                if self.tracks.get(t) is TrackStatus.done
+                else TrackStatus.pending
+            )
+            for t in Track
+        }
+
+    def complete(self, track: Track) -> None:
+        self.tracks[track] = TrackStatus.done
+
+    def restart_handling(self) -> None:
+        """Reopening after an unsatisfied rating: the case is assessed and handled anew."""
+        self.reopened = True
+        self.assessment = None
+        self.tracks = _all_pending()
+
+    def move_to(self, unit: UnitRef) -> None:
+        self.unit_id = unit.id
+        self.level = unit.level
+        self.assignee = None
+
+    def escalate_to(self, unit: UnitRef, *, cause: str, by: str, at: datetime | None) -> None:
+        self.escalations.append(
+            Escalation(
+                from_unit=self.unit_id,
+                from_level=self.level,
+                to_unit=unit.id,
+                to_level=unit.level,
+                cause=cause,
+                by=by,
+                at=at,
+            )
+        )
+        self.move_to(unit)

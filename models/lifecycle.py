@@ -1,0 +1,388 @@
+"""The petition lifecycle: the single source of truth for which action is legal when, for whom.
+
+The workflow asks it, the API's 409/403 come from it, the dashboard's buttons come from it.
+It is pure (no I/O, no clock reads: times come in as ``at``) so it runs inside the Temporal
+workflow sandbox; import it there through ``workflow.unsafe.imports_passed_through()``. Delayed
+events, timeouts and ``invoke`` are never used: clocks are the workflow's job.
+
+Every guard is a method named ``by_*`` (role rules) or a predicate whose docstring is the reason
+given to a caller it stops, so a rejection explains itself without a second copy of the rule.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from statemachine import State, StateChart
+from statemachine.exceptions import TransitionNotAllowed
+from statemachine.transition import Transition
+
+from models.actions import ACTION_PARAMS, parse_params
+from models.case import Assessment, Extension, Feedback, Opinion, PetitionCase, UnitRef
+from models.errors import Forbidden, InvalidParams, InvalidTransition
+from models.vocabulary import Level, Role, Track
+
+_OFFICERS = {Role.officer, Role.admin}
+_SUPERVISORS = {Role.supervisor, Role.admin}
+_HANDLERS = {Role.officer, Role.supervisor, Role.admin}
+
+
+class PetitionLifecycle(StateChart[PetitionCase]):
+    # Explicit, never the library's silent defaults: an illegal event raises, and an error in a
+    # callback propagates instead of becoming an internal event.
+    allow_event_without_transition = False
+    catch_errors_as_events = False
+    enable_self_transition_entries = False
+
+    registered = State(initial=True)
+    handling = State()
+    suspended = State()
+    replied = State()
+    under_review = State()
+    reviewed = State()
+    under_re_review = State()
+    closed = State(final=True)
+    not_accepted = State(final=True)
+    withdrawn = State(final=True)
+
+    # -- officer actions ------------------------------------------------------------------------
+    accept = registered.to(handling, cond="by_officer")
+    decline = registered.to(not_accepted, cond="by_officer")
+    forward = registered.to.itself(internal=True, cond="by_officer") | handling.to(
+        registered, cond="by_officer"
+    )
+    assign = handling.to.itself(internal=True, cond="by_handler")
+    assess = handling.to.itself(internal=True, cond="by_officer")
+    complete_track = handling.to.itself(
+        internal=True, cond=["by_officer", "assessed", "track_pending"]
+    )
+    extend = handling.to.itself(
+        internal=True, cond=["by_supervisor", "extension_available"], validators="days_allowed"
+    )
+    suspend = handling.to(suspended, cond="by_officer") | under_re_review.to(
+        suspended, cond="by_officer"
+    )
+    resume = suspended.to(handling, cond=["by_officer", "paused_handling"]) | suspended.to(
+        under_re_review, cond=["by_officer", "paused_re_review"]
+    )
+    escalate = handling.to.itself(internal=True, cond=["by_handler", "below_county"])
+    reply = handling.to(replied, cond=["by_officer", "tracks_in_place"])
+    feedback = replied.to.itself(internal=True, cond="by_officer") | reviewed.to.itself(
+        internal=True, cond="by_officer"
+    )
+    reopen = replied.to(handling, cond=["by_supervisor", "rated_unsatisfied", "not_reopened"])
+    request_review = replied.to(under_review, cond=["by_officer", "window_open"])
+    review_opinion = under_review.to(reviewed, cond="by_officer")
+    request_re_review = reviewed.to(under_re_review, cond=["by_officer", "window_open"])
+    re_review_opinion = under_re_review.to(closed, cond="by_officer")
+    withdraw = (
+        registered.to(withdrawn, cond="by_officer")
+        | handling.to(withdrawn, cond="by_officer")
+        | suspended.to(withdrawn, cond="by_officer")
+        | replied.to(withdrawn, cond="by_officer")
+        | under_review.to(withdrawn, cond="by_officer")
+        | reviewed.to(withdrawn, cond="by_officer")
+        | under_re_review.to(withdrawn, cond="by_officer")
+    )
+
+    # -- automatic events (the workflow's clocks) ---------------------------------------------
+    warn = (
+        registered.to.itself(internal=True, cond="by_system")
+        | handling.to.itself(internal=True, cond="by_system")
+        | suspended.to.itself(internal=True, cond="by_system")
+        | replied.to.itself(internal=True, cond="by_system")
+        | under_review.to.itself(internal=True, cond="by_system")
+        | reviewed.to.itself(internal=True, cond="by_system")
+        | under_re_review.to.itself(internal=True, cond="by_system")
+    )
+    breach = (
+        registered.to.itself(internal=True, cond="by_system")
+        | handling.to.itself(internal=True, cond="by_system")
+        | suspended.to.itself(internal=True, cond="by_system")
+        | replied.to.itself(internal=True, cond="by_system")
+        | under_review.to.itself(internal=True, cond="by_system")
+        | reviewed.to.itself(internal=True, cond="by_system")
+        | under_re_review.to.itself(internal=True, cond="by_system")
+    )
+    auto_escalate = registered.to.itself(
+        internal=True, cond=["by_system", "below_county"]
+    ) | handling.to.itself(internal=True, cond=["by_system", "below_county"])
+    auto_close = replied.to(closed, cond="by_system") | reviewed.to(closed, cond="by_system")
+
+    # -- guards: roles ------------------------------------------------------------------------
+    def by_officer(self, role: str = "") -> bool:
+        """只有办理人员可以执行此操作 / Only a case officer may take this action."""
+        return role in _OFFICERS
+
+    def by_supervisor(self, role: str = "") -> bool:
+        """只有督办领导可以执行此操作 / Only a supervisor may take this action."""
+        return role in _SUPERVISORS
+
+    def by_handler(self, role: str = "") -> bool:
+        """只有办理人员或督办领导可以执行此操作 / Only an officer or a supervisor may take this action."""
+        return role in _HANDLERS
+
+    def by_system(self, role: str = "") -> bool:
+        """此操作由系统时钟自动执行 / This event is raised by the case's clocks only."""
+        return role == Role.system
+
+    # -- guards: the case's rules ----------------------------------------------------------------
+    def assessed(self) -> bool:
+        """尚未研判，无法确定适用的“三到位一处理” / The case has not been assessed yet."""
+        return self.model.assessment is not None
+
+    def track_pending(self, track: str | None = None) -> bool:
+        """该项不适用或已到位 / That track is not applicable or already done."""
+        pending = self.model.pending_tracks()
+        return bool(pending) if track is None else Track(track) in pending
+
+    def tracks_in_place(self) -> bool:
+        """适用的“三到位一处理”尚未全部到位，不能答复 / Every applicable track must be done first."""
+        return self.model.all_tracks_in_place()
+
+    def extension_available(self) -> bool:
+        """办理期限只能延长一次 / The handling period may be extended only once."""
+        return self.model.extension is None
+
+    def days_allowed(self, days: int | None = None) -> None:
+        if days is not None and not 1 <= days <= self.model.extension_max_days:
+            raise InvalidParams(
+                f"延期天数须为 1–{self.model.extension_max_days} 天 / "
+                f"days must be between 1 and {self.model.extension_max_days}",
+                action="extend",
+                errors=[
+                    {"field": "days", "message": f"must be 1–{self.model.extension_max_days}"}
+                ],
+            )
+
+    def below_county(self) -> bool:
+        """已在县级，不能再上报 / The case is already at county level."""
+        return self.model.level is not Level.county
+
+    def paused_handling(self) -> bool:
+        """中止前不在办理中 / The case was not suspended from handling."""
+        return self.model.suspended_from == "handling"
+
+    def paused_re_review(self) -> bool:
+        """中止前不在复核中 / The case was not suspended from re-review."""
+        return self.model.suspended_from == "under_re_review"
+
+    def rated_unsatisfied(self) -> bool:
+        """只有回访评价为“不满意”后才能重新办理 / Reopening needs an unsatisfied rating first."""
+        return self.model.last_rating() == "unsatisfied"
+
+    def not_reopened(self) -> bool:
+        """每件只能重新办理一次 / A case may be reopened only once."""
+        return not self.model.reopened
+
+    def window_open(self, at: datetime | None = None) -> bool:
+        """申请期限已过 / The window for this request has lapsed."""
+        return self.model.window_open(at)
+
+    # -- actions: what each event changes on the case ---------------------------------------
+    def on_decline(self, reason: str | None = None) -> None:
+        self.model.decline_reason = reason
+
+    def on_forward(self, unit: UnitRef) -> None:
+        self.model.move_to(unit)
+
+    def on_assign(self, officer_id: str) -> None:
+        self.model.assignee = officer_id
+
+    def on_assess(
+        self, claim: str, hardship: bool = False, unlawful_conduct: bool = False, note: str = ""
+    ) -> None:
+        self.model.record_assessment(
+            Assessment.model_validate(
+                {
+                    "claim": claim,
+                    "hardship": hardship,
+                    "unlawful_conduct": unlawful_conduct,
+                    "note": note,
+                }
+            )
+        )
+
+    def on_complete_track(self, track: str) -> None:
+        self.model.complete(Track(track))
+
+    def on_extend(self, days: int, reason: str, actor: str = "", at: datetime | None = None):
+        self.model.extension = Extension(days=days, reason=reason, approved_by=actor, at=at)
+
+    def on_suspend(self, source: State) -> None:
+        self.model.suspended_from = source.id
+
+    def on_resume(self) -> None:
+        self.model.suspended_from = None
+
+    def on_escalate(self, unit: UnitRef, actor: str = "", at: datetime | None = None) -> None:
+        self.model.escalate_to(unit, cause="manual", by=actor, at=at)
+
+    def on_auto_escalate(self, unit: UnitRef, clock: str, at: datetime | None = None) -> None:
+        self.model.escalate_to(unit, cause=clock, by="system", at=at)
+
+    def on_reply(self, summary: str, actor: str = "", at: datetime | None = None) -> None:
+        self.model.opinions.append(Opinion(stage="reply", summary=summary, by=actor, at=at))
+
+    def on_feedback(
+        self, rating: str, note: str = "", actor: str = "", at: datetime | None = None
+    ) -> None:
+        self.model.feedback.append(
+            Feedback.model_validate({"rating": rating, "note": note, "by": actor, "at": at})
+        )
+
+    def on_reopen(self) -> None:
+        self.model.restart_handling()
+
+    def on_review_opinion(
+        self, decision: str, summary: str, actor: str = "", at: datetime | None = None
+    ) -> None:
+        self.model.opinions.append(
+            Opinion(stage="review", decision=decision, summary=summary, by=actor, at=at)
+        )
+
+    def on_re_review_opinion(
+        self, decision: str, summary: str, actor: str = "", at: datetime | None = None
+    ) -> None:
+        self.model.opinions.append(
+            Opinion(stage="re_review", decision=decision, summary=summary, by=actor, at=at)
+        )
+
+    def on_enter_state(self) -> None:
+        # A request window belongs to the state it was opened in; whoever runs the next one
+        # sets it again.
+        self.model.window_closes_at = None
+
+
+AUTOMATIC_EVENTS = ("warn", "breach", "auto_escalate", "auto_close")
+FINAL_STATES = frozenset(s.id for s in PetitionLifecycle.final_states)
+
+
+class Petition:
+    """The lifecycle machine bound to one case, with the project's own errors."""
+
+    def __init__(self, case: PetitionCase) -> None:
+        self.case = case
+        self._sm = PetitionLifecycle(model=case)
+
+    @property
+    def state(self) -> str:
+        return self.case.state
+
+    @property
+    def is_final(self) -> bool:
+        return self.case.state in FINAL_STATES
+
+    def allowed_actions(self, role: str, *, at: datetime | None = None) -> list[str]:
+        """The officer actions ``role`` may take now, derived from the machine's guards."""
+        if self.is_final:
+            return []
+        enabled = {e.id for e in self._sm.enabled_events(role=role, at=at)}
+        return [a for a in ACTION_PARAMS if a in enabled]
+
+    def act(
+        self,
+        action: str,
+        *,
+        role: str,
+        actor: str = "",
+        at: datetime | None = None,
+        params: dict[str, Any] | None = None,
+        **context: Any,
+    ) -> None:
+        """Apply an officer action, or raise InvalidParams / Forbidden / InvalidTransition and
+        leave the case unchanged. ``context`` carries what the caller resolved (e.g. ``unit``)."""
+        parsed = parse_params(action, params or {}).model_dump(mode="json")
+        self.check(action, role=role, at=at, **parsed, **context)
+        self._send(action, role=role, actor=actor, at=at, **parsed, **context)
+
+    def raise_event(self, event: str, *, at: datetime | None = None, **context: Any) -> None:
+        """Apply an automatic event (warn, breach, auto_escalate, auto_close)."""
+        self.check(event, role=Role.system, at=at, **context)
+        self._send(event, role=Role.system, actor="system", at=at, **context)
+
+    def check(self, action: str, *, role: str, at: datetime | None = None, **kwargs: Any) -> None:
+        """Raise the error the action would meet now, without changing anything.
+
+        This is what a workflow update validator calls.
+        """
+        candidates = list(self._transitions_for(action))
+        allowed = self.allowed_actions(role, at=at)
+        if not candidates:
+            raise InvalidTransition(
+                f"当前状态“{self.state}”不允许“{action}” / "
+                f"action {action!r} is not allowed in state {self.state!r}",
+                action=action,
+                state=self.state,
+                allowed_actions=allowed,
+            )
+        kwargs = {**kwargs, "role": role, "at": at}
+        permitted = [t for t in candidates if not self._failed_guards(t, kwargs, roles=True)]
+        if not permitted:
+            raise Forbidden(
+                self._reason(self._failed_guards(candidates[0], kwargs, roles=True)[0]),
+                action=action,
+                role=role,
+                allowed_actions=allowed,
+            )
+        for transition in permitted:
+            self._run_validators(transition, kwargs)
+            failed = self._failed_guards(transition, kwargs, roles=False)
+            if not failed:
+                return
+        raise InvalidTransition(
+            self._reason(failed[0]),
+            action=action,
+            state=self.state,
+            allowed_actions=allowed,
+        )
+
+    # -- internals --------------------------------------------------------------------------------
+    def _send(self, event: str, **kwargs: Any) -> None:
+        before = self.case.model_copy(deep=True)
+        try:
+            self._sm.send(event, **kwargs)
+        except TransitionNotAllowed:  # check() ran first, so this means a rule changed under us
+            self._restore(before)
+            raise InvalidTransition(
+                f"action {event!r} is not allowed in state {self.state!r}",
+                action=event,
+                state=self.state,
+                allowed_actions=self.allowed_actions(kwargs.get("role", "")),
+            ) from None
+        except Exception:
+            self._restore(before)
+            raise
+
+    def _restore(self, before: PetitionCase) -> None:
+        for name in PetitionCase.model_fields:
+            setattr(self.case, name, getattr(before, name))
+        self._sm = PetitionLifecycle(model=self.case)
+
+    def _transitions_for(self, event: str) -> Iterator[Transition]:
+        for state in self._sm.configuration:
+            for transition in state.transitions:
+                if event in transition.events:
+                    yield transition
+
+    def _failed_guards(self, transition: Transition, kwargs: dict[str, Any], *, roles: bool):
+        names = [spec.func for spec in transition.cond if isinstance(spec.func, str)]
+        names = [n for n in names if n.startswith("by_") == roles]
+        return [n for n in names if not self._call(n, kwargs)]
+
+    def _run_validators(self, transition: Transition, kwargs: dict[str, Any]) -> None:
+        for spec in transition.validators:
+            if isinstance(spec.func, str):
+                self._call(spec.func, kwargs)
+
+    def _call(self, name: str, kwargs: dict[str, Any]) -> Any:
+        method = getattr(self._sm, name)
+        accepted = inspect.signature(method).parameters
+        return method(**{k: v for k, v in kwargs.items() if k in accepted})
+
+    def _reason(self, guard: str) -> str:
+        doc = inspect.getdoc(getattr(PetitionLifecycle, guard)) or guard
+        return doc.splitlines()[0]

@@ -1,0 +1,153 @@
+"""Closed vocabularies of the domain, with their Chinese and English labels.
+
+Values are the wire values of ``API.md``; labels are what officers read.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    officer = "officer"
+    supervisor = "supervisor"
+    admin = "admin"
+    system = "system"  # the workflow itself: warnings, breaches, automatic escalation and closing
+
+
+class Level(StrEnum):
+    village = "village"
+    town = "town"
+    county = "county"
+
+    def above(self) -> Level | None:
+        """The level a case rises to when this one fails to settle it; None at the top."""
+        order = list(Level)
+        i = order.index(self)
+        return order[i + 1] if i + 1 < len(order) else None
+
+
+class Channel(StrEnum):
+    visit = "visit"
+    letter = "letter"
+    online = "online"
+    phone = "phone"
+    grid = "grid"
+
+
+class Kind(StrEnum):
+    suggestion = "suggestion"
+    report = "report"
+    claim = "claim"
+
+
+class Severity(StrEnum):
+    minor = "minor"
+    major = "major"
+    group = "group"
+    urgent = "urgent"
+
+    def starting_level(self) -> Level:
+        """小事不出村、大事不出镇: where a case of this severity is first handled."""
+        return {
+            Severity.minor: Level.village,
+            Severity.major: Level.town,
+            Severity.group: Level.county,
+            Severity.urgent: Level.county,
+        }[self]
+
+
+class Track(StrEnum):
+    resolution = "resolution"
+    education = "education"
+    assistance = "assistance"
+    legal = "legal"
+
+
+class TrackStatus(StrEnum):
+    pending = "pending"
+    done = "done"
+    not_applicable = "not_applicable"
+
+
+class Claim(StrEnum):
+    reasonable = "reasonable"
+    partly_reasonable = "partly_reasonable"
+    unreasonable = "unreasonable"
+
+
+class DeclineReason(StrEnum):
+    legal_channel = "legal_channel"
+    out_of_scope = "out_of_scope"
+    repeat_final = "repeat_final"
+    other = "other"
+
+
+class SuspendReason(StrEnum):
+    hearing = "hearing"
+    appraisal = "appraisal"
+    other = "other"
+
+
+class Rating(StrEnum):
+    satisfied = "satisfied"
+    basically_satisfied = "basically_satisfied"
+    unsatisfied = "unsatisfied"
+
+
+class Decision(StrEnum):
+    upheld = "upheld"
+    revised = "revised"
+
+
+# (Chinese, English). Tests check that every state and event of the machine has one.
+STATE_LABELS: dict[str, tuple[str, str]] = {
+    "registered": ("已登记待受理", "Registered"),
+    "handling": ("办理中", "Handling"),
+    "suspended": ("中止", "Suspended"),
+    "replied": ("已答复", "Replied"),
+    "under_review": ("复查中", "Under review"),
+    "reviewed": ("已复查", "Reviewed"),
+    "under_re_review": ("复核中", "Under re-review"),
+    "closed": ("已办结", "Closed"),
+    "not_accepted": ("不予受理", "Not accepted"),
+    "withdrawn": ("已撤回", "Withdrawn"),
+}
+
+ACTION_LABELS: dict[str, tuple[str, str]] = {
+    "accept": ("受理", "Accept"),
+    "decline": ("不予受理", "Decline"),
+    "forward": ("转送", "Forward"),
+    "assign": ("交办", "Assign"),
+    "assess": ("研判", "Assess"),
+    "complete_track": ("办结一项到位", "Complete track"),
+    "extend": ("延期", "Extend"),
+    "suspend": ("中止", "Suspend"),
+    "resume": ("恢复办理", "Resume"),
+    "escalate": ("上报", "Escalate"),
+    "reply": ("书面答复", "Reply"),
+    "feedback": ("回访评价", "Feedback"),
+    "reopen": ("重新办理", "Reopen"),
+    "request_review": ("申请复查", "Request review"),
+    "review_opinion": ("复查意见", "Review opinion"),
+    "request_re_review": ("申请复核", "Request re-review"),
+    "re_review_opinion": ("复核意见", "Re-review opinion"),
+    "withdraw": ("撤回", "Withdraw"),
+    "warn": ("预警", "Early warning"),
+    "breach": ("超期", "Breach"),
+    "auto_escalate": ("超期上报", "Automatic escalation"),
+    "auto_close": ("逾期未申请复查自动办结", "Automatic closing"),
+}
+
+LEVEL_LABELS: dict[Level, tuple[str, str]] = {
+    Level.village: ("村(社区)", "Village"),
+    Level.town: ("镇(街道)", "Town"),
+    Level.county: ("县(市)", "County"),
+}
+
+TRACK_LABELS: dict[Track, tuple[str, str]] = {
+    Track.resolution: ("解决问题到位", "Problem resolved"),
+    Track.education: ("思想教育到位", "Education given"),
+    Track.assistance: ("帮扶救助到位", "Assistance delivered"),
+    Track.legal: ("依法处理", "Handled according to law"),
+}
