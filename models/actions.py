@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from models.errors import InvalidParams
-from models.vocabulary import Claim, DeclineReason, Decision, Rating, SuspendReason, Track
+from models.vocabulary import Claim, Decision, DeclineReason, Rating, SuspendReason, Track
 
 _TEXT = 4000
 

@@ -122,7 +122,7 @@ class PetitionLifecycle(StateChart[PetitionCase]):
         return role in _SUPERVISORS
 
     def by_handler(self, role: str = "") -> bool:
-        """只有办理人员或督办领导可以执行此操作 / Only an officer or a supervisor may take this action."""
+        """只有办理人员或督办领导可以执行此操作 / Only an officer or a supervisor may do this."""
         return role in _HANDLERS
 
     def by_system(self, role: str = "") -> bool:
@@ -140,7 +140,7 @@ class PetitionLifecycle(StateChart[PetitionCase]):
         return bool(pending) if track is None else Track(track) in pending
 
     def tracks_in_place(self) -> bool:
-        """适用的“三到位一处理”尚未全部到位，不能答复 / Every applicable track must be done first."""
+        """适用的“三到位一处理”尚未全部到位 / Every applicable track must be done first."""
         return self.model.all_tracks_in_place()
 
     def extension_available(self) -> bool:
@@ -153,9 +153,7 @@ class PetitionLifecycle(StateChart[PetitionCase]):
                 f"延期天数须为 1–{self.model.extension_max_days} 天 / "
                 f"days must be between 1 and {self.model.extension_max_days}",
                 action="extend",
-                errors=[
-                    {"field": "days", "message": f"must be 1–{self.model.extension_max_days}"}
-                ],
+                errors=[{"field": "days", "message": f"must be 1–{self.model.extension_max_days}"}],
             )
 
     def below_county(self) -> bool:

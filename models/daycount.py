@@ -1,0 +1,180 @@
+"""Legal day counting (民法典 第二百零一条、第二百零三条) for the statutory clocks.
+
+- A period counted in days starts the day **after** the event and ends at 24:00 (the policy's
+  time zone, Asia/Shanghai by default) of its last day.
+- If the last day is a statutory rest day or public holiday, the period ends on the first
+  working day after it. Weekends that are adjusted working days (调休) are working days.
+- ``working`` mode counts working days (工作日) only.
+- Durations with a time part (``PT30S``) are exact.
+
+Which days are working days is *data*: China's official schedule from the ``chinese-calendar``
+package, plus an override file in which an administrator adds a year the day the State Council
+publishes it. Because that data changes, :func:`compute_deadline` is a pure function of
+(start, span, mode, zone, calendar) that the workflow must call **from an activity** and record;
+it must never be recomputed during replay.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, datetime, time, timedelta
+from importlib.metadata import version
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from models.errors import CalendarError
+from models.policy import Span
+
+Mode = Literal["natural", "working"]
+_DAY = timedelta(days=1)
+
+
+class YearSchedule(BaseModel):
+    """One year's official schedule: public holidays and adjusted working days (调休)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    holidays: frozenset[date] = frozenset()
+    workdays: frozenset[date] = frozenset()
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> YearSchedule:
+        both = self.holidays & self.workdays
+        if both:
+            raise ValueError(f"dates listed as both holiday and workday: {sorted(both)}")
+        return self
+
+
+class WorkCalendar:
+    """Working days of mainland China: the package's schedule, years overridden by the file."""
+
+    def __init__(self, overrides: dict[int, YearSchedule] | None = None) -> None:
+        self._overrides = dict(overrides or {})
+        self._official_years = {d.year for d in chinese_calendar.holidays}
+        self.source = f"chinese-calendar {version('chinese-calendar')}" + (
+            f" + overrides {','.join(map(str, sorted(self._overrides)))}" if self._overrides else ""
+        )
+
+    @classmethod
+    def from_file(cls, path: Path | None) -> WorkCalendar:
+        """Read the override file (TOML, one table per year); None means no overrides."""
+        if path is None:
+            return cls()
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise CalendarError(f"{path}: cannot read calendar overrides: {exc}") from None
+        overrides: dict[int, YearSchedule] = {}
+        for key, table in raw.items():
+            if not (key.isdigit() and len(key) == 4):
+                raise CalendarError(f"{path}: [{key}] is not a year; use tables like [2027]")
+            try:
+                schedule = YearSchedule.model_validate(table)
+            except ValidationError as exc:
+                raise CalendarError(f"{path}: [{key}]: {exc.errors()[0]['msg']}") from None
+            strays = sorted(d for d in schedule.holidays | schedule.workdays if d.year != int(key))
+            if strays:
+                raise CalendarError(f"{path}: [{key}] lists dates of another year: {strays}")
+            overrides[int(key)] = schedule
+        return cls(overrides)
+
+    def covers(self, day: date) -> bool:
+        """Whether an official schedule is known for the day's year."""
+        return day.year in self._overrides or day.year in self._official_years
+
+    def is_working_day(self, day: date) -> bool:
+        schedule = self._overrides.get(day.year)
+        if schedule is not None:
+            if day in schedule.workdays:
+                return True
+            return day not in schedule.holidays and day.weekday() < 5
+        if day.year in self._official_years:
+            return bool(chinese_calendar.is_workday(day))
+        return day.weekday() < 5  # no schedule published yet: weekends only, marked provisional
+
+
+class Deadline(BaseModel):
+    """A computed due time with everything needed to answer "why is it due that day"."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: datetime
+    span: str
+    mode: Mode
+    due_at: datetime
+    last_day: date | None = None
+    rolled_over_from: date | None = None
+    provisional: bool = False
+    calendar: str
+    explanation: str
+
+
+def compute_deadline(
+    start: datetime,
+    span: Span,
+    *,
+    mode: Mode = "natural",
+    zone: ZoneInfo,
+    calendar: WorkCalendar,
+) -> Deadline:
+    """The due time of a period of ``span`` that starts with an event at ``start``."""
+    if start.tzinfo is None:
+        raise ValueError("start must carry a UTC offset")
+    if span.exact is not None:
+        due = (start + span.exact).astimezone(zone)
+        return Deadline(
+            start=start,
+            span=span.iso,
+            mode=mode,
+            due_at=due,
+            calendar=calendar.source,
+            explanation=f"精确时长 {span.iso}：{start.isoformat()} 起 {span.exact} 后到期",
+        )
+
+    event_day = start.astimezone(zone).date()
+    consulted: list[date] = []
+    rolled_from: date | None = None
+    if mode == "natural":
+        last = event_day + span.days * _DAY
+        consulted.append(last)
+        if not calendar.is_working_day(last):
+            rolled_from = last
+            while not calendar.is_working_day(last):
+                last += _DAY
+                consulted.append(last)
+        why = f"自 {event_day} 次日起算 {span.days} 日，末日 {rolled_from or last}"
+        if rolled_from:
+            why += f" 为法定休假日，顺延至其后第一个工作日 {last}"
+    else:
+        last, counted = event_day, 0
+        while counted < span.days:
+            last += _DAY
+            consulted.append(last)
+            counted += calendar.is_working_day(last)
+        why = f"自 {event_day} 次日起算 {span.days} 个工作日，末日 {last}"
+
+    provisional = not all(calendar.covers(d) for d in consulted)
+    if provisional:
+        years = sorted({d.year for d in consulted if not calendar.covers(d)})
+        why += f"（{'、'.join(map(str, years))} 年节假日安排尚未录入，暂按周末推算）"
+    due = datetime.combine(last + _DAY, time(0), tzinfo=zone)  # 24:00 of the last day
+    return Deadline(
+        start=start,
+        span=span.iso,
+        mode=mode,
+        due_at=due,
+        last_day=last,
+        rolled_over_from=rolled_from,
+        provisional=provisional,
+        calendar=calendar.source,
+        explanation=f"{why}，于 {last} 24:00 届满",
+    )
+
+
+def warn_time(start: datetime, due: datetime, share: float) -> datetime:
+    """When an early warning fires: ``share`` of the way from start to due."""
+    return start + (due - start) * share

@@ -1,0 +1,98 @@
+"""Cases put into a given state through the machine itself, for tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from models.case import PetitionCase, UnitRef
+from models.lifecycle import Petition
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+TOWN = UnitRef(id="pinghu.danghu", level="town", name="当湖街道")
+COUNTY = UnitRef(id="pinghu", level="county", name="平湖市")
+
+VALID_PARAMS: dict[str, dict[str, object]] = {
+    "accept": {"note": "受理"},
+    "decline": {"reason": "legal_channel", "note": "属诉讼渠道"},
+    "forward": {"unit_id": TOWN.id, "note": ""},
+    "assign": {"officer_id": "u-officer-2"},
+    "assess": {"claim": "partly_reasonable", "hardship": True, "unlawful_conduct": False},
+    "complete_track": {"track": "resolution"},
+    "extend": {"days": 30, "reason": "案情复杂"},
+    "suspend": {"reason": "hearing"},
+    "resume": {},
+    "escalate": {"note": "需镇级协调"},
+    "reply": {"summary": "书面答复意见"},
+    "feedback": {"rating": "unsatisfied"},
+    "reopen": {"reason": "回访不满意"},
+    "request_review": {},
+    "review_opinion": {"decision": "upheld", "summary": "维持"},
+    "request_re_review": {},
+    "re_review_opinion": {"decision": "upheld", "summary": "维持"},
+    "withdraw": {"note": "信访人撤回"},
+}
+
+# Context the workflow would resolve for an action (target units).
+CONTEXT: dict[str, dict[str, object]] = {"forward": {"unit": TOWN}, "escalate": {"unit": TOWN}}
+
+_PATHS: dict[str, list[str]] = {
+    "registered": [],
+    "handling": ["accept"],
+    "suspended": ["accept", "suspend"],
+    "replied": ["accept", "assess", "complete_all", "reply"],
+    "under_review": ["accept", "assess", "complete_all", "reply", "request_review"],
+    "reviewed": ["accept", "assess", "complete_all", "reply", "request_review", "review_opinion"],
+    "under_re_review": [
+        "accept",
+        "assess",
+        "complete_all",
+        "reply",
+        "request_review",
+        "review_opinion",
+        "request_re_review",
+    ],
+    "closed": [
+        "accept",
+        "assess",
+        "complete_all",
+        "reply",
+        "request_review",
+        "review_opinion",
+        "request_re_review",
+        "re_review_opinion",
+    ],
+    "not_accepted": ["decline"],
+    "withdrawn": ["withdraw"],
+}
+
+
+def new_case(level: str = "village") -> PetitionCase:
+    return PetitionCase(unit_id="pinghu.danghu.dongmen", level=level)
+
+
+def do(p: Petition, action: str, role: str = "officer", **params: object) -> None:
+    context = {**CONTEXT.get(action, {})}
+    if "unit" in params:
+        context["unit"] = params.pop("unit")
+    merged = {**VALID_PARAMS[action], **params}
+    p.act(action, role=role, actor=f"u-{role}", at=T0, params=merged, **context)
+
+
+def complete_all(p: Petition) -> None:
+    for track in sorted(p.case.pending_tracks()):
+        do(p, "complete_track", track=track)
+
+
+def case_in(state: str, *, ready_for: str | None = None) -> Petition:
+    """A case in ``state`` whose conditional guards hold for ``ready_for``, if given."""
+    p = Petition(new_case())
+    for step in _PATHS[state]:
+        complete_all(p) if step == "complete_all" else do(p, step)
+    assert p.state == state
+    if state == "handling" and ready_for in ("complete_track", "reply"):
+        do(p, "assess")
+        if ready_for == "reply":
+            complete_all(p)
+    if state == "replied" and ready_for == "reopen":
+        do(p, "feedback", rating="unsatisfied")
+    return p

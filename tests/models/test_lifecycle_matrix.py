@@ -1,0 +1,91 @@
+"""Every (state, action, role) against the table of ``API.md`` › Actions.
+
+The table below is copied from the spec, not from the machine: the test checks that the machine
+agrees with the contract.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from models.errors import Forbidden, InvalidTransition
+from models.lifecycle import PetitionLifecycle
+from tests.models.builders import CONTEXT, T0, VALID_PARAMS, case_in
+
+STATES = [
+    "registered",
+    "handling",
+    "suspended",
+    "replied",
+    "under_review",
+    "reviewed",
+    "under_re_review",
+    "closed",
+    "not_accepted",
+    "withdrawn",
+]
+OPEN = set(STATES) - {"closed", "not_accepted", "withdrawn"}
+
+# API.md "allowed when" column.
+ALLOWED_IN: dict[str, set[str]] = {
+    "accept": {"registered"},
+    "decline": {"registered"},
+    "forward": {"registered", "handling"},
+    "assign": {"handling"},
+    "assess": {"handling"},
+    "complete_track": {"handling"},
+    "extend": {"handling"},
+    "suspend": {"handling", "under_re_review"},
+    "resume": {"suspended"},
+    "escalate": {"handling"},
+    "reply": {"handling"},
+    "feedback": {"replied", "reviewed"},
+    "reopen": {"replied"},
+    "request_review": {"replied"},
+    "review_opinion": {"under_review"},
+    "request_re_review": {"reviewed"},
+    "re_review_opinion": {"under_re_review"},
+    "withdraw": OPEN,
+}
+# API.md / DOMAIN.md roles: extend and reopen are supervisor actions; supervisors also reassign
+# and escalate; admins do everything.
+ROLES_FOR: dict[str, set[str]] = {action: {"officer", "admin"} for action in ALLOWED_IN} | {
+    "extend": {"supervisor", "admin"},
+    "reopen": {"supervisor", "admin"},
+    "assign": {"officer", "supervisor", "admin"},
+    "escalate": {"officer", "supervisor", "admin"},
+}
+ROLES = ["officer", "supervisor", "admin", "system"]
+
+
+def test_machine_has_every_state_and_action_of_the_spec() -> None:
+    assert {s.id for s in PetitionLifecycle.states} == set(STATES)
+    events = {e for e in PetitionLifecycle._events}
+    assert set(ALLOWED_IN) | {"warn", "breach", "auto_escalate", "auto_close"} == events
+    assert {s.id for s in PetitionLifecycle.final_states} == set(STATES) - OPEN
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", sorted(ALLOWED_IN))
+@pytest.mark.parametrize("state", STATES)
+def test_state_action_role(state: str, action: str, role: str) -> None:
+    p = case_in(state, ready_for=action)
+    before = p.case.model_dump()
+    allowed_here = state in ALLOWED_IN[action]
+    role_ok = role in ROLES_FOR[action]
+
+    assert (action in p.allowed_actions(role, at=T0)) == (allowed_here and role_ok)
+
+    kwargs = {"role": role, "actor": "u", "at": T0, "params": VALID_PARAMS[action]}
+    if not allowed_here:
+        with pytest.raises(InvalidTransition) as err:
+            p.act(action, **kwargs, **CONTEXT.get(action, {}))
+        assert err.value.allowed_actions == p.allowed_actions(role, at=T0)
+        assert p.case.model_dump() == before
+    elif not role_ok:
+        with pytest.raises(Forbidden):
+            p.act(action, **kwargs, **CONTEXT.get(action, {}))
+        assert p.case.model_dump() == before
+    else:
+        p.act(action, **kwargs, **CONTEXT.get(action, {}))
+        assert p.case.model_dump() != before
