@@ -1,0 +1,123 @@
+"""Projection writes: the case row, its timeline, alerts — idempotent by their event ids, so a
+retried activity never duplicates a row — and unit-tree lookups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from models.boundary import AlertInput, Projection
+from models.case import UnitRef
+from models.tables import AlertRow, CaseEventRow, CaseRow, UnitRow
+from models.vocabulary import Level
+
+
+class UnknownUnit(ApplicationError):
+    def __init__(self, unit_id: str) -> None:
+        super().__init__(f"unknown unit {unit_id!r}", type="UnknownUnit", non_retryable=True)
+
+
+class ProjectionActivities:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @activity.defn(name="project_case")
+    def project_case(self, projection: Projection) -> None:
+        try:
+            with Session(self._engine) as session, session.begin():
+                self._write(session, projection)
+        except IntegrityError:
+            # A concurrent attempt wrote the same event first; a retry finds it and skips.
+            raise ApplicationError("projection write raced another attempt") from None
+
+    def _write(self, session: Session, projection: Projection) -> None:
+        snap, event = projection.snapshot, projection.event
+        if session.get(CaseEventRow, event.event_id) is None:
+            session.add(CaseEventRow(**event.model_dump()))
+        row = session.get(CaseRow, snap.case_id, with_for_update=True)
+        if row is None:
+            row = CaseRow(
+                case_id=snap.case_id,
+                tracking_code=snap.tracking_code,
+                kind=snap.kind,
+                category=snap.category,
+                severity=snap.severity,
+                channel=snap.channel,
+                title=snap.title,
+                created_at=snap.created_at,
+                **self._mutable(projection),
+            )
+            session.add(row)
+        elif snap.event_seq >= row.event_seq:  # never let an older write overwrite a newer one
+            for name, value in self._mutable(projection).items():
+                setattr(row, name, value)
+        if projection.petitioner is not None:
+            row.petitioner_name = projection.petitioner.name
+            row.petitioner_id_number = projection.petitioner.id_number
+            row.petitioner_phone = projection.petitioner.phone
+            row.petitioner_address = projection.petitioner.address
+        if projection.petitioner_key:
+            row.petitioner_key = projection.petitioner_key
+        if projection.description is not None:
+            row.description = projection.description
+
+    @staticmethod
+    def _mutable(projection: Projection) -> dict[str, Any]:
+        snap = projection.snapshot
+        return {
+            "state": snap.state,
+            "level": snap.level,
+            "unit_id": snap.unit_id,
+            "assignee": snap.assignee,
+            "visit_count": snap.visit_count,
+            "next_due_at": snap.next_due_at,
+            "at_risk": snap.at_risk,
+            "overdue": snap.overdue,
+            "event_seq": snap.event_seq,
+            "updated_at": projection.event.at,
+            "snapshot": snap.model_dump(mode="json"),
+        }
+
+    @activity.defn(name="record_alert")
+    def record_alert(self, alert: AlertInput) -> bool:
+        """Store an alert once per (case, clock, kind, occurrence); True if it is new."""
+        with Session(self._engine) as session, session.begin():
+            if session.get(AlertRow, alert.alert_id) is not None:
+                return False
+            session.add(
+                AlertRow(
+                    alert_id=alert.alert_id,
+                    case_id=alert.case_id,
+                    clock_id=alert.clock_id,
+                    kind=alert.kind,
+                    occurrence=alert.occurrence,
+                    unit_id=alert.unit_id,
+                    level=alert.level,
+                    title=alert.title,
+                    message=alert.message,
+                    due_at=alert.due_at,
+                    created_at=alert.at,
+                )
+            )
+        return True
+
+    @activity.defn(name="unit_path")
+    def unit_path(self, unit_id: str) -> list[UnitRef]:
+        """The unit and its ancestors up to the root, nearest first."""
+        path: list[UnitRef] = []
+        with Session(self._engine) as session:
+            current: str | None = unit_id
+            while current is not None:
+                row = session.get(UnitRow, current)
+                if row is None:
+                    raise UnknownUnit(current)
+                path.append(UnitRef(id=row.id, level=Level(row.level), name=row.name))
+                current = row.parent_id
+                if len(path) > 20:
+                    raise ApplicationError("unit tree has a cycle", non_retryable=True)
+        return path

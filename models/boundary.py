@@ -1,0 +1,227 @@
+"""Inputs and results that cross a Temporal boundary (workflow, update, query, activity).
+
+One model per boundary; all pydantic, carried by the pydantic data converter.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from models.case import (
+    Assessment,
+    Escalation,
+    Feedback,
+    Opinion,
+    PetitionCase,
+    UnitRef,
+)
+from models.clocks import Clock, ClockLedger, ClockName
+from models.policy import SlaPolicy
+from models.vocabulary import Channel, Kind, Level, Severity, Track, TrackStatus
+
+
+class Petitioner(BaseModel):
+    """Personal data (个人信息). Never in ids, search attributes, logs or URLs."""
+
+    name: str = Field(min_length=1, max_length=100)
+    id_number: str = Field(default="", max_length=18)
+    phone: str = Field(default="", max_length=30)
+    address: str = Field(default="", max_length=300)
+
+    def masked(self) -> MaskedPetitioner:
+        return MaskedPetitioner(
+            name=self.name[:1] + "*" * max(len(self.name) - 1, 1),
+            id_number=_mask(self.id_number, keep_start=3, keep_end=4),
+            phone=_mask(self.phone, keep_start=3, keep_end=4),
+        )
+
+
+class MaskedPetitioner(BaseModel):
+    name: str
+    id_number: str
+    phone: str
+
+
+def _mask(value: str, *, keep_start: int, keep_end: int) -> str:
+    if len(value) <= keep_start + keep_end:
+        return "*" * len(value)
+    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
+
+
+class CaseInfo(BaseModel):
+    """What a case was registered with and never changes (no personal data)."""
+
+    case_id: str
+    tracking_code: str
+    kind: Kind
+    category: str
+    severity: Severity
+    channel: Channel
+    title: str
+    created_at: datetime
+    registered_by: str
+    petitioner: MaskedPetitioner
+
+
+class CaseState(BaseModel):
+    """Everything a petition workflow holds; carried whole through continue-as-new."""
+
+    info: CaseInfo
+    case: PetitionCase
+    unit_path: list[UnitRef]  # responsible unit first, then its ancestors
+    policy: SlaPolicy
+    ledger: ClockLedger
+    visit_count: int = 1
+    event_seq: int = 0
+    alert_seq: int = 0
+    applied_updates: list[str] = Field(default_factory=list)
+
+
+class StartCase(BaseModel):
+    """Workflow input. ``registration`` is written to the projection once, at the first run."""
+
+    case_id: str
+    tracking_code: str
+    kind: Kind
+    category: str
+    severity: Severity
+    channel: Channel
+    title: str
+    description: str = ""
+    petitioner: Petitioner | None = None
+    petitioner_key: str = ""  # keyed hash of the ID number, for repeat matching
+    unit_path: list[UnitRef]
+    policy: SlaPolicy
+    registered_by: str
+    # Continue-as-new carries the state; the petitioner is not carried again.
+    carried: CaseState | None = None
+    # History length after which the run continues as new (tests lower it).
+    history_limit: int = 10_000
+
+
+class ActionRequest(BaseModel):
+    """An officer action as the API sends it; the update id is the Idempotency-Key."""
+
+    action: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    role: str
+    user_id: str
+    unit_path: list[UnitRef] | None = None  # resolved target for forward
+
+
+class ClockView(BaseModel):
+    clock: ClockName
+    id: str
+    label: str
+    unit_id: str
+    level: Level
+    started_at: datetime
+    due_at: datetime
+    warn_at: datetime | None
+    status: str
+    explanation: str
+    provisional: bool
+    paused: list[dict[str, Any]]
+    extension: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, clock: Clock, label: str) -> ClockView:
+        return cls(
+            clock=clock.name,
+            id=clock.id,
+            label=label,
+            unit_id=clock.unit_id,
+            level=clock.level,
+            started_at=clock.started_at,
+            due_at=clock.due_at,
+            warn_at=clock.warn_at,
+            status=clock.status,
+            explanation=clock.computed.explanation,
+            provisional=clock.computed.provisional,
+            paused=[p.model_dump(mode="json") for p in clock.paused],
+            extension=clock.extension.model_dump(mode="json") if clock.extension else None,
+        )
+
+
+class CaseSnapshot(BaseModel):
+    """The live snapshot of ``API.md``; the query's answer."""
+
+    case_id: str
+    tracking_code: str
+    state: str
+    state_label: str
+    state_label_en: str
+    level: Level
+    unit_id: str
+    assignee: str | None
+    kind: Kind
+    category: str
+    severity: Severity
+    channel: Channel
+    title: str
+    created_at: datetime
+    visit_count: int
+    assessment: Assessment | None
+    tracks: dict[Track, TrackStatus]
+    deadlines: list[ClockView]
+    extension_used: bool
+    escalations: list[Escalation]
+    feedback: list[Feedback]
+    opinions: list[Opinion]
+    decline_reason: str | None
+    allowed_actions: dict[str, list[str]]  # per role
+    petitioner: MaskedPetitioner
+    next_due_at: datetime | None
+    at_risk: bool
+    overdue: bool
+    event_seq: int
+
+
+# -- activities ---------------------------------------------------------------------------------
+class DeadlineRequest(BaseModel):
+    start: datetime
+    spans: dict[str, str]  # clock name → ISO 8601 span
+    policy: SlaPolicy
+
+
+class CaseEvent(BaseModel):
+    """One row of the timeline: who did what, when, from which state to which."""
+
+    event_id: str  # case_id:seq — the idempotency key of the projection write
+    case_id: str
+    seq: int
+    action: str
+    actor: str
+    role: str
+    from_state: str | None
+    to_state: str
+    at: datetime
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class Projection(BaseModel):
+    snapshot: CaseSnapshot
+    event: CaseEvent
+    description: str | None = None  # first write only
+    petitioner: Petitioner | None = None  # first write only
+    petitioner_key: str | None = None
+
+
+AlertKind = Literal["warning", "breach", "escalation", "supervision", "unsatisfied"]
+
+
+class AlertInput(BaseModel):
+    alert_id: str  # case:clock:kind:occurrence — the idempotency key
+    case_id: str
+    clock_id: str | None
+    kind: AlertKind
+    occurrence: int
+    unit_id: str
+    level: Level
+    title: str
+    message: str
+    due_at: datetime | None
+    at: datetime

@@ -1,0 +1,215 @@
+"""The clock ledger: every statutory and level clock a case has run, and why each is due when.
+
+Pure data and arithmetic. Due times come in as recorded :class:`Deadline` values (computed by an
+activity, never during replay); pausing, resuming and extending only shift recorded instants, so
+the ledger replays exactly.
+
+Which clock runs in which state (the law's periods, not the legality of actions):
+
+- ``registered``: acceptance (受理告知, restarted by forwarding at the receiving unit);
+- ``handling``: handling (办理, extendable once);
+- ``replied``: review_window (the petitioner's 30 days to ask for review);
+- ``under_review``: review (复查意见); ``reviewed``: re_review_window;
+- ``under_re_review``: re_review (复核意见, suspended for a hearing);
+- while a unit below county holds an open case: the level window of that unit (``level``).
+
+Duty clocks (an officer's deadline) warn and breach; request windows (the petitioner's time)
+close the case when they lapse.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from models.daycount import Deadline, warn_time
+from models.vocabulary import Level
+
+ClockName = Literal[
+    "acceptance",
+    "handling",
+    "review_window",
+    "review",
+    "re_review_window",
+    "re_review",
+    "level",
+]
+ClockStatus = Literal["running", "paused", "met", "breached"]
+
+STATUTORY_CLOCK: dict[str, ClockName] = {
+    "registered": "acceptance",
+    "handling": "handling",
+    "replied": "review_window",
+    "under_review": "review",
+    "reviewed": "re_review_window",
+    "under_re_review": "re_review",
+}
+REQUEST_WINDOWS: frozenset[str] = frozenset({"review_window", "re_review_window"})
+LEVEL_WINDOW_STATES: frozenset[str] = frozenset({"registered", "handling", "suspended"})
+
+CLOCK_LABELS: dict[str, tuple[str, str]] = {
+    "acceptance": ("受理告知期限", "Acceptance"),
+    "handling": ("办理期限", "Handling"),
+    "review_window": ("申请复查期限", "Review request window"),
+    "review": ("复查期限", "Review"),
+    "re_review_window": ("申请复核期限", "Re-review request window"),
+    "re_review": ("复核期限", "Re-review"),
+    "level": ("层级办理时限", "Level window"),
+}
+
+
+class PauseSegment(BaseModel):
+    start: datetime
+    end: datetime | None = None
+    reason: str = ""
+
+
+class ClockExtension(BaseModel):
+    days: int
+    reason: str
+    approved_by: str
+    at: datetime
+    due_before: datetime
+
+
+class Clock(BaseModel):
+    id: str  # name#run, unique within the case
+    name: ClockName
+    unit_id: str
+    level: Level
+    started_at: datetime
+    span: str
+    computed: Deadline  # as the day-counting activity returned it
+    due_at: datetime  # current due time: computed, shifted by pauses and the extension
+    warn_at: datetime | None  # None for request windows
+    status: ClockStatus = "running"
+    warned: bool = False
+    ended_at: datetime | None = None
+    paused: list[PauseSegment] = Field(default_factory=list)
+    extension: ClockExtension | None = None
+
+    @property
+    def is_duty(self) -> bool:
+        return self.name not in REQUEST_WINDOWS
+
+    @property
+    def live(self) -> bool:
+        return self.status in ("running", "paused")
+
+    def next_instant(self) -> datetime | None:
+        """When this clock next needs the workflow's attention, if it is running."""
+        if self.status != "running":
+            return None
+        if self.warn_at is not None and not self.warned and self.warn_at < self.due_at:
+            return self.warn_at
+        return self.due_at
+
+
+class ClockLedger(BaseModel):
+    clocks: list[Clock] = Field(default_factory=list)
+    warn_share: float = 0.8
+
+    def live(self) -> list[Clock]:
+        return [c for c in self.clocks if c.live]
+
+    def running(self, name: str) -> Clock | None:
+        return next((c for c in self.clocks if c.name == name and c.live), None)
+
+    def start(self, name: ClockName, deadline: Deadline, *, unit_id: str, level: Level) -> Clock:
+        run = 1 + sum(c.name == name for c in self.clocks)
+        clock = Clock(
+            id=f"{name}#{run}",
+            name=name,
+            unit_id=unit_id,
+            level=level,
+            started_at=deadline.start,
+            span=deadline.span,
+            computed=deadline,
+            due_at=deadline.due_at,
+            warn_at=(
+                None
+                if name in REQUEST_WINDOWS
+                else warn_time(deadline.start, deadline.due_at, self.warn_share)
+            ),
+        )
+        self.clocks.append(clock)
+        return clock
+
+    def stop(self, names: set[str], at: datetime) -> list[Clock]:
+        """End the live clocks named: met, since they end before (or without) a breach."""
+        stopped = [c for c in self.live() if c.name in names]
+        for clock in stopped:
+            if clock.status == "paused":
+                clock.paused[-1].end = at
+            clock.status = "met"
+            clock.ended_at = at
+        return stopped
+
+    def stop_all(self, at: datetime) -> list[Clock]:
+        return self.stop({c.name for c in self.live()}, at)
+
+    def pause_all(self, at: datetime, reason: str) -> None:
+        for clock in self.clocks:
+            if clock.status == "running":
+                clock.status = "paused"
+                clock.paused.append(PauseSegment(start=at, reason=reason))
+
+    def resume_all(self, at: datetime) -> None:
+        """Time not counted (中止) moves every paused due time by the paused span."""
+        for clock in self.clocks:
+            if clock.status == "paused":
+                segment = clock.paused[-1]
+                segment.end = at
+                gap = at - segment.start
+                clock.due_at += gap
+                if clock.warn_at is not None:
+                    clock.warn_at += gap
+                clock.status = "running"
+
+    def extend(self, name: str, *, days: int, reason: str, by: str, at: datetime) -> Clock:
+        clock = self.running(name)
+        if clock is None:
+            raise ValueError(f"no live {name} clock to extend")
+        clock.extension = ClockExtension(
+            days=days, reason=reason, approved_by=by, at=at, due_before=clock.due_at
+        )
+        clock.due_at += timedelta(days=days)
+        if clock.warn_at is not None and not clock.warned:
+            clock.warn_at = warn_time(clock.started_at, clock.due_at, self.warn_share)
+        return clock
+
+    def next_instant(self) -> datetime | None:
+        instants = [i for c in self.clocks if (i := c.next_instant()) is not None]
+        return min(instants, default=None)
+
+    def due(self, now: datetime) -> list[tuple[Clock, Literal["warn", "breach", "lapse"]]]:
+        """What has come due by ``now``, in time order; marks each as handled."""
+        fired: list[tuple[datetime, Clock, Literal["warn", "breach", "lapse"]]] = []
+        for clock in self.clocks:
+            if clock.status != "running":
+                continue
+            if clock.warn_at is not None and not clock.warned and clock.warn_at <= now:
+                clock.warned = True
+                if clock.warn_at < clock.due_at:
+                    fired.append((clock.warn_at, clock, "warn"))
+            if clock.due_at <= now:
+                clock.status = "met" if not clock.is_duty else "breached"
+                clock.ended_at = clock.due_at
+                fired.append((clock.due_at, clock, "breach" if clock.is_duty else "lapse"))
+        fired.sort(key=lambda item: item[0])
+        return [(clock, what) for _, clock, what in fired]
+
+    # -- what supervisors filter on -------------------------------------------------------------
+    def next_due(self) -> datetime | None:
+        return min((c.due_at for c in self.live() if c.is_duty), default=None)
+
+    def at_risk(self) -> bool:
+        return any(c.warned for c in self.live() if c.is_duty)
+
+    def overdue(self, state: str) -> bool:
+        """超期: a run of the current phase's statutory clock has breached (a fresh run at a
+        higher unit does not make the case timely again)."""
+        phase = STATUTORY_CLOCK.get(state)
+        return any(c.name == phase and c.status == "breached" for c in self.clocks)

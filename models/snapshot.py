@@ -1,0 +1,49 @@
+"""The case snapshot of ``API.md``, built from the workflow's state. Pure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from models.boundary import CaseSnapshot, CaseState, ClockView
+from models.clocks import CLOCK_LABELS
+from models.lifecycle import Petition
+from models.vocabulary import STATE_LABELS, Role
+
+SNAPSHOT_ROLES = (Role.officer, Role.supervisor, Role.admin)
+
+
+def build_snapshot(state: CaseState, now: datetime) -> CaseSnapshot:
+    case, info, ledger = state.case, state.info, state.ledger
+    petition = Petition(case)
+    zh, en = STATE_LABELS[case.state]
+    return CaseSnapshot(
+        case_id=info.case_id,
+        tracking_code=info.tracking_code,
+        state=case.state,
+        state_label=zh,
+        state_label_en=en,
+        level=case.level,
+        unit_id=case.unit_id,
+        assignee=case.assignee,
+        kind=info.kind,
+        category=info.category,
+        severity=info.severity,
+        channel=info.channel,
+        title=info.title,
+        created_at=info.created_at,
+        visit_count=state.visit_count,
+        assessment=case.assessment,
+        tracks=dict(case.tracks),
+        deadlines=[ClockView.of(c, CLOCK_LABELS[c.name][0]) for c in ledger.clocks],
+        extension_used=case.extension is not None,
+        escalations=list(case.escalations),
+        feedback=list(case.feedback),
+        opinions=list(case.opinions),
+        decline_reason=case.decline_reason,
+        allowed_actions={r.value: petition.allowed_actions(r, at=now) for r in SNAPSHOT_ROLES},
+        petitioner=info.petitioner,
+        next_due_at=ledger.next_due(),
+        at_risk=ledger.at_risk(),
+        overdue=ledger.overdue(case.suspended_from or case.state),
+        event_seq=state.event_seq,
+    )

@@ -1,0 +1,90 @@
+"""The projection: SQLModel tables written by activities, read for lists, search and statistics.
+
+The workflow is the case; these rows are its projection and can be rebuilt from it. Schema
+changes go through Alembic migrations (``petitionflow/migrations``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _tz() -> Any:
+    return DateTime(timezone=True)
+
+
+class UnitRow(SQLModel, table=True):
+    __tablename__ = "units"
+
+    id: str = Field(primary_key=True, max_length=200)
+    name: str = Field(max_length=200)
+    level: str = Field(max_length=16)
+    parent_id: str | None = Field(default=None, foreign_key="units.id", index=True)
+
+
+class CaseRow(SQLModel, table=True):
+    __tablename__ = "cases"
+
+    case_id: str = Field(primary_key=True, max_length=64)
+    tracking_code: str = Field(unique=True, index=True, max_length=64)
+    state: str = Field(index=True, max_length=32)
+    level: str = Field(index=True, max_length=16)
+    unit_id: str = Field(index=True, max_length=200)
+    assignee: str | None = Field(default=None, max_length=200)
+    kind: str = Field(max_length=32)
+    category: str = Field(index=True, max_length=100)
+    severity: str = Field(max_length=16)
+    channel: str = Field(max_length=16)
+    title: str = Field(max_length=300)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(sa_column=Column(_tz(), index=True, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    visit_count: int = 1
+    next_due_at: datetime | None = Field(default=None, sa_column=Column(_tz(), index=True))
+    at_risk: bool = Field(default=False, index=True)
+    overdue: bool = Field(default=False, index=True)
+    event_seq: int = 0  # the last event projected; older writes never overwrite newer ones
+    snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    petitioner_name: str = Field(default="", max_length=100)
+    petitioner_id_number: str = Field(default="", max_length=18)
+    petitioner_phone: str = Field(default="", max_length=30)
+    petitioner_address: str = Field(default="", max_length=300)
+    petitioner_key: str = Field(default="", index=True, max_length=128)
+
+
+class CaseEventRow(SQLModel, table=True):
+    __tablename__ = "case_events"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    event_id: str = Field(primary_key=True, max_length=100)
+    case_id: str = Field(index=True, max_length=64)
+    seq: int
+    action: str = Field(max_length=32)
+    actor: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    from_state: str | None = Field(default=None, max_length=32)
+    to_state: str = Field(max_length=32)
+    at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AlertRow(SQLModel, table=True):
+    __tablename__ = "alerts"
+
+    alert_id: str = Field(primary_key=True, max_length=200)
+    case_id: str = Field(index=True, max_length=64)
+    clock_id: str | None = Field(default=None, max_length=64)
+    kind: str = Field(index=True, max_length=16)
+    occurrence: int
+    unit_id: str = Field(index=True, max_length=200)
+    level: str = Field(max_length=16)
+    title: str = Field(max_length=300)
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    due_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
+    created_at: datetime = Field(sa_column=Column(_tz(), index=True, nullable=False))
+    acknowledged_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
+    acknowledged_by: str | None = Field(default=None, max_length=200)

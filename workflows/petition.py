@@ -1,0 +1,441 @@
+"""One petition, one workflow: it owns the case's state (held by the lifecycle machine), runs its
+clocks, escalates by itself, and projects every change to the database.
+
+Deterministic: no I/O, no clock but ``workflow.now()``; deadlines come from an activity and are
+recorded in the ledger. Business failures are raised only as ``ApplicationError`` whose ``type``
+names the project's error class (InvalidTransition → 409, Forbidden → 403, InvalidParams → 422).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from models.actions import parse_params
+    from models.boundary import (
+        ActionRequest,
+        AlertInput,
+        AlertKind,
+        CaseEvent,
+        CaseInfo,
+        CaseSnapshot,
+        CaseState,
+        DeadlineRequest,
+        Projection,
+        StartCase,
+    )
+    from models.case import PetitionCase, UnitRef
+    from models.clocks import (
+        CLOCK_LABELS,
+        LEVEL_WINDOW_STATES,
+        REQUEST_WINDOWS,
+        STATUTORY_CLOCK,
+        Clock,
+        ClockLedger,
+        ClockName,
+    )
+    from models.daycount import Deadline
+    from models.errors import DomainError, InvalidTransition
+    from models.lifecycle import FINAL_STATES, Petition
+    from models.snapshot import build_snapshot
+    from models.vocabulary import LEVEL_LABELS, Level, Role
+
+# Pure computation: retried only if a worker dies mid-call.
+DEADLINE_OPTIONS: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=30)),
+}
+# The database may be down for a while; the projection must converge once it is back, so retry
+# without a limit, backing off to once a minute.
+PROJECTION_OPTIONS: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=1)),
+}
+# A unit that does not exist will not appear by retrying.
+LOOKUP_OPTIONS: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(
+        maximum_interval=timedelta(minutes=1), non_retryable_error_types=["UnknownUnit"]
+    ),
+}
+
+
+def business_error(err: DomainError) -> ApplicationError:
+    return ApplicationError(
+        err.detail, err.to_details(), type=type(err).__name__, non_retryable=True
+    )
+
+
+@workflow.defn(name="PetitionWorkflow")
+class PetitionWorkflow:
+    @workflow.init
+    def __init__(self, start: StartCase) -> None:
+        self._start = start
+        self._state = start.carried or self._initial_state(start)
+        self._ready = start.carried is not None
+        self._lock = asyncio.Lock()
+        self._changed = False
+        self._outbox: list[CaseEvent | AlertInput] = []
+
+    # -- run ----------------------------------------------------------------------------------
+    @workflow.run
+    async def run(self, start: StartCase) -> CaseSnapshot:
+        drain = asyncio.create_task(self._drain_outbox())
+        if not self._ready:
+            async with self._lock:
+                await self._register(start)
+            self._ready = True
+        while not self._final and not self._should_continue_as_new():
+            await self._sleep_until_next_clock()
+            async with self._lock:
+                await self._fire_due_clocks()
+        await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._outbox)
+        drain.cancel()
+        if self._final:
+            return self._snapshot()
+        workflow.continue_as_new(
+            StartCase(
+                **start.model_dump(exclude={"carried", "petitioner", "petitioner_key"}),
+                carried=self._state,
+            )
+        )
+
+    @property
+    def _final(self) -> bool:
+        return self._state.case.state in FINAL_STATES
+
+    def _should_continue_as_new(self) -> bool:
+        info = workflow.info()
+        return (
+            info.is_continue_as_new_suggested()
+            or info.get_current_history_length() > self._start.history_limit
+        )
+
+    async def _sleep_until_next_clock(self) -> None:
+        self._changed = False
+        due = self._state.ledger.next_instant()
+        timeout = None if due is None else (due - workflow.now()).total_seconds()
+        if timeout is not None and timeout <= 0:
+            return
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: self._changed or self._should_continue_as_new(), timeout=timeout
+            )
+
+    # -- query and update ---------------------------------------------------------------------
+    @workflow.query(name="snapshot")
+    def snapshot(self) -> CaseSnapshot:
+        return self._snapshot()
+
+    @workflow.update(name="act")
+    async def act(self, request: ActionRequest) -> CaseSnapshot:
+        update_id = self._update_id()
+        await workflow.wait_condition(lambda: self._ready)
+        async with self._lock:
+            if update_id in self._state.applied_updates:
+                return self._snapshot()
+            try:
+                await self._apply(request)
+            except DomainError as err:  # the case changed between validation and now
+                raise business_error(err) from None
+            self._state.applied_updates.append(update_id)
+            self._changed = True
+            return self._snapshot()
+
+    @act.validator
+    def validate_act(self, request: ActionRequest) -> None:
+        if self._update_id() in self._state.applied_updates:
+            return  # a retry of an applied action: the handler returns the snapshot
+        try:
+            params = parse_params(request.action, request.params).model_dump(mode="json")
+            Petition(self._state.case).check(
+                request.action, role=request.role, at=workflow.now(), **params
+            )
+            self._check_superior(request.action)
+        except DomainError as err:
+            raise business_error(err) from None
+
+    def _check_superior(self, action: str) -> None:
+        if action == "escalate" and len(self._state.unit_path) < 2:
+            raise InvalidTransition(
+                "没有上级单位可以上报 / the unit has no superior unit",
+                action=action,
+                state=self._state.case.state,
+            )
+
+    @staticmethod
+    def _update_id() -> str:
+        info = workflow.current_update_info()
+        return info.id if info else ""
+
+    # -- registration -------------------------------------------------------------------------
+    @staticmethod
+    def _initial_state(start: StartCase) -> CaseState:
+        unit = start.unit_path[0]
+        now = workflow.now()
+        assert start.petitioner is not None, "a new case needs its petitioner"
+        return CaseState(
+            info=CaseInfo(
+                case_id=start.case_id,
+                tracking_code=start.tracking_code,
+                kind=start.kind,
+                category=start.category,
+                severity=start.severity,
+                channel=start.channel,
+                title=start.title,
+                created_at=now,
+                registered_by=start.registered_by,
+                petitioner=start.petitioner.masked(),
+            ),
+            case=PetitionCase(
+                unit_id=unit.id,
+                level=unit.level,
+                extension_max_days=start.policy.clocks.extension_max.days,
+            ),
+            unit_path=start.unit_path,
+            policy=start.policy,
+            ledger=ClockLedger(warn_share=start.policy.alerts.warn_at),
+        )
+
+    async def _register(self, start: StartCase) -> None:
+        await self._start_clocks(["acceptance", "level"])
+        registrar = ActionRequest(action="register", role=Role.officer, user_id=start.registered_by)
+        self._record(
+            "register",
+            registrar,
+            from_state=None,
+            params={"channel": start.channel, "severity": start.severity},
+        )
+
+    # -- officer actions ----------------------------------------------------------------------
+    async def _apply(self, request: ActionRequest) -> None:
+        case, now = self._state.case, workflow.now()
+        from_state = case.state
+        path = self._state.unit_path
+        if request.action == "forward":
+            path = request.unit_path or await workflow.execute_activity(
+                "unit_path",
+                str(request.params.get("unit_id", "")),
+                result_type=list[UnitRef],
+                **LOOKUP_OPTIONS,
+            )
+        elif request.action == "escalate":
+            self._check_superior(request.action)
+            path = path[1:]
+        Petition(case).act(
+            request.action,
+            role=request.role,
+            actor=request.user_id,
+            at=now,
+            params=request.params,
+            unit=path[0],
+        )
+        self._state.unit_path = path
+        params = parse_params(request.action, request.params).model_dump(mode="json")
+        self._record(request.action, request, from_state=from_state, params=params)
+        await self._replan_clocks(request.action, from_state, params, by=request.user_id)
+        if request.action == "escalate":
+            await self._after_escalation(cause=None)
+        if request.action == "feedback" and params["rating"] == "unsatisfied":
+            self._alert("unsatisfied", None, occurrence=len(case.feedback))
+
+    async def _replan_clocks(
+        self, action: str, from_state: str, params: dict[str, Any], *, by: str
+    ) -> None:
+        """Start, stop, pause, shift the clocks an action affects (DOMAIN.md's clock table)."""
+        ledger, now, to_state = self._state.ledger, workflow.now(), self._state.case.state
+        if action == "suspend":
+            ledger.pause_all(now, params["reason"])
+            return
+        if action == "resume":
+            ledger.resume_all(now)
+            return
+        if action == "extend":
+            ledger.extend("handling", days=params["days"], reason=params["reason"], by=by, at=now)
+            return
+        if to_state in FINAL_STATES:
+            ledger.stop_all(now)
+            return
+        restart = action in ("forward", "reopen")
+        starting: list[ClockName] = []
+        old, new = STATUTORY_CLOCK.get(from_state), STATUTORY_CLOCK.get(to_state)
+        if old != new or restart:
+            ledger.stop({c for c in (old, new) if c}, now)
+            if new:
+                starting.append(new)
+        if to_state not in LEVEL_WINDOW_STATES:
+            ledger.stop({"level"}, now)
+        elif restart:
+            ledger.stop({"level"}, now)
+            starting.append("level")
+        await self._start_clocks(starting)
+
+    async def _start_clocks(self, names: list[ClockName]) -> None:
+        """Start clocks at the responsible unit; a unit at county level has no level window."""
+        case, policy = self._state.case, self._state.policy
+        spans: dict[ClockName, str] = {}
+        for name in names:
+            if name == "level":
+                window = getattr(policy.levels, case.level.value, None)
+                if window is not None:
+                    spans[name] = window.iso
+            else:
+                spans[name] = getattr(policy.clocks, name).iso
+        if not spans:
+            return
+        now = workflow.now()
+        deadlines = await workflow.execute_activity(
+            "compute_deadlines",
+            DeadlineRequest(start=now, spans=dict(spans), policy=policy),
+            result_type=dict[str, Deadline],
+            **DEADLINE_OPTIONS,
+        )
+        for name in spans:
+            clock = self._state.ledger.start(
+                name,
+                deadlines[name],
+                unit_id=case.unit_id,
+                level=case.level,
+            )
+            if name in REQUEST_WINDOWS:
+                case.window_closes_at = clock.due_at
+
+    # -- clocks firing ------------------------------------------------------------------------
+    async def _fire_due_clocks(self) -> None:
+        for clock, what in self._state.ledger.due(workflow.now()):
+            if self._final:
+                return
+            if what == "warn":
+                self._system_event("warn", clock)
+                self._alert("warning", clock)
+            elif what == "lapse":  # the petitioner did not ask for review in time: 办结
+                self._system_event("auto_close", clock)
+                self._state.ledger.stop_all(workflow.now())
+            else:
+                self._system_event("breach", clock)
+                self._alert("breach", clock)
+                await self._escalate_after_breach(clock)
+        self._changed = True
+
+    async def _escalate_after_breach(self, clock: Clock) -> None:
+        """A breach rises the case one level; at the top it calls for supervision (督办)."""
+        case = self._state.case
+        if len(self._state.unit_path) < 2 or case.level is Level.county:
+            self._alert("supervision", clock)
+            return
+        try:
+            Petition(case).check("auto_escalate", role=Role.system)
+        except DomainError:
+            return  # the machine does not move the case in this state; the breach alert stands
+        target = self._state.unit_path[1]
+        self._system_event("auto_escalate", clock, unit=target)
+        self._state.unit_path = self._state.unit_path[1:]
+        await self._after_escalation(cause=clock)
+
+    async def _after_escalation(self, *, cause: Clock | None) -> None:
+        """The new unit gets a fresh level window and, after a statutory breach, its own run of
+        the breached clock (the superior unit is given the statutory period to act)."""
+        now = workflow.now()
+        ledger = self._state.ledger
+        ledger.stop({"level"}, now)
+        starting: list[ClockName] = ["level"]
+        if cause is not None and cause.name != "level":
+            ledger.stop({cause.name}, now)
+            starting.append(cause.name)
+        await self._start_clocks(starting)
+        self._alert("escalation", cause, occurrence=len(self._state.case.escalations))
+
+    def _system_event(self, event: str, clock: Clock, **context: Any) -> None:
+        from_state = self._state.case.state
+        Petition(self._state.case).raise_event(
+            event, at=workflow.now(), clock=clock.name, **context
+        )
+        self._record(event, None, from_state=from_state, params={"clock": clock.id})
+
+    # -- projection and alerts ----------------------------------------------------------------
+    def _snapshot(self) -> CaseSnapshot:
+        return build_snapshot(self._state, workflow.now())
+
+    def _record(
+        self,
+        action: str,
+        by: ActionRequest | None,
+        *,
+        from_state: str | None,
+        params: dict[str, Any],
+    ) -> None:
+        """Append a timeline event; its projection is written by the outbox drain."""
+        self._state.event_seq += 1
+        seq = self._state.event_seq
+        self._outbox.append(
+            CaseEvent(
+                event_id=f"{self._state.info.case_id}:{seq}",
+                case_id=self._state.info.case_id,
+                seq=seq,
+                action=action,
+                actor=by.user_id if by else "system",
+                role=by.role if by else Role.system,
+                from_state=from_state,
+                to_state=self._state.case.state,
+                at=workflow.now(),
+                params=params,
+            )
+        )
+
+    def _alert(self, kind: AlertKind, clock: Clock | None, *, occurrence: int = 1) -> None:
+        case, info = self._state.case, self._state.info
+        unit = self._state.unit_path[0]
+        clock_label = CLOCK_LABELS[clock.name][0] if clock else ""
+        due = clock.due_at.astimezone(self._state.policy.zone) if clock else None
+        due_text = due.strftime("%Y-%m-%d %H:%M") if due else ""
+        level_label = LEVEL_LABELS[case.level][0]
+        messages = {
+            "warning": f"【预警】“{info.title}”的{clock_label}将于 {due_text} 届满",
+            "breach": f"【超期】“{info.title}”的{clock_label}已于 {due_text} 届满",
+            "escalation": f"【上报】“{info.title}”已上报至{unit.name or unit.id}（{level_label}）",
+            "supervision": f"【督办】“{info.title}”的{clock_label}已超期，请县级督办",
+            "unsatisfied": f"【不满意】“{info.title}”回访评价为不满意，可重新办理一次",
+        }
+        self._outbox.append(
+            AlertInput(
+                alert_id=f"{info.case_id}:{clock.id if clock else '-'}:{kind}:{occurrence}",
+                case_id=info.case_id,
+                clock_id=clock.id if clock else None,
+                kind=kind,
+                occurrence=occurrence,
+                unit_id=case.unit_id,
+                level=case.level,
+                title=info.title,
+                message=f"{messages[kind]}（{unit.name or unit.id}，案件 {info.case_id}）",
+                due_at=clock.due_at if clock else None,
+                at=workflow.now(),
+            )
+        )
+
+    async def _drain_outbox(self) -> None:
+        """Write projections and alerts in order, off the path of the officer's update. Each
+        projection carries the snapshot as of its writing, so the row is never staler than the
+        event it records."""
+        while True:
+            await workflow.wait_condition(lambda: bool(self._outbox))
+            item = self._outbox[0]
+            if isinstance(item, CaseEvent):
+                first = self._start if item.seq == 1 and self._start.carried is None else None
+                projection = Projection(
+                    snapshot=self._snapshot(),
+                    event=item,
+                    description=first.description if first else None,
+                    petitioner=first.petitioner if first else None,
+                    petitioner_key=first.petitioner_key if first else None,
+                )
+                await workflow.execute_activity("project_case", projection, **PROJECTION_OPTIONS)
+            else:
+                await workflow.execute_activity("record_alert", item, **PROJECTION_OPTIONS)
+            self._outbox.pop(0)
