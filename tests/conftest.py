@@ -22,7 +22,9 @@ PG_URL = os.environ.get(
 UNITS = [
     UnitRow(id="pinghu", name="平湖市", level="county"),
     UnitRow(id="pinghu.danghu", name="当湖街道", level="town", parent_id="pinghu"),
-    UnitRow(id="pinghu.danghu.dongmen", name="东门社区", level="village", parent_id="pinghu.danghu"),
+    UnitRow(
+        id="pinghu.danghu.dongmen", name="东门社区", level="village", parent_id="pinghu.danghu"
+    ),
     UnitRow(id="pinghu.zhapu", name="乍浦镇", level="town", parent_id="pinghu"),
     UnitRow(id="pinghu.zhapu.tangshan", name="汤山村", level="village", parent_id="pinghu.zhapu"),
 ]

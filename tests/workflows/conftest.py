@@ -24,8 +24,10 @@ def _binary(name: str) -> str:
     return str(found) if found.exists() else (shutil.which(name) or name)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def env() -> AsyncIterator[WorkflowEnvironment]:
+    # One test server per test: the time-skipping server can stop skipping for good after a
+    # terminated case leaves a re-armed timer behind, which would stall every later test.
     environment = await WorkflowEnvironment.start_time_skipping(
         data_converter=DATA_CONVERTER,
         test_server_existing_path=_binary("temporal-test-server"),
@@ -53,4 +55,6 @@ async def driver(
             executor=executor,
         )
         async with worker:
-            yield CaseDriver(env=env, engine=engine, task_queue=task_queue)
+            driver = CaseDriver(env=env, engine=engine, task_queue=task_queue)
+            yield driver
+            await driver.close()
