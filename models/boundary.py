@@ -178,6 +178,7 @@ class CaseSnapshot(BaseModel):
     at_risk: bool
     overdue: bool
     event_seq: int
+    pending_writes: int = 0  # projection writes and alerts not yet stored (query answers only)
 
 
 # -- activities ---------------------------------------------------------------------------------

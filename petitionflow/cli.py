@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import logging
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from pathlib import Path
 
 from pydantic import ValidationError
 
 from models.daycount import compute_deadline
 from models.errors import CalendarError, PolicyError
 from models.policy import Span
+from models.units import UnitTreeError
 from petitionflow.settings import Settings
+
+log = logging.getLogger("petitionflow")
 
 
 def _deadline(args: argparse.Namespace, settings: Settings) -> int:
@@ -39,9 +47,93 @@ def _deadline(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from petitionflow.db import migrate
+
+    migrate(settings.resolved_database_url)
+    print("database schema is up to date")
+    return 0
+
+
+def _units_import(args: argparse.Namespace, settings: Settings) -> int:
+    from petitionflow.db import make_engine
+    from petitionflow.unit_tree import import_file
+
+    added, updated = import_file(make_engine(settings.resolved_database_url), Path(args.file))
+    print(f"units: {added} added, {updated} renamed")
+    return 0
+
+
+async def run_worker(settings: Settings) -> None:
+    from petitionflow.db import make_engine
+    from petitionflow.temporal import connect
+    from petitionflow.worker import build_worker
+
+    settings.sla_policy  # noqa: B018  (fail at start-up on a bad policy, not at the first case)
+    client = await connect(settings)
+    engine = make_engine(settings.resolved_database_url)
+    with ThreadPoolExecutor(max_workers=16) as executor:
+        worker = build_worker(
+            client,
+            task_queue=settings.task_queue,
+            engine=engine,
+            calendar=settings.work_calendar,
+            executor=executor,
+        )
+        log.info(
+            "worker polling task queue %s at %s", settings.task_queue, settings.temporal_address
+        )
+        await worker.run()
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    asyncio.run(run_worker(settings))
+    return 0
+
+
+async def run_dev(settings: Settings) -> None:
+    """The embedded default: dev server (unless one is already up), schema, demo units, worker."""
+    from petitionflow.db import make_engine, migrate
+    from petitionflow.devserver import UI_PORT, reachable, start_dev_server
+    from petitionflow.unit_tree import DEMO_UNITS, import_file
+
+    migrate(settings.resolved_database_url)
+    import_file(make_engine(settings.resolved_database_url), DEMO_UNITS)
+    server = None if await reachable(settings) else await start_dev_server(settings)
+    print(f"Temporal frontend  {settings.temporal_address}")
+    print(f"Temporal Web UI    http://127.0.0.1:{UI_PORT}")
+    print(f"Database           {settings.resolved_database_url}")
+    try:
+        await run_worker(settings)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _dev(args: argparse.Namespace, settings: Settings) -> int:
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_dev(settings))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="petitionflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("dev", help="run the embedded default stack").set_defaults(run=_dev)
+    commands.add_parser("worker", help="run a worker").set_defaults(run=_worker)
+    commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
+        run=_migrate
+    )
+
+    units = commands.add_parser("units", help="manage the unit tree").add_subparsers(
+        dest="units_command", required=True
+    )
+    units_import = units.add_parser("import", help="import a unit tree file (YAML or JSON)")
+    units_import.add_argument("file")
+    units_import.set_defaults(run=_units_import)
+
     deadline = commands.add_parser(
         "deadline", help="print the due time the service would compute for a period"
     )
@@ -54,10 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = Settings()
         return int(args.run(args, settings))
-    except (PolicyError, CalendarError) as exc:
+    except (PolicyError, CalendarError, UnitTreeError) as exc:
         print(f"petitionflow: {exc}", file=sys.stderr)
         return 2
 

@@ -132,7 +132,7 @@ class PetitionWorkflow:
     # -- query and update ---------------------------------------------------------------------
     @workflow.query(name="snapshot")
     def snapshot(self) -> CaseSnapshot:
-        return self._snapshot()
+        return self._snapshot().model_copy(update={"pending_writes": len(self._outbox)})
 
     @workflow.update(name="act")
     async def act(self, request: ActionRequest) -> CaseSnapshot:

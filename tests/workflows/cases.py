@@ -134,8 +134,10 @@ class CaseDriver:
                     .order_by(col(CaseEventRow.seq))
                 ).all()
                 if row is not None and row.event_seq == snap.event_seq == len(events):
-                    return list(events)
+                    if snap.pending_writes == 0:
+                        return list(events)
             await asyncio.sleep(0.05)
+            snap = await self.snapshot(handle)
         raise AssertionError(f"projection of {case_id} did not catch up")
 
     def case_row(self, case_id: str) -> CaseRow:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from temporalio.client import WorkflowUpdateFailedError
 from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from tests.workflows.cases import CaseDriver
-
 
 WORKFLOW_TASK_EVENTS = {
     EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
