@@ -133,9 +133,9 @@ class CaseDriver:
                     .where(CaseEventRow.case_id == case_id)
                     .order_by(col(CaseEventRow.seq))
                 ).all()
-                if row is not None and row.event_seq == snap.event_seq == len(events):
-                    if snap.pending_writes == 0:
-                        return list(events)
+                caught_up = row is not None and row.event_seq == snap.event_seq == len(events)
+                if caught_up and snap.pending_writes == 0:
+                    return list(events)
             await asyncio.sleep(0.05)
             snap = await self.snapshot(handle)
         raise AssertionError(f"projection of {case_id} did not catch up")

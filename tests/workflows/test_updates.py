@@ -58,6 +58,7 @@ async def test_rejected_actions_leave_history_unchanged(
 async def test_wrong_role_for_a_supervisor_action(driver: CaseDriver) -> None:
     handle = await driver.start()
     await driver.act(handle, "accept")
+    await driver.projected(handle)
     before = await history_length(handle)
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await driver.act(handle, "extend", role="officer", days=5, reason="x")
