@@ -96,6 +96,8 @@ class StartCase(BaseModel):
     unit_path: list[UnitRef]
     policy: SlaPolicy
     registered_by: str
+    # A matter closed after re-review (复核终结) is registered and declined at once.
+    repeat_final: bool = False
     # Continue-as-new carries the state; the petitioner is not carried again.
     carried: CaseState | None = None
     # History length after which the run continues as new (tests lower it).
@@ -110,6 +112,14 @@ class ActionRequest(BaseModel):
     role: str
     user_id: str
     unit_path: list[UnitRef] | None = None  # resolved target for forward
+
+
+class VisitRequest(BaseModel):
+    """A repeat petition (重复信访) by the same petitioner on the same open matter."""
+
+    role: str
+    user_id: str
+    channel: Channel
 
 
 class ClockView(BaseModel):
@@ -175,6 +185,7 @@ class CaseSnapshot(BaseModel):
     allowed_actions: dict[str, list[str]]  # per role
     petitioner: MaskedPetitioner
     next_due_at: datetime | None
+    next_warn_at: datetime | None = None
     at_risk: bool
     overdue: bool
     event_seq: int

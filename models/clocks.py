@@ -205,6 +205,12 @@ class ClockLedger(BaseModel):
     def next_due(self) -> datetime | None:
         return min((c.due_at for c in self.live() if c.is_duty), default=None)
 
+    def next_warn(self) -> datetime | None:
+        return min(
+            (c.warn_at for c in self.live() if c.warn_at is not None and not c.warned),
+            default=None,
+        )
+
     def at_risk(self) -> bool:
         return any(c.warned for c in self.live() if c.is_duty)
 

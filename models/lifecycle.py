@@ -50,7 +50,7 @@ class PetitionLifecycle(StateChart[PetitionCase]):
 
     # -- officer actions ------------------------------------------------------------------------
     accept = registered.to(handling, cond="by_officer")
-    decline = registered.to(not_accepted, cond="by_officer")
+    decline = registered.to(not_accepted, cond="by_officer_or_system")
     forward = registered.to.itself(internal=True, cond="by_officer") | handling.to(
         registered, cond="by_officer"
     )
@@ -112,6 +112,17 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     ) | handling.to.itself(internal=True, cond=["by_system", "below_county"])
     auto_close = replied.to(closed, cond="by_system") | reviewed.to(closed, cond="by_system")
 
+    # -- a repeat petition (重复信访) linked to the open case ------------------------------------
+    visit = (
+        registered.to.itself(internal=True, cond="by_handler")
+        | handling.to.itself(internal=True, cond="by_handler")
+        | suspended.to.itself(internal=True, cond="by_handler")
+        | replied.to.itself(internal=True, cond="by_handler")
+        | under_review.to.itself(internal=True, cond="by_handler")
+        | reviewed.to.itself(internal=True, cond="by_handler")
+        | under_re_review.to.itself(internal=True, cond="by_handler")
+    )
+
     # -- guards: roles ------------------------------------------------------------------------
     def by_officer(self, role: str = "") -> bool:
         """只有办理人员可以执行此操作 / Only a case officer may take this action."""
@@ -124,6 +135,11 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     def by_handler(self, role: str = "") -> bool:
         """只有办理人员或督办领导可以执行此操作 / Only an officer or a supervisor may do this."""
         return role in _HANDLERS
+
+    def by_officer_or_system(self, role: str = "") -> bool:
+        """只有办理人员可以不予受理 / Only a case officer may decline a petition."""
+        # The service itself declines a matter already finally decided (复核终结, repeat_final).
+        return role in _OFFICERS or role == Role.system
 
     def by_system(self, role: str = "") -> bool:
         """此操作由系统时钟自动执行 / This event is raised by the case's clocks only."""
@@ -297,10 +313,20 @@ class Petition:
         self.check(action, role=role, at=at, **parsed, **context)
         self._send(action, role=role, actor=actor, at=at, **parsed, **context)
 
-    def raise_event(self, event: str, *, at: datetime | None = None, **context: Any) -> None:
-        """Apply an automatic event (warn, breach, auto_escalate, auto_close)."""
-        self.check(event, role=Role.system, at=at, **context)
-        self._send(event, role=Role.system, actor="system", at=at, **context)
+    def raise_event(
+        self,
+        event: str,
+        *,
+        role: str = Role.system,
+        actor: str = "system",
+        at: datetime | None = None,
+        **context: Any,
+    ) -> None:
+        """Apply an event that is not an officer action with parameters: the clocks' automatic
+        events (warn, breach, auto_escalate, auto_close), a repeat ``visit``, or the service's
+        own ``decline`` of a matter already finally decided."""
+        self.check(event, role=role, at=at, **context)
+        self._send(event, role=role, actor=actor, at=at, **context)
 
     def check(self, action: str, *, role: str, at: datetime | None = None, **kwargs: Any) -> None:
         """Raise the error the action would meet now, without changing anything.

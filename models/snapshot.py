@@ -43,6 +43,7 @@ def build_snapshot(state: CaseState, now: datetime) -> CaseSnapshot:
         allowed_actions={r.value: petition.allowed_actions(r, at=now) for r in SNAPSHOT_ROLES},
         petitioner=info.petitioner,
         next_due_at=ledger.next_due(),
+        next_warn_at=ledger.next_warn(),
         at_risk=ledger.at_risk(),
         overdue=ledger.overdue(case.suspended_from or case.state),
         event_seq=state.event_seq,

@@ -137,6 +137,7 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "breach": ("超期", "Breach"),
     "auto_escalate": ("超期上报", "Automatic escalation"),
     "auto_close": ("逾期未申请复查自动办结", "Automatic closing"),
+    "visit": ("重复来访", "Repeat visit"),
 }
 
 LEVEL_LABELS: dict[Level, tuple[str, str]] = {

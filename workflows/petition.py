@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         DeadlineRequest,
         Projection,
         StartCase,
+        VisitRequest,
     )
     from models.case import PetitionCase, UnitRef
     from models.clocks import (
@@ -149,6 +150,46 @@ class PetitionWorkflow:
             self._changed = True
             return self._snapshot()
 
+    @workflow.update(name="registration")
+    async def registration(self) -> CaseSnapshot:
+        """Answers once the case is registered and its first clocks run (used with start)."""
+        await workflow.wait_condition(lambda: self._ready)
+        return self._snapshot()
+
+    @workflow.update(name="visit")
+    async def visit(self, request: VisitRequest) -> CaseSnapshot:
+        update_id = self._update_id()
+        await workflow.wait_condition(lambda: self._ready)
+        async with self._lock:
+            if update_id in self._state.applied_updates:
+                return self._snapshot()
+            from_state = self._state.case.state
+            try:
+                Petition(self._state.case).raise_event(
+                    "visit", role=request.role, actor=request.user_id, at=workflow.now()
+                )
+            except DomainError as err:
+                raise business_error(err) from None
+            self._state.visit_count += 1
+            by = ActionRequest(action="visit", role=request.role, user_id=request.user_id)
+            self._record(
+                "visit",
+                by,
+                from_state=from_state,
+                params={"channel": request.channel, "visit_count": self._state.visit_count},
+            )
+            self._state.applied_updates.append(update_id)
+            return self._snapshot()
+
+    @visit.validator
+    def validate_visit(self, request: VisitRequest) -> None:
+        if self._update_id() in self._state.applied_updates:
+            return
+        try:
+            Petition(self._state.case).check("visit", role=request.role, at=workflow.now())
+        except DomainError as err:
+            raise business_error(err) from None
+
     @act.validator
     def validate_act(self, request: ActionRequest) -> None:
         if self._update_id() in self._state.applied_updates:
@@ -213,6 +254,14 @@ class PetitionWorkflow:
             from_state=None,
             params={"channel": start.channel, "severity": start.severity},
         )
+        if start.repeat_final:  # 复核终结: the same facts and reasons are not accepted again
+            Petition(self._state.case).raise_event(
+                "decline", at=workflow.now(), reason="repeat_final"
+            )
+            self._state.ledger.stop_all(workflow.now())
+            self._record(
+                "decline", None, from_state="registered", params={"reason": "repeat_final"}
+            )
 
     # -- officer actions ----------------------------------------------------------------------
     async def _apply(self, request: ActionRequest) -> None:

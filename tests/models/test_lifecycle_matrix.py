@@ -54,6 +54,7 @@ ROLES_FOR: dict[str, set[str]] = {action: {"officer", "admin"} for action in ALL
     "reopen": {"supervisor", "admin"},
     "assign": {"officer", "supervisor", "admin"},
     "escalate": {"officer", "supervisor", "admin"},
+    "decline": {"officer", "admin", "system"},  # the service declines repeat_final matters
 }
 ROLES = ["officer", "supervisor", "admin", "system"]
 
@@ -61,7 +62,8 @@ ROLES = ["officer", "supervisor", "admin", "system"]
 def test_machine_has_every_state_and_action_of_the_spec() -> None:
     assert {s.id for s in PetitionLifecycle.states} == set(STATES)
     events = {e for e in PetitionLifecycle._events}
-    assert set(ALLOWED_IN) | {"warn", "breach", "auto_escalate", "auto_close"} == events
+    automatic = {"warn", "breach", "auto_escalate", "auto_close"}
+    assert set(ALLOWED_IN) | automatic | {"visit"} == events
     assert {s.id for s in PetitionLifecycle.final_states} == set(STATES) - OPEN
 
 

@@ -173,11 +173,23 @@ def test_automatic_events_are_the_system_s_only() -> None:
         p.raise_event("warn", at=T0)
 
 
-def test_system_takes_no_officer_action() -> None:
+def test_system_takes_no_officer_action_but_declines_final_matters() -> None:
     p = case_in("registered")
-    assert p.allowed_actions("system") == []
+    assert p.allowed_actions("system") == ["decline"]
     with pytest.raises(Forbidden):
         do(p, "accept", role="system")
+    p.raise_event("decline", at=T0, reason="repeat_final")
+    assert (p.state, p.case.decline_reason) == ("not_accepted", "repeat_final")
+
+
+def test_repeat_visits_while_open() -> None:
+    p = case_in("replied")
+    p.raise_event("visit", role="officer", actor="u", at=T0)
+    with pytest.raises(Forbidden):
+        p.raise_event("visit", at=T0)  # a visit is registered by a person
+    p.raise_event("auto_close", at=T0)
+    with pytest.raises(InvalidTransition):
+        p.raise_event("visit", role="officer", at=T0)
 
 
 def test_unknown_action_and_bad_params_are_invalid_params() -> None:
