@@ -76,6 +76,7 @@ class ProjectionActivities:
             "assignee": snap.assignee,
             "visit_count": snap.visit_count,
             "next_due_at": snap.next_due_at,
+            "next_warn_at": snap.next_warn_at,
             "at_risk": snap.at_risk,
             "overdue": snap.overdue,
             "event_seq": snap.event_seq,

@@ -6,15 +6,37 @@ changes go through Alembic migrations (``petitionflow/migrations``).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """Instants stored in UTC on every database. SQLite keeps no offset, so a time written with
+    +08:00 would otherwise compare wrongly against one written in UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; give it an offset")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _tz() -> Any:
-    return DateTime(timezone=True)
+    return UtcDateTime()
 
 
 class UnitRow(SQLModel, table=True):
@@ -45,6 +67,7 @@ class CaseRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
     visit_count: int = 1
     next_due_at: datetime | None = Field(default=None, sa_column=Column(_tz(), index=True))
+    next_warn_at: datetime | None = Field(default=None, sa_column=Column(_tz(), index=True))
     at_risk: bool = Field(default=False, index=True)
     overdue: bool = Field(default=False, index=True)
     event_seq: int = 0  # the last event projected; older writes never overwrite newer ones
@@ -88,3 +111,30 @@ class AlertRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(_tz(), index=True, nullable=False))
     acknowledged_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
     acknowledged_by: str | None = Field(default=None, max_length=200)
+
+
+class UserRow(SQLModel, table=True):
+    """A user of the API. The token is shown once and stored only as its SHA-256 hash."""
+
+    __tablename__ = "users"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(default="", max_length=200)
+    role: str = Field(max_length=16)
+    unit_id: str = Field(foreign_key="units.id", index=True, max_length=200)
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    expires_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
+
+
+class IdempotencyRow(SQLModel, table=True):
+    """What an Idempotency-Key was first used for, so a retry with another body is refused."""
+
+    __tablename__ = "idempotency_keys"
+
+    key: str = Field(primary_key=True, max_length=300)  # user id + endpoint + client key
+    request_hash: str = Field(max_length=64)
+    case_id: str = Field(max_length=64)
+    status_code: int
+    created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
+import uvicorn
 from pydantic import ValidationError
 
 from models.daycount import compute_deadline
@@ -64,6 +65,43 @@ def _units_import(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _users_create(args: argparse.Namespace, settings: Settings) -> int:
+    from api.auth import create_user
+    from petitionflow.db import make_engine
+
+    try:
+        user, token = create_user(
+            make_engine(settings.resolved_database_url),
+            role=args.role,
+            unit_id=args.unit,
+            name=args.name or "",
+        )
+    except ValueError as exc:
+        print(f"petitionflow: {exc}", file=sys.stderr)
+        return 2
+    print(f"user {user.id} ({user.role} of {user.unit_id}) created; the token is shown once:")
+    print(token)
+    return 0
+
+
+def api_server(settings: Settings) -> uvicorn.Server:
+    from api.app import create_app
+
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_level="info",
+        access_log=False,  # URLs carry no personal data, but keep logs lean
+    )
+    return uvicorn.Server(config)
+
+
+def _api(args: argparse.Namespace, settings: Settings) -> int:
+    api_server(settings).run()
+    return 0
+
+
 async def run_worker(settings: Settings) -> None:
     from petitionflow.db import make_engine
     from petitionflow.temporal import connect
@@ -91,21 +129,47 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+DEMO_USERS = [
+    ("demo-officer", "officer", "pinghu.danghu.dongmen", "东门社区办理员"),
+    ("demo-supervisor", "supervisor", "pinghu.danghu", "当湖街道督办"),
+    ("demo-admin", "admin", "pinghu", "平湖市管理员"),
+]
+
+
 async def run_dev(settings: Settings) -> None:
-    """The embedded default: dev server (unless one is already up), schema, demo units, worker."""
+    """The embedded default: dev server (unless one is already up), schema, demo units and
+    users, the worker and the API in one process. Ctrl-C stops all of it."""
+    from api.auth import create_user
     from petitionflow.db import make_engine, migrate
     from petitionflow.devserver import UI_PORT, reachable, start_dev_server
     from petitionflow.unit_tree import DEMO_UNITS, import_file
 
     migrate(settings.resolved_database_url)
-    import_file(make_engine(settings.resolved_database_url), DEMO_UNITS)
+    engine = make_engine(settings.resolved_database_url)
+    import_file(engine, DEMO_UNITS)
+    tokens = [
+        (role, unit, create_user(engine, role=role, unit_id=unit, name=name, user_id=uid)[1])
+        for uid, role, unit, name in DEMO_USERS
+    ]
+    engine.dispose()
     server = None if await reachable(settings) else await start_dev_server(settings)
+    api = api_server(settings)
+    worker = asyncio.create_task(run_worker(settings))
+    base = f"http://{settings.api_host}:{settings.api_port}"
+    print(f"API                {base}/api/v1   (docs {base}/docs)")
     print(f"Temporal frontend  {settings.temporal_address}")
     print(f"Temporal Web UI    http://127.0.0.1:{UI_PORT}")
     print(f"Database           {settings.resolved_database_url}")
+    print("Demo tokens (dev only, new on every start):")
+    for role, unit, token in tokens:
+        print(f"  {role:<10} {unit:<24} {token}")
+    sys.stdout.flush()
     try:
-        await run_worker(settings)
+        await api.serve()  # returns on Ctrl-C / SIGTERM
     finally:
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
@@ -123,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("dev", help="run the embedded default stack").set_defaults(run=_dev)
     commands.add_parser("worker", help="run a worker").set_defaults(run=_worker)
+    commands.add_parser("api", help="run the API").set_defaults(run=_api)
     commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
         run=_migrate
     )
@@ -133,6 +198,15 @@ def build_parser() -> argparse.ArgumentParser:
     units_import = units.add_parser("import", help="import a unit tree file (YAML or JSON)")
     units_import.add_argument("file")
     units_import.set_defaults(run=_units_import)
+
+    users = commands.add_parser("users", help="manage users").add_subparsers(
+        dest="users_command", required=True
+    )
+    users_create = users.add_parser("create", help="create a user and print its token once")
+    users_create.add_argument("--role", required=True, choices=["officer", "supervisor", "admin"])
+    users_create.add_argument("--unit", required=True)
+    users_create.add_argument("--name", default="")
+    users_create.set_defaults(run=_users_create)
 
     deadline = commands.add_parser(
         "deadline", help="print the due time the service would compute for a period"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.daycount import WorkCalendar
@@ -26,6 +27,27 @@ class Settings(BaseSettings):
     database_url: str | None = None  # SQLite under data_dir when unset
     policy: Path | None = None  # the shipped statutory defaults when unset
     calendar: Path | None = None  # holiday schedule overrides (TOML), see README
+    # Keys the petitioner's ID number (repeat matching) and Idempotency-Key → case id.
+    secret_key: SecretStr | None = None
+    # How long an action waits for the worker before answering 503 with Retry-After.
+    update_timeout_seconds: float = Field(default=10, gt=0)
+
+    def secret(self) -> bytes:
+        """The server secret. Outside dev and test it must be set; in dev one is generated once
+        and kept in the data dir, so repeat matching survives restarts."""
+        if self.secret_key is not None:
+            value = self.secret_key.get_secret_value()
+            if len(value) < 32:
+                raise ValueError("PETITIONFLOW_SECRET_KEY must be at least 32 characters")
+            return value.encode()
+        if self.env == "prod":
+            raise ValueError("PETITIONFLOW_SECRET_KEY is required when PETITIONFLOW_ENV=prod")
+        file = self.data_dir / "secret_key"
+        if not file.exists():
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_text(secrets.token_urlsafe(48))
+            file.chmod(0o600)
+        return file.read_text().strip().encode()
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,0 +1,52 @@
+"""The FastAPI application: one Temporal client and one database engine per process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+
+from api import problems, routes_cases, routes_public
+from petitionflow.db import make_engine
+from petitionflow.settings import Settings
+from petitionflow.temporal import connect
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    client: Client | None = None,
+    engine: Engine | None = None,
+) -> FastAPI:
+    """Build the app. Tests pass their own client and engine; otherwise the lifespan makes them."""
+    settings = settings or Settings()
+    settings.sla_policy  # noqa: B018  (a bad policy stops start-up, naming the key)
+    settings.secret()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_engine = engine is None
+        app.state.engine = engine or make_engine(settings.resolved_database_url)
+        app.state.temporal = client or await connect(settings)
+        yield
+        if own_engine:
+            app.state.engine.dispose()
+
+    app = FastAPI(
+        title="petitionflow",
+        version="1",
+        description="信访事项办理工作流 — petition casework as durable workflows",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    if engine is not None:
+        app.state.engine = engine
+    if client is not None:
+        app.state.temporal = client
+    problems.install(app)
+    app.include_router(routes_cases.router)
+    app.include_router(routes_public.router)
+    return app

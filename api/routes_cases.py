@@ -1,0 +1,127 @@
+"""Thin routes: HTTP in, a CaseService call, HTTP out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, Response
+
+from api.cases_service import CaseFilters, CaseService
+from api.deps import AppSettings, CurrentCaller, DbSession, Temporal
+from api.problems import responses
+from api.schemas import ActionIn, CaseOut, CasePage, RegistrationIn, TimelineEvent
+from models.lifecycle import PetitionLifecycle
+from models.vocabulary import Level
+
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="a retry with the same key and body returns the first result",
+    ),
+]
+REPEAT: dict[int | str, dict[str, object]] = {
+    200: {"model": CaseOut, "description": "a repeat petition linked to the open case"}
+}
+STATES = tuple(s.id for s in PetitionLifecycle.states)
+
+
+def service(session: DbSession, client: Temporal, settings: AppSettings) -> CaseService:
+    return CaseService(session=session, client=client, settings=settings)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=CaseOut,
+    responses={**REPEAT, **responses(401, 403, 422, 503)},
+)
+async def register_case(
+    body: RegistrationIn,
+    caller: CurrentCaller,
+    session: DbSession,
+    client: Temporal,
+    settings: AppSettings,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> CaseOut:
+    """Register a petition: starts its workflow, or links a repeat to the open case."""
+    status, snapshot = await service(session, client, settings).register(
+        body, caller, idempotency_key
+    )
+    response.status_code = status
+    return snapshot
+
+
+@router.get("", response_model=CasePage, responses=responses(401, 422))
+def list_cases(
+    caller: CurrentCaller,
+    session: DbSession,
+    client: Temporal,
+    settings: AppSettings,
+    state: Annotated[str | None, Query(pattern="|".join(STATES))] = None,
+    level: Level | None = None,
+    unit_id: Annotated[
+        str | None, Query(max_length=200, description="includes the subtree")
+    ] = None,
+    overdue: bool | None = None,
+    at_risk: bool | None = None,
+    category: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(max_length=100, description="title, text, category")] = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> CasePage:
+    filters = CaseFilters(
+        state=state,
+        level=level,
+        unit_id=unit_id,
+        overdue=overdue,
+        at_risk=at_risk,
+        category=category,
+        q=q,
+        created_from=created_from,
+        created_to=created_to,
+        limit=limit,
+        cursor=cursor,
+    )
+    return service(session, client, settings).list_cases(caller, filters)
+
+
+@router.get("/{case_id}", response_model=CaseOut, responses=responses(401, 404, 503))
+async def get_case(
+    case_id: str, caller: CurrentCaller, session: DbSession, client: Temporal, settings: AppSettings
+) -> CaseOut:
+    return await service(session, client, settings).snapshot(case_id, caller)
+
+
+@router.post(
+    "/{case_id}/actions",
+    response_model=CaseOut,
+    responses=responses(401, 403, 404, 409, 422, 503),
+)
+async def act_on_case(
+    case_id: str,
+    body: Annotated[ActionIn, Body()],
+    caller: CurrentCaller,
+    session: DbSession,
+    client: Temporal,
+    settings: AppSettings,
+    idempotency_key: IdempotencyKey = None,
+) -> CaseOut:
+    """Take an action; 409 lists the actions allowed now."""
+    raw: dict[str, Any] = body.model_dump(mode="json")  # type: ignore[attr-defined]
+    return await service(session, client, settings).act(case_id, caller, raw, idempotency_key)
+
+
+@router.get(
+    "/{case_id}/timeline", response_model=list[TimelineEvent], responses=responses(401, 404)
+)
+def case_timeline(
+    case_id: str, caller: CurrentCaller, session: DbSession, client: Temporal, settings: AppSettings
+) -> list[TimelineEvent]:
+    return service(session, client, settings).timeline(case_id, caller)
