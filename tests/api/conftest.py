@@ -1,0 +1,141 @@
+"""End-to-end API fixtures: a real Temporal dev server, a real worker, the app over HTTP, on
+SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import create_app
+from api.auth import create_user
+from petitionflow.devserver import binary
+from petitionflow.settings import Settings
+from petitionflow.temporal import DATA_CONVERTER
+from petitionflow.worker import build_worker
+
+USERS = {
+    "officer": ("officer", "pinghu.danghu.dongmen"),
+    "officer_zhapu": ("officer", "pinghu.zhapu.tangshan"),
+    "officer_town": ("officer", "pinghu.danghu"),
+    "supervisor": ("supervisor", "pinghu.danghu"),
+    "supervisor_zhapu": ("supervisor", "pinghu.zhapu"),
+    "admin": ("admin", "pinghu"),
+}
+
+
+@pytest.fixture(scope="session")
+async def temporal() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        data_converter=DATA_CONVERTER,
+        dev_server_existing_path=binary("temporal"),
+        dev_server_extra_args=["--log-level", "error"],
+    )
+    yield env
+    await env.shutdown()
+
+
+@dataclass
+class Stack:
+    http: httpx.AsyncClient
+    engine: Engine
+    settings: Settings
+    env: WorkflowEnvironment
+    tokens: dict[str, str]
+    run_worker: Callable[[], AbstractAsyncContextManager[None]]
+    users: dict[str, str] = field(default_factory=dict)
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    async def register(self, who: str = "officer", key: str | None = None, **changes: Any):
+        body = registration(**changes)
+        headers = self.auth(who) | ({"Idempotency-Key": key} if key else {})
+        return await self.http.post("/api/v1/cases", json=body, headers=headers)
+
+    async def act(self, case_id: str, action: str, who: str = "officer", key=None, **params):
+        headers = self.auth(who) | ({"Idempotency-Key": key} if key else {})
+        return await self.http.post(
+            f"/api/v1/cases/{case_id}/actions", json={"action": action, **params}, headers=headers
+        )
+
+    async def get(self, path: str, who: str | None = "officer", **params):
+        return await self.http.get(path, headers=self.auth(who) if who else {}, params=params)
+
+
+def registration(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "petitioner": {
+            "name": "王五",
+            "id_number": f"33048219900101{uuid.uuid4().int % 10000:04d}",
+            "phone": "13812345678",
+            "address": "东门社区3号",
+        },
+        "channel": "visit",
+        "kind": "claim",
+        "category": "物业纠纷",
+        "severity": "minor",
+        "unit_id": "pinghu.danghu.dongmen",
+        "title": "小区物业费争议",
+        "description": "物业公司擅自上调物业费",
+    }
+    for name, value in changes.items():
+        if name.startswith("petitioner_"):
+            body["petitioner"][name.removeprefix("petitioner_")] = value
+        else:
+            body[name] = value
+    return body
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def stack(
+    request: pytest.FixtureRequest, temporal: WorkflowEnvironment, tmp_path: Path
+) -> AsyncIterator[Stack]:
+    engine: Engine = request.getfixturevalue("engine" if request.param == "sqlite" else "pg_engine")
+    policy = getattr(request, "param_policy", None)
+    settings = Settings(
+        env="test",
+        data_dir=tmp_path,
+        task_queue=f"api-{uuid.uuid4().hex[:8]}",
+        secret_key="s" * 40,  # type: ignore[arg-type]
+        update_timeout_seconds=3,
+        policy=policy,
+    )
+    tokens = {
+        who: create_user(engine, role=role, unit_id=unit, user_id=f"u-{who}")[1]
+        for who, (role, unit) in USERS.items()
+    }
+
+    @asynccontextmanager
+    async def run_worker() -> AsyncIterator[None]:
+        with ThreadPoolExecutor(max_workers=8) as executor:
+            worker = build_worker(
+                temporal.client,
+                task_queue=settings.task_queue,
+                engine=engine,
+                calendar=settings.work_calendar,
+                executor=executor,
+            )
+            async with worker:
+                yield
+
+    app = create_app(settings, client=temporal.client, engine=engine)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield Stack(http, engine, settings, temporal, tokens, run_worker)
+
+
+@pytest.fixture
+async def api(stack: Stack) -> AsyncIterator[Stack]:
+    """The stack with its worker running."""
+    async with stack.run_worker():
+        yield stack

@@ -1,0 +1,96 @@
+"""Errors are problem+json, say why, and change nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.conftest import Stack, registration
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(r, status: int) -> dict:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == PROBLEM
+    body = r.json()
+    assert {"type", "title", "status", "detail"} <= set(body) and body["status"] == status
+    return body
+
+
+async def test_409_carries_the_allowed_actions(api: Stack) -> None:
+    case_id = (await api.register()).json()["case_id"]
+    body = assert_problem(await api.act(case_id, "reply", summary="too early"), 409)
+    assert body["allowed_actions"] == ["accept", "decline", "forward", "withdraw"]
+    assert "reply" in body["detail"]
+    await api.act(case_id, "accept")
+    body = assert_problem(await api.act(case_id, "reply", summary="x"), 409)
+    assert "三到位" in body["detail"]
+    assert (await api.get(f"/api/v1/cases/{case_id}")).json()["state"] == "handling"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"petitioner_name": ""}, "petitioner.name"),
+        ({"petitioner_id_number": "12345"}, "petitioner.id_number"),
+        ({"petitioner_phone": "call me"}, "petitioner.phone"),
+        ({"channel": "pigeon"}, "channel"),
+        ({"kind": "rant"}, "kind"),
+        ({"category": ""}, "category"),
+        ({"severity": "huge"}, "severity"),
+        ({"unit_id": "nowhere"}, "unit_id"),
+        ({"title": ""}, "title"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
+async def test_registration_422_names_the_field(api: Stack, change: dict, field: str) -> None:
+    r = await api.register(**change)
+    body = assert_problem(r, 422)
+    assert field in [e["field"] for e in body["errors"]], body
+    listed = (await api.get("/api/v1/cases", who="admin")).json()["items"]
+    assert listed == []
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"action": "assess", "claim": "maybe"}, "claim"),
+        ({"action": "extend", "days": 0, "reason": "x"}, "days"),
+        ({"action": "extend", "days": 31, "reason": "x"}, "days"),  # the machine's policy bound
+        ({"action": "extend", "days": 5}, "reason"),
+        ({"action": "fly"}, "action"),
+        ({"action": "accept", "bonus": True}, "bonus"),
+    ],
+)
+async def test_action_422_names_the_field(api: Stack, params: dict, field: str) -> None:
+    case_id = (await api.register()).json()["case_id"]
+    await api.act(case_id, "accept")
+    who = "supervisor" if params["action"] == "extend" else "officer"
+    r = await api.http.post(f"/api/v1/cases/{case_id}/actions", json=params, headers=api.auth(who))
+    body = assert_problem(r, 422)
+    assert field in [e["field"] for e in body["errors"]], body
+
+
+async def test_unknown_routes_and_methods_are_problems(api: Stack) -> None:
+    assert_problem(await api.http.get("/api/v1/nothing-here"), 404)
+    assert_problem(await api.http.delete("/api/v1/cases", headers=api.auth("admin")), 405)
+    assert_problem(await api.get("/api/v1/cases/does-not-exist"), 404)
+    assert_problem(await api.get("/api/v1/cases", limit=0), 422)
+    assert_problem(await api.get("/api/v1/cases", cursor="garbage!"), 422)
+
+
+async def test_openapi_describes_errors(api: Stack) -> None:
+    doc = (await api.http.get("/openapi.json")).json()
+    actions = doc["paths"]["/api/v1/cases/{case_id}/actions"]["post"]["responses"]
+    assert {"200", "401", "403", "404", "409", "422", "503"} <= set(actions)
+    assert "Problem" in doc["components"]["schemas"]
+    assert "AssessAction" in doc["components"]["schemas"]
+
+
+async def test_registration_body_must_be_json(api: Stack) -> None:
+    r = await api.http.post(
+        "/api/v1/cases", content=b"name=x", headers=api.auth("officer") | {
+            "content-type": "application/x-www-form-urlencoded"}
+    )  # fmt: skip
+    assert_problem(r, 422)
+    assert registration()["unit_id"]  # the helper itself stays valid
