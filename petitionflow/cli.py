@@ -141,7 +141,7 @@ async def run_dev(settings: Settings) -> None:
     users, the worker and the API in one process. Ctrl-C stops all of it."""
     from api.auth import create_user
     from petitionflow.db import make_engine, migrate
-    from petitionflow.devserver import UI_PORT, reachable, start_dev_server
+    from petitionflow.devserver import reachable, start_dev_server
     from petitionflow.unit_tree import DEMO_UNITS, import_file
 
     migrate(settings.resolved_database_url)
@@ -158,7 +158,7 @@ async def run_dev(settings: Settings) -> None:
     base = f"http://{settings.api_host}:{settings.api_port}"
     print(f"API                {base}/api/v1   (docs {base}/docs)")
     print(f"Temporal frontend  {settings.temporal_address}")
-    print(f"Temporal Web UI    http://127.0.0.1:{UI_PORT}")
+    print(f"Temporal Web UI    http://127.0.0.1:{settings.temporal_ui_port}")
     print(f"Database           {settings.resolved_database_url}")
     print("Demo tokens (dev only, new on every start):")
     for role, unit, token in tokens:

@@ -13,8 +13,6 @@ from temporalio.client import Client
 
 from petitionflow.settings import Settings
 
-UI_PORT = 8233
-
 
 def binary(name: str) -> str:
     """A binary installed beside this interpreter (the venv's bin), else on PATH."""
@@ -47,7 +45,7 @@ async def start_dev_server(settings: Settings, *, timeout: float = 60) -> subpro
             "--port",
             port,
             "--ui-port",
-            str(UI_PORT),
+            str(settings.temporal_ui_port),
             "--namespace",
             settings.temporal_namespace,
             "--db-filename",

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, ge=1, le=65535)
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
+    temporal_ui_port: int = Field(default=8233, ge=1, le=65535)  # the dev server's Web UI
     task_queue: str = "petitionflow"
     database_url: str | None = None  # SQLite under data_dir when unset
     policy: Path | None = None  # the shipped statutory defaults when unset

@@ -106,7 +106,7 @@ async def stack(
         env="test",
         data_dir=tmp_path,
         task_queue=f"api-{uuid.uuid4().hex[:8]}",
-        secret_key="s" * 40,  # type: ignore[arg-type]
+        secret_key=uuid.uuid4().hex * 2,  # type: ignore[arg-type]  # own ids per test
         update_timeout_seconds=3,
         policy=policy,
     )

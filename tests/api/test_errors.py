@@ -88,9 +88,7 @@ async def test_openapi_describes_errors(api: Stack) -> None:
 
 
 async def test_registration_body_must_be_json(api: Stack) -> None:
-    r = await api.http.post(
-        "/api/v1/cases", content=b"name=x", headers=api.auth("officer") | {
-            "content-type": "application/x-www-form-urlencoded"}
-    )  # fmt: skip
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    r = await api.http.post("/api/v1/cases", content=b"name=x", headers=api.auth("officer") | form)
     assert_problem(r, 422)
     assert registration()["unit_id"]  # the helper itself stays valid

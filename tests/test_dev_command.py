@@ -1,0 +1,103 @@
+"""`petitionflow dev` as a user runs it: register a case, stop with Ctrl-C, start again, and the
+case and its clocks are still there."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+EXE = str(Path(sys.executable).with_name("petitionflow"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Dev:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env, self.log = env, log
+        self.base = f"http://127.0.0.1:{env['PETITIONFLOW_API_PORT']}"
+
+    def __enter__(self) -> Dev:
+        self.out = self.log.open("w")
+        self.proc = subprocess.Popen([EXE, "dev"], env=self.env, stdout=self.out, stderr=self.out)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.log.read_text()
+            try:
+                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        else:
+            raise AssertionError(f"dev did not come up:\n{self.log.read_text()}")
+        tokens = {}
+        for line in self.log.read_text().splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[0] in ("officer", "supervisor", "admin"):
+                tokens[parts[0]] = parts[2]
+        self.headers = {"Authorization": f"Bearer {tokens['officer']}"}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=45)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.out.close()
+
+
+def test_dev_keeps_cases_across_restarts(tmp_path: Path) -> None:
+    env = os.environ | {
+        "PETITIONFLOW_DATA_DIR": str(tmp_path / "data"),
+        "PETITIONFLOW_API_PORT": str(free_port()),
+        "PETITIONFLOW_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+        "PETITIONFLOW_TEMPORAL_UI_PORT": str(free_port()),
+    }
+    env.pop("PETITIONFLOW_DATABASE_URL", None)
+    with Dev(env, tmp_path / "first.log") as dev:
+        r = httpx.post(
+            f"{dev.base}/api/v1/cases",
+            headers=dev.headers,
+            json={
+                "petitioner": {"name": "赵六", "id_number": "330482199001015678"},
+                "channel": "online",
+                "kind": "suggestion",
+                "category": "环境",
+                "severity": "minor",
+                "unit_id": "pinghu.danghu.dongmen",
+                "title": "河道保洁",
+            },
+            timeout=30,
+        )
+        assert r.status_code == 201, r.text
+        case_id = r.json()["case_id"]
+        r = httpx.post(
+            f"{dev.base}/api/v1/cases/{case_id}/actions",
+            headers=dev.headers,
+            json={"action": "accept"},
+            timeout=30,
+        )
+        before = r.json()
+        assert before["state"] == "handling"
+    assert dev.proc.returncode is not None
+    assert "temporal.db" in os.listdir(tmp_path / "data")
+
+    with Dev(env, tmp_path / "second.log") as dev:
+        r = httpx.get(f"{dev.base}/api/v1/cases/{case_id}", headers=dev.headers, timeout=30)
+        assert r.status_code == 200, r.text
+        after = r.json()
+        assert after["state"] == "handling"
+        assert after["deadlines"] == before["deadlines"]
