@@ -34,7 +34,7 @@ class Petitioner(BaseModel):
     def masked(self) -> MaskedPetitioner:
         return MaskedPetitioner(
             name=self.name[:1] + "*" * max(len(self.name) - 1, 1),
-            id_number=_mask(self.id_number, keep_start=3, keep_end=4),
+            id_number=_mask(self.id_number, keep_start=6, keep_end=4),  # 330482********1234
             phone=_mask(self.phone, keep_start=3, keep_end=4),
         )
 

@@ -97,7 +97,7 @@ def test_projection_written_once_and_never_rolled_back(db: Engine) -> None:
         assert row is not None
         assert (row.state, row.event_seq) == ("handling", 2)
         assert row.petitioner_name == "李四" and row.description == "描述"
-        assert row.snapshot["petitioner"]["id_number"] == "330***********1234"
+        assert row.snapshot["petitioner"]["id_number"] == "330482********1234"
 
 
 def test_alert_recorded_once(db: Engine) -> None:

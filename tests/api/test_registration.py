@@ -54,7 +54,7 @@ async def test_personal_data_is_masked_everywhere(api: Stack) -> None:
     case = r.json()
     assert case["petitioner"] == {
         "name": "王*",
-        "id_number": "330***********123X",
+        "id_number": "330482********123X",
         "phone": "138****5678",
     }
     case_id = case["case_id"]

@@ -137,3 +137,19 @@ async def test_forwarding_restarts_acceptance_at_the_receiving_unit(driver: Case
     assert err.value.cause.cause.type == "UnknownUnit"  # type: ignore[union-attr]
     assert (await driver.snapshot(handle)).unit_id == "pinghu.zhapu"
     await driver.save_history(handle, "forwarding")
+
+
+async def test_manual_escalation_moves_up_with_a_fresh_level_window(driver: CaseDriver) -> None:
+    handle = await driver.start()
+    await driver.act(handle, "accept")
+    snap = await driver.act(handle, "escalate", note="涉及多个村")
+    assert (snap.level, snap.unit_id) == ("town", "pinghu.danghu")
+    assert deadline(snap, "level#1").status == "met"
+    assert (deadline(snap, "level#2").level, deadline(snap, "level#2").status) == (
+        "town",
+        "running",
+    )
+    assert deadline(snap, "handling#1").status == "running"  # the law's clock runs on
+    assert snap.escalations[0].cause == "manual" and snap.escalations[0].by == "u-officer"
+    await driver.projected(handle)
+    assert alert_kinds(driver, snap.case_id) == ["escalation"]

@@ -7,7 +7,7 @@ async def test_happy_path_to_automatic_closing(driver: CaseDriver) -> None:
     handle = await driver.start()
     snap = await driver.snapshot(handle)
     assert snap.state == "registered"
-    assert snap.petitioner.id_number == "330***********123X"
+    assert snap.petitioner.id_number == "330482********123X"
     assert [d.clock for d in snap.deadlines] == ["acceptance", "level"]
 
     await driver.act(handle, "accept", note="受理")
