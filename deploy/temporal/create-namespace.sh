@@ -1,0 +1,17 @@
+#!/bin/sh
+# Create the namespace with its retention once the server is healthy; safe to re-run.
+set -eu
+NAMESPACE=${DEFAULT_NAMESPACE:-default}
+ADDRESS=${TEMPORAL_ADDRESS:-temporal:7233}
+RETENTION=${NAMESPACE_RETENTION:-30d}
+attempt=1
+until temporal operator cluster health --address "$ADDRESS"; do
+  [ "$attempt" -ge 60 ] && { echo "Temporal did not become healthy"; exit 1; }
+  attempt=$((attempt + 1)); sleep 5
+done
+if temporal operator namespace describe -n "$NAMESPACE" --address "$ADDRESS" >/dev/null 2>&1; then
+  temporal operator namespace update -n "$NAMESPACE" --retention "$RETENTION" --address "$ADDRESS"
+else
+  temporal operator namespace create -n "$NAMESPACE" --retention "$RETENTION" --address "$ADDRESS"
+fi
+echo "namespace $NAMESPACE ready (retention $RETENTION)"
