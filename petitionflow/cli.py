@@ -142,6 +142,7 @@ async def run_dev(settings: Settings) -> None:
     from api.auth import create_user
     from petitionflow.db import make_engine, migrate
     from petitionflow.devserver import reachable, start_dev_server
+    from petitionflow.temporal import connect, register_search_attributes
     from petitionflow.unit_tree import DEMO_UNITS, import_file
 
     migrate(settings.resolved_database_url)
@@ -153,6 +154,7 @@ async def run_dev(settings: Settings) -> None:
     ]
     engine.dispose()
     server = None if await reachable(settings) else await start_dev_server(settings)
+    await register_search_attributes(await connect(settings), settings.temporal_namespace)
     api = api_server(settings)
     worker = asyncio.create_task(run_worker(settings))
     base = f"http://{settings.api_host}:{settings.api_port}"

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError, RPCStatusCode
 
 from petitionflow.settings import Settings
+from workflows import search_attributes
 
 DATA_CONVERTER = pydantic_data_converter
 
@@ -21,3 +28,26 @@ async def connect(settings: Settings) -> Client:
 def workflow_id(case_id: str) -> str:
     """Built from the server-generated case id only — never from personal data."""
     return f"petition-{case_id}"
+
+
+async def register_search_attributes(client: Client, namespace: str) -> list[str]:
+    """Add the petition search attributes the namespace lacks; returns the names added."""
+    try:
+        listed = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=namespace)
+        )
+        existing = set(listed.custom_attributes)
+    except RPCError as err:  # the time-skipping test server can add but not list
+        if err.status != RPCStatusCode.UNIMPLEMENTED:
+            raise
+        existing = set()
+    missing = {
+        key.name: IndexedValueType.ValueType(int(key.indexed_value_type))
+        for key in search_attributes.ALL
+        if key.name not in existing
+    }
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(search_attributes=missing, namespace=namespace)
+        )
+    return sorted(missing)

@@ -17,6 +17,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
+from workflows import search_attributes
+
 with workflow.unsafe.imports_passed_through():
     from models.actions import parse_params
     from models.boundary import (
@@ -47,6 +49,8 @@ with workflow.unsafe.imports_passed_through():
     from models.lifecycle import FINAL_STATES, Petition
     from models.snapshot import build_snapshot
     from models.vocabulary import LEVEL_LABELS, Level, Role
+
+SEARCH_ATTRIBUTES_PATCH = "search-attributes-v1"
 
 # Pure computation: retried only if a worker dies mid-call.
 DEADLINE_OPTIONS: dict[str, Any] = {
@@ -84,6 +88,7 @@ class PetitionWorkflow:
         self._lock = asyncio.Lock()
         self._changed = False
         self._outbox: list[CaseEvent | AlertInput] = []
+        self._published: tuple[object, ...] = ()
 
     # -- run ----------------------------------------------------------------------------------
     @workflow.run
@@ -93,6 +98,7 @@ class PetitionWorkflow:
             async with self._lock:
                 await self._register(start)
             self._ready = True
+        self._publish()
         while not self._final and not self._should_continue_as_new():
             await self._sleep_until_next_clock()
             async with self._lock:
@@ -148,6 +154,7 @@ class PetitionWorkflow:
                 raise business_error(err) from None
             self._state.applied_updates.append(update_id)
             self._changed = True
+            self._publish()
             return self._snapshot()
 
     @workflow.update(name="registration")
@@ -179,6 +186,7 @@ class PetitionWorkflow:
                 params={"channel": request.channel, "visit_count": self._state.visit_count},
             )
             self._state.applied_updates.append(update_id)
+            self._publish()
             return self._snapshot()
 
     @visit.validator
@@ -372,6 +380,7 @@ class PetitionWorkflow:
                 self._alert("breach", clock)
                 await self._escalate_after_breach(clock)
         self._changed = True
+        self._publish()
 
     async def _escalate_after_breach(self, clock: Clock) -> None:
         """A breach rises the case one level; at the top it calls for supervision (督办)."""
@@ -407,6 +416,29 @@ class PetitionWorkflow:
             event, at=workflow.now(), clock=clock.name, **context
         )
         self._record(event, None, from_state=from_state, params={"clock": clock.id})
+
+    # -- search attributes --------------------------------------------------------------------
+    def _publish(self) -> None:
+        """Keep the operators' search attributes current. Cases started before search attributes
+        existed replay without them: the patch marks the first run that publishes."""
+        if not workflow.patched(SEARCH_ATTRIBUTES_PATCH):
+            return
+        case, ledger = self._state.case, self._state.ledger
+        values = (
+            case.state,
+            case.level.value,
+            case.unit_id,
+            ledger.next_due(),
+            any(c.status == "breached" for c in ledger.clocks),
+        )
+        if values != self._published:
+            state, level, unit_id, next_due, breached = values
+            workflow.upsert_search_attributes(
+                search_attributes.updates(
+                    state=state, level=level, unit_id=unit_id, next_due=next_due, breached=breached
+                )
+            )
+            self._published = values
 
     # -- projection and alerts ----------------------------------------------------------------
     def _snapshot(self) -> CaseSnapshot:

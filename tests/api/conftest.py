@@ -22,6 +22,7 @@ from petitionflow.devserver import binary
 from petitionflow.settings import Settings
 from petitionflow.temporal import DATA_CONVERTER
 from petitionflow.worker import build_worker
+from workflows import search_attributes
 
 USERS = {
     "officer": ("officer", "pinghu.danghu.dongmen"),
@@ -39,6 +40,7 @@ async def temporal() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=DATA_CONVERTER,
         dev_server_existing_path=binary("temporal"),
         dev_server_extra_args=["--log-level", "error"],
+        search_attributes=search_attributes.ALL,
     )
     yield env
     await env.shutdown()

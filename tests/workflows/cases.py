@@ -26,7 +26,9 @@ from models.vocabulary import Level
 from petitionflow.temporal import workflow_id
 from workflows.petition import PetitionWorkflow
 
-HISTORIES = Path(__file__).with_name("histories")
+# Saved histories by released behaviour; new ones are written to the current behaviour's folder
+# and older folders are never rewritten, so every running generation of cases stays replayable.
+HISTORIES = Path(__file__).with_name("histories") / "v2-search-attributes"
 PETITIONER = Petitioner(
     name="张三丰", id_number="33048219800101123X", phone="13812345678", address="东门社区1号"
 )
@@ -161,6 +163,6 @@ class CaseDriver:
         if os.environ.get("PETITIONFLOW_REFRESH_HISTORIES") != "1":
             return
         history = await handle.fetch_history()
-        HISTORIES.mkdir(exist_ok=True)
+        HISTORIES.mkdir(parents=True, exist_ok=True)
         data = json.loads(history.to_json())
         (HISTORIES / f"{name}.json").write_text(json.dumps(data, indent=1) + "\n")

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from models.daycount import WorkCalendar
-from petitionflow.temporal import DATA_CONVERTER
+from petitionflow.temporal import DATA_CONVERTER, register_search_attributes
 from petitionflow.worker import build_worker
 from tests.workflows.cases import CaseDriver
 
@@ -32,6 +32,7 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=DATA_CONVERTER,
         test_server_existing_path=_binary("temporal-test-server"),
     )
+    await register_search_attributes(environment.client, "default")
     yield environment
     await environment.shutdown()
 
