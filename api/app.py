@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
-from api import problems, routes_cases, routes_public
+from api import problems, routes_cases, routes_codec, routes_public
 from petitionflow.db import make_engine
 from petitionflow.settings import Settings
 from petitionflow.temporal import connect
@@ -25,6 +26,7 @@ def create_app(
     settings = settings or Settings()
     settings.sla_policy  # noqa: B018  (a bad policy stops start-up, naming the key)
     settings.secret()
+    settings.payload_codec  # noqa: B018  (outside dev a missing payload key stops start-up)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,6 +49,14 @@ def create_app(
     if client is not None:
         app.state.temporal = client
     problems.install(app)
+    app.add_middleware(
+        CORSMiddleware,  # the Temporal Web UI calls the codec endpoint from its own origin
+        allow_origins=[o.strip() for o in settings.codec_cors_origins.split(",") if o.strip()],
+        allow_methods=["POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-Namespace"],
+        allow_credentials=True,
+    )
     app.include_router(routes_cases.router)
     app.include_router(routes_public.router)
+    app.include_router(routes_codec.router)
     return app

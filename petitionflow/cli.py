@@ -19,6 +19,7 @@ from models.daycount import compute_deadline
 from models.errors import CalendarError, PolicyError
 from models.policy import Span
 from models.units import UnitTreeError
+from petitionflow.codec import CodecKeyError
 from petitionflow.settings import Settings
 
 log = logging.getLogger("petitionflow")
@@ -227,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
         return int(args.run(args, settings))
-    except (PolicyError, CalendarError, UnitTreeError) as exc:
+    except (PolicyError, CalendarError, UnitTreeError, CodecKeyError) as exc:
         print(f"petitionflow: {exc}", file=sys.stderr)
         return 2
 

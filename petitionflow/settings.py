@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.daycount import WorkCalendar
 from models.policy import SlaPolicy, load_policy
+from petitionflow.codec import CodecKeyError, EncryptionCodec, new_key_spec, parse_keys
 
 
 class Settings(BaseSettings):
@@ -30,8 +31,32 @@ class Settings(BaseSettings):
     calendar: Path | None = None  # holiday schedule overrides (TOML), see README
     # Keys the petitioner's ID number (repeat matching) and Idempotency-Key → case id.
     secret_key: SecretStr | None = None
+    # Payload encryption keys "id:base64key,..." (32-byte AES keys) and the one new payloads use.
+    codec_keys: SecretStr | None = None
+    codec_active_key: str | None = None  # the last listed key when unset
+    # Origins of the Temporal Web UI allowed to call the codec endpoint.
+    codec_cors_origins: str = "http://127.0.0.1:8233,http://localhost:8233"
     # How long an action waits for the worker before answering 503 with Retry-After.
     update_timeout_seconds: float = Field(default=10, gt=0)
+
+    @cached_property
+    def payload_codec(self) -> EncryptionCodec:
+        """The payload codec. Outside dev and test a key must be configured; in dev one is
+        generated once into the data dir, so even the embedded default never stores personal
+        data in plain text."""
+        if self.codec_keys is not None:
+            spec = self.codec_keys.get_secret_value()
+        elif self.env == "prod":
+            raise CodecKeyError("PETITIONFLOW_CODEC_KEYS is required when PETITIONFLOW_ENV=prod")
+        else:
+            file = self.data_dir / "codec_keys"
+            if not file.exists():
+                file.parent.mkdir(parents=True, exist_ok=True)
+                file.write_text(new_key_spec())
+                file.chmod(0o600)
+            spec = file.read_text().strip()
+        keys = parse_keys(spec)
+        return EncryptionCodec(keys, self.codec_active_key or list(keys)[-1])
 
     def secret(self) -> bytes:
         """The server secret. Outside dev and test it must be set; in dev one is generated once

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
@@ -9,19 +11,25 @@ from temporalio.api.operatorservice.v1 import (
 )
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 
 from petitionflow.settings import Settings
 from workflows import search_attributes
 
-DATA_CONVERTER = pydantic_data_converter
+DATA_CONVERTER = pydantic_data_converter  # without encryption: replay of saved histories
+
+
+def data_converter(settings: Settings) -> DataConverter:
+    """Pydantic payloads, encrypted by the configured codec."""
+    return dataclasses.replace(DATA_CONVERTER, payload_codec=settings.payload_codec)
 
 
 async def connect(settings: Settings) -> Client:
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=DATA_CONVERTER,
+        data_converter=data_converter(settings),
     )
 
 

@@ -20,7 +20,7 @@ from api.app import create_app
 from api.auth import create_user
 from petitionflow.devserver import binary
 from petitionflow.settings import Settings
-from petitionflow.temporal import DATA_CONVERTER
+from petitionflow.temporal import data_converter
 from petitionflow.worker import build_worker
 from workflows import search_attributes
 
@@ -34,10 +34,15 @@ USERS = {
 }
 
 
+CODEC_KEYS = "k1:" + "A" * 43 + "="  # a fixed 32-byte test key
+
+
 @pytest.fixture(scope="session")
 async def temporal() -> AsyncIterator[WorkflowEnvironment]:
+    """The dev server, with clients that encrypt payloads as the service does."""
+    encrypting = Settings(env="test", codec_keys=CODEC_KEYS)  # type: ignore[arg-type]
     env = await WorkflowEnvironment.start_local(
-        data_converter=DATA_CONVERTER,
+        data_converter=data_converter(encrypting),
         dev_server_existing_path=binary("temporal"),
         dev_server_extra_args=["--log-level", "error"],
         search_attributes=search_attributes.ALL,
@@ -109,6 +114,7 @@ async def stack(
         data_dir=tmp_path,
         task_queue=f"api-{uuid.uuid4().hex[:8]}",
         secret_key=uuid.uuid4().hex * 2,  # type: ignore[arg-type]  # own ids per test
+        codec_keys=CODEC_KEYS,  # type: ignore[arg-type]
         update_timeout_seconds=3,
         policy=policy,
     )
