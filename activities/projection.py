@@ -31,6 +31,10 @@ class ProjectionActivities:
         try:
             with Session(self._engine) as session, session.begin():
                 self._write(session, projection)
+            activity.logger.info(
+                "case projected",
+                extra={"case_id": projection.event.case_id, "seq": projection.event.seq},
+            )
         except IntegrityError:
             # A concurrent attempt wrote the same event first; a retry finds it and skips.
             raise ApplicationError("projection write raced another attempt") from None

@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
-from api import problems, routes_cases, routes_codec, routes_public
+from api import metrics, problems, routes_cases, routes_codec, routes_public
 from petitionflow.db import make_engine
 from petitionflow.settings import Settings
 from petitionflow.temporal import connect
@@ -49,6 +49,7 @@ def create_app(
     if client is not None:
         app.state.temporal = client
     problems.install(app)
+    metrics.install(app)
     app.add_middleware(
         CORSMiddleware,  # the Temporal Web UI calls the codec endpoint from its own origin
         allow_origins=[o.strip() for o in settings.codec_cors_origins.split(",") if o.strip()],

@@ -20,6 +20,7 @@ from models.errors import CalendarError, PolicyError
 from models.policy import Span
 from models.units import UnitTreeError
 from petitionflow.codec import CodecKeyError
+from petitionflow.observability import configure_logging
 from petitionflow.settings import Settings
 
 log = logging.getLogger("petitionflow")
@@ -104,13 +105,19 @@ def _api(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def run_worker(settings: Settings) -> None:
+    from temporalio.runtime import Runtime
+
     from petitionflow.db import make_engine
+    from petitionflow.observability import publish_open_cases, worker_runtime
     from petitionflow.temporal import connect
     from petitionflow.worker import build_worker
 
     settings.sla_policy  # noqa: B018  (fail at start-up on a bad policy, not at the first case)
-    client = await connect(settings)
+    runtime = worker_runtime(settings)
+    client = await connect(settings, runtime=runtime)
     engine = make_engine(settings.resolved_database_url)
+    meter_runtime = runtime or Runtime.default()
+    gauges = asyncio.create_task(publish_open_cases(engine, meter_runtime))
     with ThreadPoolExecutor(max_workers=16) as executor:
         worker = build_worker(
             client,
@@ -120,9 +127,13 @@ async def run_worker(settings: Settings) -> None:
             executor=executor,
         )
         log.info(
-            "worker polling task queue %s at %s", settings.task_queue, settings.temporal_address
+            "worker polling",
+            extra={"task_queue": settings.task_queue, "metrics": settings.worker_metrics_address},
         )
-        await worker.run()
+        try:
+            await worker.run()
+        finally:
+            gauges.cancel()
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
@@ -223,10 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = Settings()
+        configure_logging(settings)
         return int(args.run(args, settings))
     except (PolicyError, CalendarError, UnitTreeError, CodecKeyError) as exc:
         print(f"petitionflow: {exc}", file=sys.stderr)

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     codec_active_key: str | None = None  # the last listed key when unset
     # Origins of the Temporal Web UI allowed to call the codec endpoint.
     codec_cors_origins: str = "http://127.0.0.1:8233,http://localhost:8233"
+    # Observability: the worker's Prometheus endpoint (SDK and business metrics), logs, traces.
+    worker_metrics_address: str | None = "127.0.0.1:9464"
+    log_format: Literal["json", "text"] = "json"
+    log_level: str = "INFO"
+    otel_endpoint: str | None = None  # e.g. http://collector:4318/v1/traces
     # How long an action waits for the worker before answering 503 with Retry-After.
     update_timeout_seconds: float = Field(default=10, gt=0)
 

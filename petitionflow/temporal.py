@@ -12,6 +12,7 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
+from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode
 
 from petitionflow.settings import Settings
@@ -25,11 +26,15 @@ def data_converter(settings: Settings) -> DataConverter:
     return dataclasses.replace(DATA_CONVERTER, payload_codec=settings.payload_codec)
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(settings: Settings, *, runtime: Runtime | None = None) -> Client:
+    from petitionflow.observability import tracing_interceptors
+
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings),
+        interceptors=tracing_interceptors(settings),  # type: ignore[arg-type]
+        runtime=runtime,
     )
 
 

@@ -47,10 +47,22 @@ def test_app_services_get_every_setting_they_need() -> None:
             "PETITIONFLOW_DATABASE_URL",
             "PETITIONFLOW_TEMPORAL_ADDRESS",
             "PETITIONFLOW_SECRET_KEY",
+            "PETITIONFLOW_CODEC_KEYS",
         ):
             assert needed in env, (name, needed)
         assert SERVICES[name]["environment"]["PETITIONFLOW_ENV"] == "prod"
     assert "${PETITIONFLOW_SECRET_KEY:?" in raw and "${POSTGRES_PASSWORD:?" in raw
+    assert "${PETITIONFLOW_CODEC_KEYS:?" in raw
+
+
+def test_namespace_job_registers_every_search_attribute() -> None:
+    from workflows import search_attributes
+
+    script = (ROOT / "deploy/temporal/create-namespace.sh").read_text()
+    kinds = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "BOOL": "Bool"}
+    for key in search_attributes.ALL:
+        kind = kinds[key.indexed_value_type.name]
+        assert f"{key.name}:{kind}" in script
 
 
 def test_health_and_order() -> None:

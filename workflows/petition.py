@@ -484,6 +484,14 @@ class PetitionWorkflow:
             "supervision": f"【督办】“{info.title}”的{clock_label}已超期，请县级督办",
             "unsatisfied": f"【不满意】“{info.title}”回访评价为不满意，可重新办理一次",
         }
+        # Replay-safe business metrics: counted once, when the alert is first raised.
+        workflow.metric_meter().create_counter(
+            "petition_alerts", "alerts raised: warnings, breaches, escalations, supervision"
+        ).add(1, {"kind": kind, "level": case.level.value, "clock": clock.name if clock else "-"})
+        workflow.logger.info(
+            "alert raised",
+            extra={"case_id": info.case_id, "kind": kind, "clock": clock.id if clock else None},
+        )
         self._outbox.append(
             AlertInput(
                 alert_id=f"{info.case_id}:{clock.id if clock else '-'}:{kind}:{occurrence}",

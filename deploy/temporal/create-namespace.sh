@@ -14,4 +14,14 @@ if temporal operator namespace describe -n "$NAMESPACE" --address "$ADDRESS" >/d
 else
   temporal operator namespace create -n "$NAMESPACE" --retention "$RETENTION" --address "$ADDRESS"
 fi
-echo "namespace $NAMESPACE ready (retention $RETENTION)"
+# The petition search attributes (no personal data), registered once.
+existing=$(temporal operator search-attribute list -n "$NAMESPACE" --address "$ADDRESS")
+for pair in PetitionState:Keyword PetitionLevel:Keyword PetitionUnit:Keyword \
+            PetitionNextDue:Datetime PetitionBreached:Bool; do
+  name=${pair%%:*}; type=${pair#*:}
+  if ! echo "$existing" | grep -qw "$name"; then
+    temporal operator search-attribute create -n "$NAMESPACE" --address "$ADDRESS" \
+      --name "$name" --type "$type"
+  fi
+done
+echo "namespace $NAMESPACE ready (retention $RETENTION, search attributes registered)"
