@@ -3,18 +3,27 @@ retried activity never duplicates a row — and unit-tree lookups."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
-from models.boundary import AlertInput, Projection
+from models.boundary import AlertDispatch, AlertInput, Projection
 from models.case import UnitRef
+from models.policy import Span
 from models.tables import AlertRow, CaseEventRow, CaseRow, UnitRow
 from models.vocabulary import Level
+
+
+def alert_workflow_id(alert_id: str) -> str:
+    return f"alert-{alert_id}"
 
 
 class UnknownUnit(ApplicationError):
@@ -23,8 +32,9 @@ class UnknownUnit(ApplicationError):
 
 
 class ProjectionActivities:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, client: Client | None = None) -> None:
         self._engine = engine
+        self._client = client  # starts the alert workflows that send alerts out
 
     @activity.defn(name="project_case")
     def project_case(self, projection: Projection) -> None:
@@ -89,8 +99,16 @@ class ProjectionActivities:
         }
 
     @activity.defn(name="record_alert")
-    def record_alert(self, alert: AlertInput) -> bool:
-        """Store an alert once per (case, clock, kind, occurrence); True if it is new."""
+    async def record_alert(self, alert: AlertInput) -> bool:
+        """Store an alert once per (case, clock, kind, occurrence) and make sure its delivery
+        workflow runs; True if the alert is new. Both halves are idempotent, so a retry after
+        either one repeats nothing."""
+        created = await asyncio.to_thread(self._store_alert, alert)
+        if self._client is not None:
+            await self._dispatch(alert)
+        return created
+
+    def _store_alert(self, alert: AlertInput) -> bool:
         with Session(self._engine) as session, session.begin():
             if session.get(AlertRow, alert.alert_id) is not None:
                 return False
@@ -110,6 +128,23 @@ class ProjectionActivities:
                 )
             )
         return True
+
+    async def _dispatch(self, alert: AlertInput) -> None:
+        assert self._client is not None
+        every = Span.model_validate(alert.renotify_every) if alert.renotify_every else None
+        # Sent out before and finished: nothing more to do.
+        with contextlib.suppress(WorkflowAlreadyStartedError):
+            await self._client.start_workflow(
+                "AlertWorkflow",
+                AlertDispatch(
+                    alert_id=alert.alert_id,
+                    renotify_every_seconds=every.approximate().total_seconds() if every else None,
+                ),
+                id=alert_workflow_id(alert.alert_id),
+                task_queue=activity.info().task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
 
     @activity.defn(name="unit_path")
     def unit_path(self, unit_id: str) -> list[UnitRef]:

@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
-from api import metrics, problems, routes_cases, routes_codec, routes_public
+from api import metrics, problems, routes_alerts, routes_cases, routes_codec, routes_public
 from petitionflow.db import make_engine
 from petitionflow.settings import Settings
 from petitionflow.temporal import connect
@@ -60,4 +60,5 @@ def create_app(
     app.include_router(routes_cases.router)
     app.include_router(routes_public.router)
     app.include_router(routes_codec.router)
+    app.include_router(routes_alerts.router)
     return app

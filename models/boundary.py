@@ -237,3 +237,29 @@ class AlertInput(BaseModel):
     message: str
     due_at: datetime | None
     at: datetime
+    # Unacknowledged breach and supervision alerts are sent again this often (policy).
+    renotify_every: str | None = None
+
+
+class AlertDispatch(BaseModel):
+    """Input of the alert workflow that sends one alert out, and again until acknowledged."""
+
+    alert_id: str
+    renotify_every_seconds: float | None = None
+
+
+class DeliveryTarget(BaseModel):
+    channel_id: str
+    kind: Literal["webhook", "email"]
+    target: str
+
+
+class AlertTargets(BaseModel):
+    acknowledged: bool
+    targets: list[DeliveryTarget]
+
+
+class DeliveryRequest(BaseModel):
+    alert_id: str
+    channel_id: str
+    notification: int

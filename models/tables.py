@@ -111,6 +111,7 @@ class AlertRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(_tz(), index=True, nullable=False))
     acknowledged_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
     acknowledged_by: str | None = Field(default=None, max_length=200)
+    notifications: int = 0  # how many times it has been sent out (re-notified while unacked)
 
 
 class UserRow(SQLModel, table=True):
@@ -138,3 +139,59 @@ class IdempotencyRow(SQLModel, table=True):
     case_id: str = Field(max_length=64)
     status_code: int
     created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+
+
+class Open311KeyRow(SQLModel, table=True):
+    """An Open311 ``api_key``: what it submits is received by its unit. Shown once, stored only
+    as its SHA-256 hash."""
+
+    __tablename__ = "open311_keys"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(default="", max_length=200)  # the client it was issued to, e.g. 12345 热线
+    unit_id: str = Field(foreign_key="units.id", index=True, max_length=200)
+    key_hash: str = Field(unique=True, index=True, max_length=64)
+    created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
+
+
+class Open311TokenRow(SQLModel, table=True):
+    """A GeoReport v2 token: handed out when a submission was saved but its case could not be
+    confirmed in time; ``GET tokens/{token}`` turns it into the service_request_id later."""
+
+    __tablename__ = "open311_tokens"
+
+    token: str = Field(primary_key=True, max_length=64)
+    case_id: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+
+
+class AlertChannelRow(SQLModel, table=True):
+    """Where a unit's alerts go besides the live stream: a webhook or an e-mail address. A unit
+    receives the alerts of its whole subtree."""
+
+    __tablename__ = "alert_channels"
+
+    id: str = Field(primary_key=True, max_length=64)
+    unit_id: str = Field(foreign_key="units.id", index=True, max_length=200)
+    kind: str = Field(max_length=16)  # webhook | email
+    target: str = Field(max_length=500)  # URL or address
+    secret: str = Field(default="", max_length=200)  # HMAC key of a webhook
+    enabled: bool = True
+    created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+
+
+class AlertDeliveryRow(SQLModel, table=True):
+    """One delivery attempt of one notification of an alert on one channel."""
+
+    __tablename__ = "alert_deliveries"
+
+    id: str = Field(primary_key=True, max_length=300)  # alert:channel:notification:attempt
+    alert_id: str = Field(index=True, max_length=200)
+    channel: str = Field(max_length=16)  # webhook | email | sse
+    target: str = Field(max_length=500)
+    notification: int  # 1 for the first notice, 2… for re-notifications
+    attempt: int
+    status: str = Field(max_length=16)  # sent | failed
+    error: str = Field(default="", max_length=1000)
+    at: datetime = Field(sa_column=Column(_tz(), nullable=False))

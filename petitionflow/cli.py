@@ -125,6 +125,7 @@ async def run_worker(settings: Settings) -> None:
             engine=engine,
             calendar=settings.work_calendar,
             executor=executor,
+            delivery=settings.delivery(),
         )
         log.info(
             "worker polling",

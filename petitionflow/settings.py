@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from activities.delivery import DeliveryConfig
 from models.daycount import WorkCalendar
 from models.policy import SlaPolicy, load_policy
 from petitionflow.codec import CodecKeyError, EncryptionCodec, new_key_spec, parse_keys
@@ -41,6 +42,15 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     log_level: str = "INFO"
     otel_endpoint: str | None = None  # e.g. http://collector:4318/v1/traces
+    # Alerts: links in messages, SMTP for e-mail, and how often the live stream looks.
+    public_url: str = "http://127.0.0.1:8000"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "petitionflow@localhost"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    stream_poll_seconds: float = Field(default=1.0, gt=0)
     # How long an action waits for the worker before answering 503 with Retry-After.
     update_timeout_seconds: float = Field(default=10, gt=0)
 
@@ -62,6 +72,17 @@ class Settings(BaseSettings):
             spec = file.read_text().strip()
         keys = parse_keys(spec)
         return EncryptionCodec(keys, self.codec_active_key or list(keys)[-1])
+
+    def delivery(self) -> DeliveryConfig:
+        return DeliveryConfig(
+            public_url=self.public_url,
+            smtp_host=self.smtp_host,
+            smtp_port=self.smtp_port,
+            smtp_sender=self.smtp_sender,
+            smtp_user=self.smtp_user,
+            smtp_password=self.smtp_password.get_secret_value() if self.smtp_password else None,
+            smtp_starttls=self.smtp_starttls,
+        )
 
     def secret(self) -> bytes:
         """The server secret. Outside dev and test it must be set; in dev one is generated once

@@ -9,8 +9,10 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.deadlines import DeadlineActivities
+from activities.delivery import AlertDelivery, DeliveryConfig
 from activities.projection import ProjectionActivities
 from models.daycount import WorkCalendar
+from workflows.alert import AlertWorkflow
 from workflows.petition import PetitionWorkflow
 
 
@@ -21,18 +23,23 @@ def build_worker(
     engine: Engine,
     calendar: WorkCalendar,
     executor: ThreadPoolExecutor,
+    delivery: DeliveryConfig | None = None,
 ) -> Worker:
     deadlines = DeadlineActivities(calendar)
-    projection = ProjectionActivities(engine)
+    projection = ProjectionActivities(engine, client)
+    alerts = AlertDelivery(engine, delivery or DeliveryConfig())
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[PetitionWorkflow],
+        workflows=[PetitionWorkflow, AlertWorkflow],
         activities=[
             deadlines.compute_deadlines,
             projection.project_case,
             projection.record_alert,
             projection.unit_path,
+            alerts.alert_targets,
+            alerts.deliver_webhook,
+            alerts.deliver_email,
         ],
         # Sync activities (database, calendar) run here, off the event loop.
         activity_executor=executor,

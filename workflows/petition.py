@@ -494,7 +494,11 @@ class PetitionWorkflow:
         )
         self._outbox.append(
             AlertInput(
-                alert_id=f"{info.case_id}:{clock.id if clock else '-'}:{kind}:{occurrence}",
+                # URL-safe: it appears in /alerts/{alert_id}/ack
+                alert_id=".".join(
+                    [info.case_id, clock.id.replace("#", "-") if clock else "case", kind]
+                    + [str(occurrence)]
+                ),
                 case_id=info.case_id,
                 clock_id=clock.id if clock else None,
                 kind=kind,
@@ -505,6 +509,11 @@ class PetitionWorkflow:
                 message=f"{messages[kind]}（{unit.name or unit.id}，案件 {info.case_id}）",
                 due_at=clock.due_at if clock else None,
                 at=workflow.now(),
+                renotify_every=(
+                    self._state.policy.alerts.renotify_every.iso
+                    if kind in ("breach", "supervision")
+                    else None
+                ),
             )
         )
 

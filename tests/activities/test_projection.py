@@ -100,7 +100,7 @@ def test_projection_written_once_and_never_rolled_back(db: Engine) -> None:
         assert row.snapshot["petitioner"]["id_number"] == "330482********1234"
 
 
-def test_alert_recorded_once(db: Engine) -> None:
+async def test_alert_recorded_once(db: Engine) -> None:
     acts = ProjectionActivities(db)
     alert = AlertInput(
         alert_id="c-1:acceptance#1:breach:1",
@@ -116,8 +116,8 @@ def test_alert_recorded_once(db: Engine) -> None:
         at=T0,
     )
     env = ActivityEnvironment()
-    assert env.run(acts.record_alert, alert) is True
-    assert env.run(acts.record_alert, alert) is False
+    assert await env.run(acts.record_alert, alert) is True
+    assert await env.run(acts.record_alert, alert) is False
     assert count(db, AlertRow) == 1
 
 

@@ -61,6 +61,13 @@ class Stack:
     run_worker: Callable[[], AbstractAsyncContextManager[None]]
     users: dict[str, str] = field(default_factory=dict)
 
+    def use_policy(self, text: str) -> None:
+        """The SLA policy in force for cases registered from now on."""
+        file = self.settings.data_dir / f"policy-{uuid.uuid4().hex[:6]}.toml"
+        file.write_text(text)
+        self.settings.policy = file
+        self.settings.__dict__.pop("sla_policy", None)
+
     def auth(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
@@ -132,6 +139,7 @@ async def stack(
                 engine=engine,
                 calendar=settings.work_calendar,
                 executor=executor,
+                delivery=settings.delivery(),
             )
             async with worker:
                 yield

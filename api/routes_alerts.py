@@ -1,0 +1,88 @@
+"""Alerts: list, acknowledge, the live stream; and where a unit's alerts are sent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from api.alerts_service import (
+    AlertOut,
+    AlertPage,
+    AlertService,
+    ChannelIn,
+    ChannelOut,
+    stream,
+)
+from api.deps import CurrentCaller, DbSession, Temporal, get_engine
+from api.problems import ProblemError, responses
+from models.vocabulary import Role
+
+router = APIRouter(prefix="/api/v1", tags=["alerts"])
+Kind = Literal["warning", "breach", "escalation", "supervision", "unsatisfied"]
+
+
+@router.get("/alerts", response_model=AlertPage, responses=responses(401, 422))
+def list_alerts(
+    caller: CurrentCaller,
+    session: DbSession,
+    unit_id: Annotated[
+        str | None, Query(max_length=200, description="includes the subtree")
+    ] = None,
+    kind: Kind | None = None,
+    acknowledged: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> AlertPage:
+    return AlertService(session).list_alerts(
+        caller, unit_id=unit_id, kind=kind, acknowledged=acknowledged, limit=limit, cursor=cursor
+    )
+
+
+@router.post("/alerts/{alert_id}/ack", response_model=AlertOut, responses=responses(401, 404))
+async def acknowledge(
+    alert_id: str, caller: CurrentCaller, session: DbSession, client: Temporal
+) -> AlertOut:
+    """Acknowledge: stops re-notification of a breach or supervision alert."""
+    return await AlertService(session).acknowledge(alert_id, caller, client)
+
+
+@router.get(
+    "/alerts/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}, **responses(401)},
+)
+async def alert_stream(request: Request, caller: CurrentCaller) -> StreamingResponse:
+    """Server-sent events: `alert` for each new alert and `case` for each state change in the
+    caller's scope."""
+    return StreamingResponse(
+        stream(
+            get_engine(request),
+            caller,
+            since=datetime.now(UTC),
+            poll_seconds=request.app.state.settings.stream_poll_seconds,
+            is_gone=request.is_disconnected,
+        ),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.post(
+    "/alert-channels",
+    status_code=201,
+    response_model=ChannelOut,
+    responses=responses(401, 403, 422),
+)
+def add_channel(body: ChannelIn, caller: CurrentCaller, session: DbSession) -> ChannelOut:
+    """Send a unit's alerts (and its subtree's) to a webhook or an e-mail address."""
+    if caller.role not in (Role.admin, Role.supervisor):
+        raise ProblemError(403, "只有督办领导或管理员可以配置 / supervisors and admins only")
+    return AlertService(session).add_channel(body, caller)
+
+
+@router.get("/alert-channels", response_model=list[ChannelOut], responses=responses(401))
+def list_channels(caller: CurrentCaller, session: DbSession) -> list[ChannelOut]:
+    return AlertService(session).channels(caller)

@@ -1,0 +1,214 @@
+"""Alerts reach people: signed webhooks retried after a failure, e-mail, re-notification until
+acknowledged, and a live stream scoped like cases."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from email import message_from_bytes, policy
+
+import httpx
+import pytest
+import uvicorn
+from aiosmtpd.controller import Controller
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from activities.delivery import SIGNATURE_HEADER, sign
+from tests.api.conftest import Stack
+from tests.test_dev_command import free_port
+
+FAST = """
+[clocks]
+acceptance = "PT2S"
+[levels]
+village = "PT600S"
+[alerts]
+renotify_every = "PT2S"
+"""
+SECRET = "webhook-secret-123"
+
+
+@contextlib.asynccontextmanager
+async def serve(app, port: int) -> AsyncIterator[None]:
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def wait_for(check, timeout: float = 20):
+    for _ in range(int(timeout / 0.1)):
+        result = await check()
+        if result:
+            return result
+        await asyncio.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+async def alerts(api: Stack, who: str = "supervisor", **params) -> list[dict]:
+    return (await api.get("/api/v1/alerts", who=who, **params)).json()["items"]
+
+
+async def test_signed_webhook_retried_after_a_500(stack: Stack) -> None:
+    received: list[dict] = []
+    failures = {"left": 1}
+
+    async def hook(request: Request) -> JSONResponse:
+        body = await request.body()
+        assert request.headers[SIGNATURE_HEADER] == sign(SECRET, body)
+        if failures["left"]:
+            failures["left"] -= 1
+            return JSONResponse({"error": "busy"}, status_code=500)
+        received.append(json.loads(body))
+        return JSONResponse({"ok": True})
+
+    port = free_port()
+    stack.use_policy(FAST)
+    channel = await stack.http.post(
+        "/api/v1/alert-channels",
+        headers=stack.auth("supervisor"),
+        json={
+            "unit_id": "pinghu.danghu",
+            "kind": "webhook",
+            "target": f"http://127.0.0.1:{port}/hook",
+            "secret": SECRET,
+        },
+    )
+    assert channel.status_code == 201 and "secret" not in channel.json()
+    receiver = Starlette(routes=[Route("/hook", hook, methods=["POST"])])
+    async with serve(receiver, port), stack.run_worker():
+        case_id = (await stack.register()).json()["case_id"]
+        await wait_for(lambda: asyncio.sleep(0, result=len(received) >= 3))
+        kinds = {r["kind"] for r in received}
+        assert {"warning", "breach", "escalation"} <= kinds
+        first = received[0]
+        assert first["case_id"] == case_id and first["title"] == "小区物业费争议"
+        assert first["link"].endswith(f"/dashboard#/cases/{case_id}")
+        assert "受理告知期限" in next(r for r in received if r["kind"] == "breach")["message"]
+        logged = [d for a in await alerts(stack) for d in a["deliveries"]]
+        assert {"failed", "sent"} <= {d["status"] for d in logged}
+        failed = next(d for d in logged if d["status"] == "failed")
+        assert failed["error"] == "HTTP 500" and failed["attempt"] == 1
+        assert failed["channel"] == "webhook" and failed["target"].endswith("/hook")
+
+
+async def test_email_and_renotification_until_acknowledged(stack: Stack) -> None:
+    mails: list = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            mails.append(message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+
+    port = free_port()
+    smtp = Controller(Handler(), hostname="127.0.0.1", port=port)
+    smtp.start()
+    stack.settings.smtp_port = port
+    stack.use_policy(FAST)
+    try:
+        await stack.http.post(
+            "/api/v1/alert-channels",
+            headers=stack.auth("admin"),
+            json={"unit_id": "pinghu", "kind": "email", "target": "duban@pinghu.gov.cn"},
+        )
+        async with stack.run_worker():
+            case_id = (await stack.register()).json()["case_id"]
+
+            async def breach_mailed_twice():
+                subjects = [str(m["Subject"]) for m in mails]
+                return sum("【超期】" in s for s in subjects) >= 2
+
+            await wait_for(breach_mailed_twice, timeout=30)
+            village = await alerts(
+                stack, who="admin", kind="breach", unit_id="pinghu.danghu.dongmen"
+            )
+            breach = village[0]
+            assert breach["notifications"] >= 2 and breach["acknowledged_at"] is None
+            mail = next(m for m in mails if "【超期】" in str(m["Subject"]))
+            text = mail.get_content()
+            assert "小区物业费争议" in text and "东门社区" in text and case_id in text
+            assert mail["To"] == "duban@pinghu.gov.cn"
+
+            acked = await stack.http.post(
+                f"/api/v1/alerts/{breach['alert_id']}/ack", headers=stack.auth("supervisor")
+            )
+            assert acked.status_code == 200 and acked.json()["acknowledged_by"] == "u-supervisor"
+            again = await stack.http.post(
+                f"/api/v1/alerts/{breach['alert_id']}/ack", headers=stack.auth("admin")
+            )
+            assert again.json()["acknowledged_by"] == "u-supervisor"  # the first one stands
+            count = acked.json()["notifications"]
+            await asyncio.sleep(4.5)  # two more re-notification periods
+            after = next(
+                a for a in await alerts(stack, who="admin") if a["alert_id"] == breach["alert_id"]
+            )
+            assert after["notifications"] <= count + 1  # at most one already under way
+    finally:
+        smtp.stop()
+
+
+async def test_alerts_are_scoped_like_cases(api: Stack) -> None:
+    api.use_policy(FAST)
+    await api.register()
+    await wait_for(lambda: alerts(api, who="supervisor", kind="breach"))
+    assert await alerts(api, who="supervisor_zhapu") == []
+    assert await alerts(api, who="supervisor", acknowledged=True) == []
+    alert_id = (await alerts(api, who="supervisor"))[0]["alert_id"]
+    r = await api.http.post(f"/api/v1/alerts/{alert_id}/ack", headers=api.auth("supervisor_zhapu"))
+    assert r.status_code == 404
+    r = await api.http.post("/api/v1/alert-channels", headers=api.auth("officer"), json={
+        "unit_id": "pinghu.danghu.dongmen", "kind": "email", "target": "x@y.cn"})  # fmt: skip
+    assert r.status_code == 403
+
+
+@pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
+async def test_stream_reaches_the_subtree_only(stack: Stack) -> None:
+    port = free_port()
+    app = stack.http._transport.app  # type: ignore[attr-defined]
+    stack.use_policy(FAST)
+    base = f"http://127.0.0.1:{port}"
+
+    async def listen(who: str, into: list[str], stop: asyncio.Event) -> None:
+        async with (
+            httpx.AsyncClient(timeout=None) as client,
+            client.stream("GET", f"{base}/api/v1/alerts/stream", headers=stack.auth(who)) as r,
+        ):
+            assert r.status_code == 200
+            assert r.headers["content-type"].startswith("text/event-stream")
+            async for line in r.aiter_lines():
+                into.append(line)
+                if stop.is_set():
+                    return
+
+    async with serve(app, port), stack.run_worker():
+        inside: list[str] = []
+        outside: list[str] = []
+        stop = asyncio.Event()
+        listeners = [
+            asyncio.create_task(listen("supervisor", inside, stop)),
+            asyncio.create_task(listen("supervisor_zhapu", outside, stop)),
+        ]
+        await asyncio.sleep(0.5)
+        case_id = (await stack.register()).json()["case_id"]
+
+        async def breach_streamed():
+            return any(line.startswith("data:") and '"kind":"breach"' in line for line in inside)
+
+        await wait_for(breach_streamed)
+        assert "event: alert" in inside and "event: case" in inside
+        assert any(case_id in line for line in inside)
+        stop.set()
+        await asyncio.sleep(1.5)
+        for task in listeners:
+            task.cancel()
+        assert not any(line.startswith("data:") for line in outside)

@@ -1,0 +1,82 @@
+"""One alert, sent out on every channel of its unit and the units above, and — for breaches and
+supervision — sent again every ``renotify_every`` until someone acknowledges it. Durable: the
+re-notification is a Temporal timer, not a cron."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from models.boundary import AlertDispatch, AlertTargets, DeliveryRequest
+
+# Reading the alert and its channels: the database may be down for a while.
+LOOKUP: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=1)),
+}
+# A receiver that is down gets retried with backoff for about a day; every attempt is logged on
+# the alert. After that the next re-notification (if any) tries again.
+DELIVERY: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=1),
+        backoff_coefficient=2.0,
+        maximum_interval=timedelta(minutes=30),
+        maximum_attempts=50,
+        non_retryable_error_types=["ChannelGone"],
+    ),
+}
+
+
+@workflow.defn(name="AlertWorkflow")
+class AlertWorkflow:
+    def __init__(self) -> None:
+        self._acknowledged = False
+
+    @workflow.run
+    async def run(self, dispatch: AlertDispatch) -> int:
+        notification = 0
+        while True:
+            found = await workflow.execute_activity(
+                "alert_targets",
+                DeliveryRequest(alert_id=dispatch.alert_id, channel_id="", notification=0),
+                result_type=AlertTargets,
+                **LOOKUP,
+            )
+            if self._acknowledged or found.acknowledged:
+                return notification
+            notification += 1
+            # Channels are independent: a failing webhook never holds back the e-mail.
+            await asyncio.gather(
+                *(
+                    workflow.execute_activity(
+                        f"deliver_{target.kind}",
+                        DeliveryRequest(
+                            alert_id=dispatch.alert_id,
+                            channel_id=target.channel_id,
+                            notification=notification,
+                        ),
+                        **DELIVERY,
+                    )
+                    for target in found.targets
+                ),
+                return_exceptions=True,
+            )
+            if dispatch.renotify_every_seconds is None:
+                return notification
+            try:
+                await workflow.wait_condition(
+                    lambda: self._acknowledged, timeout=dispatch.renotify_every_seconds
+                )
+                return notification
+            except TimeoutError:
+                continue
+
+    @workflow.signal(name="acknowledge")
+    def acknowledge(self) -> None:
+        self._acknowledged = True
