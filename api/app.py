@@ -10,7 +10,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
-from api import metrics, problems, routes_alerts, routes_cases, routes_codec, routes_public
+from api import (
+    metrics,
+    problems,
+    routes_alerts,
+    routes_cases,
+    routes_codec,
+    routes_public,
+    routes_stats,
+)
+from api.open311.routes import router as open311_router
 from petitionflow.db import make_engine
 from petitionflow.settings import Settings
 from petitionflow.temporal import connect
@@ -61,4 +70,6 @@ def create_app(
     app.include_router(routes_public.router)
     app.include_router(routes_codec.router)
     app.include_router(routes_alerts.router)
+    app.include_router(routes_stats.router)
+    app.include_router(open311_router)
     return app

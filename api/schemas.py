@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError
+from stdnum.iso7064 import mod_11_2
 
 from models.actions import ACTION_PARAMS
 from models.boundary import CaseSnapshot, Petitioner
@@ -22,8 +25,21 @@ class PetitionerIn(Petitioner):
 
     @field_validator("id_number")
     @classmethod
-    def _upper(cls, v: str) -> str:
-        return v.upper()
+    def _resident_id(cls, v: str) -> str:
+        """GB 11643: the ISO 7064 MOD 11-2 check digit and a real birth date. The region code
+        is not checked: libraries' region tables lag behind renamed counties (平湖 330482)."""
+        v = v.upper()
+        if not v:
+            return v
+        if not mod_11_2.is_valid(v):
+            raise ValueError("身份证号校验位错误 / the ID number's check digit is wrong")
+        try:
+            born = ric.get_birth_date(v)
+        except ValidationError:
+            raise ValueError("身份证号出生日期无效 / invalid birth date in the ID number") from None
+        if born > date.today() or born.year < 1900:
+            raise ValueError("身份证号出生日期无效 / the ID number's birth date is invalid")
+        return v
 
 
 class RegistrationIn(BaseModel):

@@ -230,6 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
     deadline.add_argument("--duration", required=True, help="ISO 8601 duration, e.g. P15D")
     deadline.add_argument("--mode", choices=["natural", "working"], default=None)
     deadline.set_defaults(run=_deadline)
+
+    from api.open311.cli import add_commands as add_open311_commands
+
+    add_open311_commands(commands)
     return parser
 
 

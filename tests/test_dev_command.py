@@ -72,7 +72,7 @@ def test_dev_keeps_cases_across_restarts(tmp_path: Path) -> None:
             f"{dev.base}/api/v1/cases",
             headers=dev.headers,
             json={
-                "petitioner": {"name": "赵六", "id_number": "330482199001015678"},
+                "petitioner": {"name": "赵六", "id_number": "330482199001015671"},
                 "channel": "online",
                 "kind": "suggestion",
                 "category": "环境",

@@ -51,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
     from models.vocabulary import LEVEL_LABELS, Level, Role
 
 SEARCH_ATTRIBUTES_PATCH = "search-attributes-v1"
+SETTLED_PROJECTION_PATCH = "settled-projection-v1"
 
 # Pure computation: retried only if a worker dies mid-call.
 DEADLINE_OPTIONS: dict[str, Any] = {
@@ -521,8 +522,13 @@ class PetitionWorkflow:
         """Write projections and alerts in order, off the path of the officer's update. Each
         projection carries the snapshot as of its writing, so the row is never staler than the
         event it records."""
+        # A projection is taken only between actions: mid-action (while its new clocks are
+        # being computed) the snapshot would lack them until the next event.
+        settled = workflow.patched(SETTLED_PROJECTION_PATCH)
         while True:
-            await workflow.wait_condition(lambda: bool(self._outbox))
+            await workflow.wait_condition(
+                lambda: bool(self._outbox) and not (settled and self._lock.locked())
+            )
             item = self._outbox[0]
             if isinstance(item, CaseEvent):
                 first = self._start if item.seq == 1 and self._start.carried is None else None

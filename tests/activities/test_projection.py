@@ -30,7 +30,7 @@ from models.snapshot import build_snapshot
 from models.tables import AlertRow, CaseEventRow, CaseRow
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-PETITIONER = Petitioner(name="李四", id_number="330482199001011234", phone="13900000000")
+PETITIONER = Petitioner(name="李四", id_number="330482199001011232", phone="13900000000")
 
 
 def projection(seq: int, state: str = "registered", *, first: bool = False) -> Projection:
@@ -97,7 +97,7 @@ def test_projection_written_once_and_never_rolled_back(db: Engine) -> None:
         assert row is not None
         assert (row.state, row.event_seq) == ("handling", 2)
         assert row.petitioner_name == "李四" and row.description == "描述"
-        assert row.snapshot["petitioner"]["id_number"] == "330482********1234"
+        assert row.snapshot["petitioner"]["id_number"] == "330482********1232"
 
 
 async def test_alert_recorded_once(db: Engine) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from stdnum.iso7064 import mod_11_2
 
 from tests.api.conftest import Stack, registration
 
@@ -92,3 +93,22 @@ async def test_registration_body_must_be_json(api: Stack) -> None:
     r = await api.http.post("/api/v1/cases", content=b"name=x", headers=api.auth("officer") | form)
     assert_problem(r, 422)
     assert registration()["unit_id"]  # the helper itself stays valid
+
+
+def with_check_digit(first17: str) -> str:
+    return first17 + mod_11_2.calc_check_digit(first17)
+
+
+@pytest.mark.parametrize(
+    ("id_number", "reason"),
+    [
+        ("330482199001011233", "check digit"),  # GB 11643 check digit should be 2
+        (with_check_digit("33048219901301123"), "birth date"),  # month 13
+        (with_check_digit("33048229900101123"), "birth date"),  # born in 2990
+        ("33048219900101123", "id_number"),  # 17 characters
+    ],
+)
+async def test_resident_id_numbers_are_checked(api: Stack, id_number: str, reason: str) -> None:
+    body = assert_problem(await api.register(petitioner_id_number=id_number), 422)
+    assert body["errors"][0]["field"] == "petitioner.id_number"
+    assert reason in body["detail"] or reason == "id_number"

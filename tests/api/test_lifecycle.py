@@ -60,7 +60,7 @@ async def test_full_lifecycle_over_http(api: Stack) -> None:
 
 
 async def test_repeat_final_matter_is_declined(api: Stack) -> None:
-    r = await api.register(petitioner_id_number="330482199001019999")
+    r = await api.register(petitioner_id_number="330482199001019998")
     case_id = r.json()["case_id"]
     for action, params in [
         ("accept", {}),
@@ -74,7 +74,7 @@ async def test_repeat_final_matter_is_declined(api: Stack) -> None:
     ]:
         assert (await api.act(case_id, action, **params)).status_code == 200
     await wait_listed(api, case_id, "closed")
-    again = await api.register(petitioner_id_number="330482199001019999")
+    again = await api.register(petitioner_id_number="330482199001019998")
     assert again.status_code == 201
     assert again.json()["state"] == "not_accepted"
     assert again.json()["decline_reason"] == "repeat_final"

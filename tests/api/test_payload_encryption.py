@@ -11,12 +11,12 @@ from petitionflow.temporal import DATA_CONVERTER
 from tests.api.conftest import Stack
 from tests.api.test_lifecycle import wait_listed
 
-PII = ["王五", "330482199001017777", "13912345678", "东门社区3号"]
+PII = ["王五", "330482199001017773", "13912345678", "东门社区3号"]
 
 
 async def test_history_holds_no_personal_data(api: Stack) -> None:
     r = await api.register(
-        petitioner_id_number="330482199001017777", petitioner_phone="13912345678"
+        petitioner_id_number="330482199001017773", petitioner_phone="13912345678"
     )
     case_id = r.json()["case_id"]
     await api.act(case_id, "accept")
@@ -49,7 +49,7 @@ async def test_history_holds_no_personal_data(api: Stack) -> None:
     decoded = await api.http.post("/codec/decode", json=payloads, headers=api.auth("admin"))
     assert decoded.status_code == 200
     text = base64.b64decode(decoded.json()["payloads"][0]["data"]).decode()
-    assert "王五" in text and "330482199001017777" in text
+    assert "王五" in text and "330482199001017773" in text
     denied = await api.http.post("/codec/decode", json=payloads, headers=api.auth("supervisor"))
     assert denied.status_code == 403
     assert (await api.http.post("/codec/decode", json=payloads)).status_code == 401

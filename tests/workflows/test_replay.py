@@ -31,7 +31,7 @@ SCENARIOS = {
 }
 
 
-@pytest.mark.parametrize("generation", ["v1", "v2-search-attributes"])
+@pytest.mark.parametrize("generation", ["v1", "v2-search-attributes", "v3-settled-projection"])
 def test_histories_of_every_behaviour_are_kept(generation: str) -> None:
     assert {p.stem for p in HISTORIES if p.parent.name == generation} >= SCENARIOS
 

@@ -1,0 +1,182 @@
+"""GeoReport v2 under ``/open311/v2``: thin routes, each in ``.json`` and ``.xml``.
+
+``jurisdiction_id`` is accepted and ignored, as the spec allows for an endpoint that serves one
+jurisdiction.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Request, Response
+
+from api.deps import AppSettings, DbSession, Temporal
+from api.open311 import views
+from api.open311.errors import Open311Route
+from api.open311.filters import RequestFilters
+from api.open311.service import Open311Service
+from api.open311.submission import Form
+from api.open311.wire import Format, Open311Error, render
+from petitionflow.settings import Settings
+
+PREFIX = "/open311/v2"
+router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route)
+
+FormatIn = Annotated[Format, Path(description="`json` or `xml`")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="optional: a retry with the same key and body registers nothing new",
+    ),
+]
+BOTH_FORMATS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {}, "text/xml": {}}, "description": "OK"},
+    400: {"description": "errors: [{code, description}] (`<errors><error>…`)"},
+    404: {"description": "errors: no such resource"},
+}
+SUBMISSION_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["api_key", "service_code"],
+                    "properties": {
+                        name: {"type": "string"}
+                        for name in (
+                            "api_key",
+                            "service_code",
+                            "lat",
+                            "long",
+                            "address_string",
+                            "address_id",
+                            "first_name",
+                            "last_name",
+                            "phone",
+                            "description",
+                            "media_url",
+                            "account_id",
+                            "attribute[CODE]",
+                        )
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _service(session: DbSession, client: Temporal, settings: AppSettings) -> Open311Service:
+    return Open311Service(session=session, client=client, settings=settings)
+
+
+@router.get("/discovery.{fmt}", response_class=Response, responses=BOTH_FORMATS)
+def discovery(fmt: FormatIn, request: Request, settings: AppSettings) -> Response:
+    """Service discovery: where the endpoint is and which formats it speaks."""
+    url = f"{str(request.base_url).rstrip('/')}{PREFIX}"
+    return render(fmt, "discovery", views.discovery(url, production=_production(settings)))
+
+
+@router.get("/services.{fmt}", response_class=Response, responses=BOTH_FORMATS)
+def services(fmt: FormatIn) -> Response:
+    """The petition categories a request can be filed under."""
+    return render(fmt, "services", views.services())
+
+
+@router.get("/services/{service_code}.{fmt}", response_class=Response, responses=BOTH_FORMATS)
+def service_definition(service_code: str, fmt: FormatIn) -> Response:
+    """The extra questions a category asks (``attribute[code]`` in a submission)."""
+    return render(fmt, "service_definition", Open311Service.definition(service_code))
+
+
+@router.get("/requests.{fmt}", response_class=Response, responses=BOTH_FORMATS)
+def list_requests(
+    fmt: FormatIn,
+    session: DbSession,
+    client: Temporal,
+    settings: AppSettings,
+    service_request_id: str | None = None,
+    service_code: str | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    status: str | None = None,
+) -> Response:
+    """Requests by requested time, newest first: the last 90 days unless given a window of at
+    most 90 days; at most 1000. Lists are comma-delimited; ``service_request_id`` overrides
+    the other filters."""
+    filters = RequestFilters.parse(
+        now=datetime.now(UTC),
+        service_request_id=service_request_id,
+        service_code=service_code,
+        start_date=start_date,
+        end_date=end_date,
+        status=status,
+    )
+    found = _service(session, client, settings).requests(filters)
+    return render(fmt, "service_requests", found)
+
+
+@router.post(
+    "/requests.{fmt}",
+    status_code=201,
+    response_class=Response,
+    responses={**BOTH_FORMATS, 202: {"description": "saved; a token instead of the id"}},
+    openapi_extra=SUBMISSION_FORM,
+)
+async def create_request(
+    fmt: FormatIn,
+    request: Request,
+    session: DbSession,
+    client: Temporal,
+    settings: AppSettings,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """File a petition, received by the api_key's unit; 201 with its service_request_id, or 202
+    with a token when the case is saved but not yet confirmed."""
+    content_type = request.headers.get("content-type", "")
+    if content_type and not content_type.startswith("application/x-www-form-urlencoded"):
+        raise Open311Error(
+            400, "请以 application/x-www-form-urlencoded 提交 / send the form url-encoded"
+        )
+    form = Form(request.url.query, await request.body())
+    status, created = await _service(session, client, settings).submit(form, idempotency_key)
+    return render(fmt, "service_requests", [created], status=status)
+
+
+@router.get("/requests/{service_request_id}.{fmt}", response_class=Response, responses=BOTH_FORMATS)
+def get_request(
+    service_request_id: str,
+    fmt: FormatIn,
+    session: DbSession,
+    client: Temporal,
+    settings: AppSettings,
+) -> Response:
+    found = _service(session, client, settings).request(service_request_id)
+    return render(fmt, "service_requests", found)
+
+
+@router.get("/tokens/{token}.{fmt}", response_class=Response, responses=BOTH_FORMATS)
+def get_token(
+    token: str, fmt: FormatIn, session: DbSession, client: Temporal, settings: AppSettings
+) -> Response:
+    """The service_request_id behind a token; null while the case is still being registered."""
+    found = _service(session, client, settings).token(token)
+    return render(fmt, "service_requests", found)
+
+
+@router.api_route(
+    "/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
+)
+def unknown(path: str, request: Request) -> Response:
+    """Anything else under the prefix still answers in the spec's error shape."""
+    if request.method not in ("GET", "POST"):
+        raise Open311Error(405, f"不支持 {request.method} / GeoReport v2 uses GET and POST")
+    raise Open311Error(404, f"没有此资源 / no such resource: {path}")
+
+
+def _production(settings: Settings) -> bool:
+    return settings.env == "prod"

@@ -1,0 +1,67 @@
+"""``GET /api/v1/stats``: thin — parameters in, the statistics' SQL, the figures out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from api import stats as definitions
+from api.deps import AppSettings, CurrentCaller, DbSession
+from api.problems import responses
+from api.stats import Stats
+from api.stats_params import period_bounds, scoped_units
+from api.stats_queries import StatsScope, compute_stats
+
+router = APIRouter(prefix="/api/v1", tags=["statistics"])
+
+
+def current_time() -> datetime:
+    """The instant the workload is counted at (tests override this dependency)."""
+    return datetime.now(UTC)
+
+
+Now = Annotated[datetime, Depends(current_time)]
+FROM = (
+    "start, inclusive: an RFC 3339 date-time with offset, or a date (its 00:00 in the policy's "
+    "time zone); default: 30 days before `to`"
+)
+TO = (
+    "end, exclusive: an RFC 3339 date-time with offset, or a date (that whole day is included); "
+    "default: now"
+)
+
+
+@router.get(
+    "/stats",
+    response_model=Stats,
+    responses=responses(401, 404, 422),
+    summary="Statistics of a unit subtree: the open workload now, and a period",
+    description=definitions.__doc__ or "",  # the definitions, for whoever reads /docs
+)
+def get_stats(
+    caller: CurrentCaller,
+    session: DbSession,
+    settings: AppSettings,
+    now: Now,
+    unit_id: Annotated[
+        str | None,
+        Query(max_length=200, description="the subtree to count; default the caller's unit"),
+    ] = None,
+    from_: Annotated[str | None, Query(alias="from", max_length=40, description=FROM)] = None,
+    to: Annotated[str | None, Query(max_length=40, description=TO)] = None,
+) -> Stats:
+    zone = settings.sla_policy.zone
+    starts_at, ends_at = period_bounds(from_, to, now=now, zone=zone)
+    unit, units = scoped_units(session, caller, unit_id or caller.unit_id)
+    scope = StatsScope(
+        unit_id=unit.id,
+        unit_name=unit.name,
+        units=units,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        now=now.astimezone(zone),
+        zone=zone,
+    )
+    return compute_stats(session, scope)

@@ -1,0 +1,72 @@
+"""What a stats request asks for: the units (a subtree within the caller's scope) and the
+period. Bad input answers 422, a unit outside the scope 404 — as for cases."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from api.auth import Caller, subtree
+from api.problems import ProblemError
+from models.tables import UnitRow
+
+DEFAULT_PERIOD = timedelta(days=30)
+MAX_PERIOD = timedelta(days=731)  # two years: bounds the weekly series (one CASE branch a week)
+NOT_FOUND = "单位不存在或不在您的范围内 / no such unit in your scope"
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def scoped_units(session: Session, caller: Caller, unit_id: str) -> tuple[UnitRow, frozenset[str]]:
+    """The unit asked for and the units counted: its subtree, less what the caller may not see
+    (an officer of a town sees the town's own cases, not its villages')."""
+    unit = session.get(UnitRow, unit_id)
+    if unit is None or not caller.sees(unit_id):
+        raise ProblemError(404, NOT_FOUND)
+    units = subtree(session, unit_id)
+    if caller.units is not None:
+        units &= caller.units
+    return unit, frozenset(units)
+
+
+def _invalid(field: str, message: str) -> ProblemError:
+    return ProblemError(
+        422,
+        f"{field}: {message}",
+        type="/problems/InvalidParams",
+        errors=[{"field": field, "message": message}],
+    )
+
+
+def _instant(field: str, value: str, zone: ZoneInfo, *, end: bool) -> datetime:
+    """An RFC 3339 date-time (with its offset), or a date: a whole day in the policy's zone —
+    from its 00:00 as ``from``, up to the next day's 00:00 as ``to`` (the day is included)."""
+    value = value.strip()
+    if _DATE.match(value):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise _invalid(field, "not a valid date") from None
+        return datetime.combine(day + timedelta(days=1 if end else 0), time(0), tzinfo=zone)
+    if not _DATE_TIME.match(value):
+        raise _invalid(field, "expected an RFC 3339 date (2026-03-01) or date-time with offset")
+    try:
+        return datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        raise _invalid(field, "not a valid date-time") from None
+
+
+def period_bounds(
+    start: str | None, end: str | None, *, now: datetime, zone: ZoneInfo
+) -> tuple[datetime, datetime]:
+    """[from, to) in the policy's zone: by default the 30 days up to now (or up to ``to``)."""
+    ends_at = _instant("to", end, zone, end=True) if end else now
+    starts_at = _instant("from", start, zone, end=False) if start else ends_at - DEFAULT_PERIOD
+    if starts_at >= ends_at:
+        raise _invalid("from", "must be before to")
+    if ends_at - starts_at > MAX_PERIOD:
+        raise _invalid("to", f"the period may span at most {MAX_PERIOD.days} days")
+    return starts_at.astimezone(zone), ends_at.astimezone(zone)  # answered in local time
