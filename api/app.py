@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from api import (
+    limits,
     metrics,
     problems,
     routes_alerts,
@@ -53,12 +54,14 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.tracking_limiter = routes_public.tracking_limiter()
     if engine is not None:
         app.state.engine = engine
     if client is not None:
         app.state.temporal = client
     problems.install(app)
     metrics.install(app)
+    limits.install(app)
     app.add_middleware(
         CORSMiddleware,  # the Temporal Web UI calls the codec endpoint from its own origin
         allow_origins=[o.strip() for o in settings.codec_cors_origins.split(",") if o.strip()],

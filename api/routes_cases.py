@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Query, Response
 
+from api import pii
 from api.cases_service import CaseFilters, CaseService
 from api.deps import AppSettings, CurrentCaller, DbSession, Temporal
 from api.problems import responses
@@ -92,11 +93,24 @@ def list_cases(
     return service(session, client, settings).list_cases(caller, filters)
 
 
-@router.get("/{case_id}", response_model=CaseOut, responses=responses(401, 404, 503))
+@router.get("/{case_id}", response_model=CaseOut, responses=responses(401, 403, 404, 422, 503))
 async def get_case(
-    case_id: str, caller: CurrentCaller, session: DbSession, client: Temporal, settings: AppSettings
+    case_id: str,
+    caller: CurrentCaller,
+    session: DbSession,
+    client: Temporal,
+    settings: AppSettings,
+    reveal: Annotated[
+        Literal["pii"] | None, Query(description="unmasked personal data, on record")
+    ] = None,
+    reason: Annotated[str | None, Query(max_length=500, description="why (with reveal)")] = None,
 ) -> CaseOut:
-    return await service(session, client, settings).snapshot(case_id, caller)
+    cases = service(session, client, settings)
+    snapshot = await cases.snapshot(case_id, caller)
+    if reveal == "pii":
+        row = cases.case_row(case_id, caller)
+        snapshot.petitioner_revealed = pii.reveal(session, row, caller, reason)
+    return snapshot
 
 
 @router.post(

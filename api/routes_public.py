@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query, Request
+from limits import parse as parse_limit
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import text
 from sqlmodel import col, select
 
 from api.auth import subtree
 from api.deps import CurrentCaller, DbSession, Temporal
+from api.pii import PiiAccess, access_log
 from api.problems import ProblemError, responses
 from api.schemas import Tracking, UnitOut
 from models.tables import CaseRow, UnitRow
@@ -18,14 +24,35 @@ from models.vocabulary import STATE_LABELS, Level
 router = APIRouter()
 
 
+# Tracking codes are unguessable; the limit makes trying many of them pointless too.
+TRACKING_LIMIT = parse_limit("30/minute")
+
+
+def tracking_limiter() -> MovingWindowRateLimiter:
+    """Per process (one per app): behind several replicas the limit is per replica."""
+    return MovingWindowRateLimiter(MemoryStorage())
+
+
 @router.get(
     "/api/v1/track/{tracking_code}",
     response_model=Tracking,
-    responses=responses(404),
+    responses=responses(404, 429),
     tags=["public"],
 )
-def track(tracking_code: Annotated[str, Path(max_length=64)], session: DbSession) -> Tracking:
-    """No authentication and no personal data: state and dates only."""
+def track(
+    tracking_code: Annotated[str, Path(max_length=64)], session: DbSession, request: Request
+) -> Tracking:
+    """No authentication and no personal data: state and dates only. Rate-limited per client
+    address."""
+    client = request.client.host if request.client else "unknown"
+    limiter: MovingWindowRateLimiter = request.app.state.tracking_limiter
+    if not limiter.hit(TRACKING_LIMIT, "track", client):
+        reset = limiter.get_window_stats(TRACKING_LIMIT, "track", client).reset_time
+        raise ProblemError(
+            429,
+            "查询过于频繁，请稍后再试 / too many requests",
+            headers={"Retry-After": str(max(1, int(reset - time.time())))},
+        )
     row = session.exec(select(CaseRow).where(CaseRow.tracking_code == tracking_code)).first()
     if row is None:
         raise ProblemError(404, "查询码无效 / unknown tracking code")
@@ -50,6 +77,22 @@ def units(caller: CurrentCaller, session: DbSession) -> list[UnitOut]:
     ]
 
 
+@router.get(
+    "/api/v1/pii-access-log",
+    response_model=list[PiiAccess],
+    responses=responses(401, 403),
+    tags=["operations"],
+)
+def pii_access_log(
+    caller: CurrentCaller,
+    session: DbSession,
+    case_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[PiiAccess]:
+    """Who read unmasked personal data, when, on which case and why (admins only)."""
+    return access_log(session, caller, case_id, limit)
+
+
 @router.get("/healthz", tags=["operations"])
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
@@ -63,9 +106,7 @@ async def readyz(session: DbSession, client: Temporal) -> dict[str, str]:
     except Exception as exc:
         problems.append(f"database: {type(exc).__name__}")
     try:
-        await client.service_client.check_health(
-            timeout=__import__("datetime").timedelta(seconds=3)
-        )
+        await client.service_client.check_health(timeout=timedelta(seconds=3))
     except Exception as exc:
         problems.append(f"temporal: {type(exc).__name__}")
     if problems:

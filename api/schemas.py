@@ -10,7 +10,8 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 from stdnum.iso7064 import mod_11_2
 
-from models.actions import ACTION_PARAMS
+from api.pii import PetitionerRevealed
+from models.actions import ACTION_PARAMS, printable
 from models.boundary import CaseSnapshot, Petitioner
 from models.vocabulary import Channel, Kind, Level, Severity
 
@@ -19,6 +20,11 @@ ID_NUMBER = r"^\d{17}[\dXx]$"
 
 class PetitionerIn(Petitioner):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("name", "address", mode="after")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        return printable(value)
 
     id_number: str = Field(default="", pattern=rf"{ID_NUMBER}|^$")
     phone: str = Field(default="", pattern=r"^\+?[\d\- ]{5,20}$|^$")
@@ -45,6 +51,11 @@ class PetitionerIn(Petitioner):
 class RegistrationIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: object) -> object:
+        return printable(value) if isinstance(value, str) else value
+
     petitioner: PetitionerIn
     channel: Channel
     kind: Kind
@@ -60,6 +71,8 @@ class CaseOut(CaseSnapshot):
 
     allowed_actions: list[str]  # type: ignore[assignment]
     allowed_actions_by_role: dict[str, list[str]]
+    # Only with ?reveal=pii&reason=… for a role allowed to, and recorded in the access log.
+    petitioner_revealed: PetitionerRevealed | None = None
 
     @classmethod
     def for_role(cls, snapshot: CaseSnapshot, role: str) -> CaseOut:

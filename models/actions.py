@@ -6,7 +6,9 @@ is allowed now — state, role, tracks, extension, windows — is the lifecycle 
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import unicodedata
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from models.errors import InvalidParams
 from models.vocabulary import Claim, Decision, DeclineReason, Rating, SuspendReason, Track
@@ -14,8 +16,22 @@ from models.vocabulary import Claim, Decision, DeclineReason, Rating, SuspendRea
 _TEXT = 4000
 
 
+def printable(value: str) -> str:
+    """Refuse control characters (NUL above all: PostgreSQL cannot store it in text, and a row
+    it refuses would hold the projection back). Newlines and tabs are text."""
+    bad = sorted({c for c in value if unicodedata.category(c) == "Cc" and c not in "\n\r\t"})
+    if bad:
+        raise ValueError(f"control characters are not allowed: {[hex(ord(c)) for c in bad]}")
+    return value
+
+
 class _Params(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: object) -> object:
+        return printable(value) if isinstance(value, str) else value
 
 
 class AcceptParams(_Params):

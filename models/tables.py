@@ -195,3 +195,16 @@ class AlertDeliveryRow(SQLModel, table=True):
     status: str = Field(max_length=16)  # sent | failed
     error: str = Field(default="", max_length=1000)
     at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+
+
+class PiiAccessRow(SQLModel, table=True):
+    """Who read a petitioner's unmasked personal data, when, on which case, and why."""
+
+    __tablename__ = "pii_access_log"
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(index=True, max_length=64)
+    role: str = Field(max_length=16)
+    case_id: str = Field(index=True, max_length=64)
+    reason: str = Field(max_length=500)
+    at: datetime = Field(sa_column=Column(_tz(), index=True, nullable=False))

@@ -91,7 +91,7 @@ async def test_openapi_describes_errors(api: Stack) -> None:
 async def test_registration_body_must_be_json(api: Stack) -> None:
     form = {"content-type": "application/x-www-form-urlencoded"}
     r = await api.http.post("/api/v1/cases", content=b"name=x", headers=api.auth("officer") | form)
-    assert_problem(r, 422)
+    assert_problem(r, 415)
     assert registration()["unit_id"]  # the helper itself stays valid
 
 

@@ -1,0 +1,75 @@
+"""Reading a petitioner's unmasked personal data: only for roles allowed to, only with a reason,
+and always recorded in an access log that admins can read."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from api.auth import Caller
+from api.problems import ProblemError
+from models.tables import CaseRow, PiiAccessRow
+from models.vocabulary import Role
+
+# Officers handle the case and see it masked; supervisors and admins may reveal it, on record.
+MAY_REVEAL = {Role.supervisor, Role.admin}
+
+
+class PetitionerRevealed(BaseModel):
+    name: str
+    id_number: str
+    phone: str
+    address: str
+
+
+class PiiAccess(BaseModel):
+    id: str
+    user_id: str
+    role: str
+    case_id: str
+    reason: str
+    at: datetime
+
+
+def reveal(
+    session: Session, row: CaseRow, caller: Caller, reason: str | None
+) -> PetitionerRevealed:
+    if caller.role not in MAY_REVEAL:
+        raise ProblemError(403, "无权查看未脱敏个人信息 / your role may not reveal personal data")
+    if not reason or len(reason.strip()) < 2:
+        raise ProblemError(
+            422,
+            "reason: 查看个人信息须说明理由 / give a reason to reveal personal data",
+            errors=[{"field": "reason", "message": "required when reveal=pii"}],
+        )
+    session.add(
+        PiiAccessRow(
+            id=uuid.uuid4().hex,
+            user_id=caller.id,
+            role=caller.role,
+            case_id=row.case_id,
+            reason=reason.strip()[:500],
+            at=datetime.now(UTC),
+        )
+    )
+    session.commit()
+    return PetitionerRevealed(
+        name=row.petitioner_name,
+        id_number=row.petitioner_id_number,
+        phone=row.petitioner_phone,
+        address=row.petitioner_address,
+    )
+
+
+def access_log(
+    session: Session, caller: Caller, case_id: str | None, limit: int
+) -> list[PiiAccess]:
+    if caller.role is not Role.admin:
+        raise ProblemError(403, "只有管理员可以查看访问记录 / admins only")
+    query = select(PiiAccessRow).order_by(col(PiiAccessRow.at).desc()).limit(limit)
+    if case_id:
+        query = query.where(PiiAccessRow.case_id == case_id)
+    return [PiiAccess(**r.model_dump()) for r in session.exec(query).all()]

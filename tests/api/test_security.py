@@ -1,0 +1,127 @@
+"""Bad input changes nothing; personal data is revealed only on record; tracking resists
+enumeration; racing officers cannot both win."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from models.tables import CaseRow
+from tests.api.conftest import Stack, registration, resident_id
+from tests.api.test_lifecycle import wait_listed
+
+
+def cases_stored(api: Stack) -> int:
+    with Session(api.engine) as session:
+        return session.exec(select(func.count()).select_from(CaseRow)).one()
+
+
+async def test_oversized_and_wrongly_typed_bodies(api: Stack) -> None:
+    big = registration(description="很" * 400_000)  # 1.2 MB of UTF-8
+    r = await api.http.post("/api/v1/cases", json=big, headers=api.auth("officer"))
+    assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
+    xml = {"content-type": "application/xml"}
+    r = await api.http.post("/api/v1/cases", content=b"<a/>", headers=api.auth("officer") | xml)
+    assert r.status_code == 415
+    assert cases_stored(api) == 0
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["李\u200b四", "👩‍👩‍👧 王", "Ｗａｎｇ", "ﻣﺤﻤﺪ", "e\u0301", "𠀀𪚥"],  # zero-width, emoji ZWJ, …
+)
+async def test_unicode_names_are_kept(api: Stack, name: str) -> None:
+    r = await api.register(petitioner_name=name)
+    assert r.status_code == 201, r.text
+    case_id = r.json()["case_id"]
+    await wait_listed(api, case_id, "registered")
+    with Session(api.engine) as session:
+        row = session.get(CaseRow, case_id)
+        assert row is not None and row.petitioner_name == name
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"petitioner_name": "王\x00五"}, "petitioner.name"),
+        ({"title": "标题\x1b[31m"}, "title"),
+        ({"description": "a\x07b"}, "description"),
+    ],
+)
+async def test_control_characters_are_refused(api: Stack, change: dict, field: str) -> None:
+    r = await api.register(**change)
+    assert r.status_code == 422
+    assert field in [e["field"] for e in r.json()["errors"]]
+    assert cases_stored(api) == 0
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"created_from": "9999-99-99"},
+        {"created_to": "yesterday"},
+        {"created_from": "2026-02-30T00:00:00+08:00"},
+        {"limit": "1e9"},
+    ],
+)
+async def test_absurd_query_values(api: Stack, params: dict) -> None:
+    r = await api.get("/api/v1/cases", **params)
+    assert r.status_code == 422 and r.json()["errors"]
+
+
+async def test_action_notes_with_nul_are_refused(api: Stack) -> None:
+    case_id = (await api.register()).json()["case_id"]
+    r = await api.act(case_id, "accept", note="ok\x00")
+    assert r.status_code == 422
+    assert (await api.get(f"/api/v1/cases/{case_id}")).json()["state"] == "registered"
+
+
+async def test_reveal_personal_data_on_record(api: Stack) -> None:
+    number = resident_id(321)
+    case_id = (await api.register(petitioner_id_number=number)).json()["case_id"]
+    await wait_listed(api, case_id, "registered")
+    url = f"/api/v1/cases/{case_id}"
+    assert (await api.get(url, who="officer", reveal="pii", reason="回访")).status_code == 403
+    missing = await api.get(url, who="supervisor", reveal="pii")
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "reason"
+    r = await api.get(url, who="supervisor", reveal="pii", reason="核实身份以便回访")
+    assert r.status_code == 200
+    assert r.json()["petitioner_revealed"]["id_number"] == number
+    assert r.json()["petitioner"]["id_number"] != number  # the masked copy stays masked
+    plain = (await api.get(url, who="supervisor")).json()
+    assert plain["petitioner_revealed"] is None
+    log = (await api.get("/api/v1/pii-access-log", who="admin", case_id=case_id)).json()
+    assert [(e["user_id"], e["reason"]) for e in log] == [("u-supervisor", "核实身份以便回访")]
+    assert (await api.get("/api/v1/pii-access-log", who="supervisor")).status_code == 403
+    outside = await api.get(url, who="supervisor_zhapu", reveal="pii", reason="x y")
+    assert outside.status_code == 404
+
+
+@pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
+async def test_tracking_is_rate_limited_per_client(api: Stack) -> None:
+    statuses = [
+        (await api.get(f"/api/v1/track/GUESS{i:011d}", who=None)).status_code for i in range(35)
+    ]
+    assert statuses[:30] == [404] * 30
+    assert set(statuses[30:]) == {429}
+    r = await api.get("/api/v1/track/GUESS00000000099", who=None)
+    assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+
+
+async def test_racing_accept_and_decline_one_wins(api: Stack) -> None:
+    for _ in range(6):
+        case_id = (await api.register()).json()["case_id"]
+        accept, decline = await asyncio.gather(
+            api.act(case_id, "accept", who="officer"),
+            api.act(case_id, "decline", who="admin", reason="out_of_scope"),
+        )
+        codes = sorted([accept.status_code, decline.status_code])
+        assert codes == [200, 409], (accept.text, decline.text)
+        loser = accept if accept.status_code == 409 else decline
+        assert loser.json()["allowed_actions"] is not None
+        await wait_listed(api, case_id, "handling" if accept.status_code == 200 else "not_accepted")
+        timeline = (await api.get(f"/api/v1/cases/{case_id}/timeline", who="admin")).json()
+        assert [e["action"] for e in timeline][1:] in (["accept"], ["decline"])
