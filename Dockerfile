@@ -1,4 +1,9 @@
 # One image for the API, the worker and the migrate job: the same package `make dev` installs.
+FROM node:20-slim AS assets
+WORKDIR /src
+COPY dashboard dashboard
+RUN mkdir -p api/dashboard/static && cd dashboard && npm ci --no-audit --no-fund && npm run vendor
+
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
@@ -6,6 +11,7 @@ COPY models models
 COPY workflows workflows
 COPY activities activities
 COPY api api
+COPY --from=assets /src/api/dashboard/static/vendor api/dashboard/static/vendor
 COPY petitionflow petitionflow
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 

@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint typecheck unit clean
+.PHONY: dev test lint typecheck unit clean chromium
+
+# The dashboard's browser assets (Chart.js, Noto Sans SC) come from the npm registry, pinned by
+# dashboard/package-lock.json, and are copied into the package's static folder: no CDN.
+DASHBOARD_ASSETS := api/dashboard/static/vendor/VERSIONS.json
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -12,7 +16,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-dev: $(STAMP)
+$(DASHBOARD_ASSETS): dashboard/package.json dashboard/package-lock.json dashboard/vendor.mjs
+	cd dashboard && npm ci --no-audit --no-fund --loglevel=error && npm run --silent vendor
+
+# Browser tests drive Debian's Chromium (Playwright's own browser downloads are not used).
+chromium:
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+dev: $(STAMP) $(DASHBOARD_ASSETS)
 	$(BIN)/petitionflow dev
 
 lint: $(STAMP)
@@ -22,10 +33,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(DASHBOARD_ASSETS) chromium
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf dashboard/node_modules api/dashboard/static/vendor tests/artifacts

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from api import (
+    dashboard,
     limits,
     metrics,
     problems,
@@ -75,4 +76,6 @@ def create_app(
     app.include_router(routes_alerts.router)
     app.include_router(routes_stats.router)
     app.include_router(open311_router)
+    app.include_router(dashboard.router)
+    dashboard.mount_static(app)
     return app

@@ -132,6 +132,7 @@ class ClockView(BaseModel):
     due_at: datetime
     warn_at: datetime | None
     status: str
+    ended_at: datetime | None = None
     explanation: str
     provisional: bool
     paused: list[dict[str, Any]]
@@ -149,6 +150,7 @@ class ClockView(BaseModel):
             due_at=clock.due_at,
             warn_at=clock.warn_at,
             status=clock.status,
+            ended_at=clock.ended_at,
             explanation=clock.computed.explanation,
             provisional=clock.computed.provisional,
             paused=[p.model_dump(mode="json") for p in clock.paused],

@@ -172,6 +172,7 @@ async def run_dev(settings: Settings) -> None:
     worker = asyncio.create_task(run_worker(settings))
     base = f"http://{settings.api_host}:{settings.api_port}"
     print(f"API                {base}/api/v1   (docs {base}/docs)")
+    print(f"Dashboard          {base}/dashboard")
     print(f"Temporal frontend  {settings.temporal_address}")
     print(f"Temporal Web UI    http://127.0.0.1:{settings.temporal_ui_port}")
     print(f"Database           {settings.resolved_database_url}")

@@ -496,10 +496,8 @@ class PetitionWorkflow:
         self._outbox.append(
             AlertInput(
                 # URL-safe: it appears in /alerts/{alert_id}/ack
-                alert_id=".".join(
-                    [info.case_id, clock.id.replace("#", "-") if clock else "case", kind]
-                    + [str(occurrence)]
-                ),
+                alert_id=f"{info.case_id}.{clock.id.replace('#', '-') if clock else 'case'}"
+                f".{kind}.{occurrence}",
                 case_id=info.case_id,
                 clock_id=clock.id if clock else None,
                 kind=kind,

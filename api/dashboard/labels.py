@@ -1,0 +1,105 @@
+"""Labels the dashboard needs beyond ``models.vocabulary``: action form fields and their choices,
+alert kinds, statuses. (Chinese, English), like the domain's own labels."""
+
+from __future__ import annotations
+
+from models.vocabulary import (
+    Channel,
+    Claim,
+    Decision,
+    DeclineReason,
+    Kind,
+    Rating,
+    Role,
+    Severity,
+    SuspendReason,
+    TrackStatus,
+)
+
+Label = tuple[str, str]
+
+FIELD_LABELS: dict[str, Label] = {
+    "note": ("备注", "Note"),
+    "reason": ("原因", "Reason"),
+    "unit_id": ("转送至单位", "Forward to unit"),
+    "officer_id": ("承办人员编号", "Officer id"),
+    "claim": ("诉求研判", "Claim is"),
+    "hardship": ("信访人生活困难", "Petitioner in hardship"),
+    "unlawful_conduct": ("信访人有违法行为", "Unlawful conduct"),
+    "track": ("到位事项", "Track"),
+    "days": ("延期天数", "Days"),
+    "summary": ("内容摘要", "Summary"),
+    "rating": ("评价", "Rating"),
+    "decision": ("决定", "Decision"),
+    # parameters of the workflow's own timeline events
+    "channel": ("信访形式", "Channel"),
+    "severity": ("紧急程度", "Severity"),
+    "clock": ("时限", "Clock"),
+    "visit_count": ("来访次数", "Visits"),
+}
+
+CHOICE_LABELS: dict[str, Label] = {
+    DeclineReason.legal_channel: ("应通过诉讼、仲裁、行政复议等法定途径解决", "Legal channel"),
+    DeclineReason.out_of_scope: ("不属于信访受理范围", "Out of scope"),
+    DeclineReason.repeat_final: ("已复核终结，不再受理", "Closed after re-review"),
+    DeclineReason.other: ("其他", "Other"),
+    SuspendReason.hearing: ("听证", "Hearing"),
+    SuspendReason.appraisal: ("鉴定", "Appraisal"),
+    Claim.reasonable: ("诉求合理", "Reasonable"),
+    Claim.partly_reasonable: ("诉求部分合理", "Partly reasonable"),
+    Claim.unreasonable: ("诉求不合理", "Unreasonable"),
+    Rating.satisfied: ("满意", "Satisfied"),
+    Rating.basically_satisfied: ("基本满意", "Basically satisfied"),
+    Rating.unsatisfied: ("不满意", "Unsatisfied"),
+    Decision.upheld: ("维持原意见", "Upheld"),
+    Decision.revised: ("变更原意见", "Revised"),
+}
+
+TRACK_STATUS_LABELS: dict[str, Label] = {
+    TrackStatus.pending: ("待落实", "Pending"),
+    TrackStatus.done: ("已到位", "Done"),
+    TrackStatus.not_applicable: ("不适用", "Not applicable"),
+}
+
+CLOCK_STATUS_LABELS: dict[str, Label] = {
+    "running": ("计时中", "Running"),
+    "paused": ("已中止计时", "Paused"),
+    "met": ("按期完成", "Met"),
+    "breached": ("已超期", "Breached"),
+}
+
+ALERT_KIND_LABELS: dict[str, Label] = {
+    "warning": ("预警", "Warning"),
+    "breach": ("超期", "Breach"),
+    "escalation": ("上报", "Escalation"),
+    "supervision": ("督办", "Supervision"),
+    "unsatisfied": ("不满意", "Unsatisfied"),
+}
+
+ROLE_LABELS: dict[str, Label] = {
+    Role.officer: ("办理人员", "Officer"),
+    Role.supervisor: ("督办领导", "Supervisor"),
+    Role.admin: ("管理员", "Admin"),
+    Role.system: ("系统", "System"),
+}
+
+KIND_LABELS: dict[str, Label] = {
+    Kind.suggestion: ("建议意见类", "Suggestion"),
+    Kind.report: ("检举控告类", "Report"),
+    Kind.claim: ("申诉求决类", "Claim"),
+}
+
+SEVERITY_LABELS: dict[str, Label] = {
+    Severity.minor: ("一般", "Minor"),
+    Severity.major: ("重大", "Major"),
+    Severity.group: ("集体访", "Group"),
+    Severity.urgent: ("紧急", "Urgent"),
+}
+
+CHANNEL_LABELS: dict[str, Label] = {
+    Channel.visit: ("来访", "Visit"),
+    Channel.letter: ("来信", "Letter"),
+    Channel.online: ("网上信访", "Online"),
+    Channel.phone: ("来电", "Phone"),
+    Channel.grid: ("网格上报", "Grid"),
+}

@@ -1,0 +1,197 @@
+// Action buttons built from the snapshot's allowed_actions, each opening a form for that action's
+// parameters (described by /dashboard/vocabulary.json from the API's own models). Problems are
+// shown as sentences: a 409 says why and what is allowed now, a 422 marks each bad field.
+import { ApiProblem, post, vocab } from "./api.js";
+import { h, newIdempotencyKey, replaceChildren, toast } from "./dom.js";
+import { pick, t } from "./i18n.js";
+import { selectedUnit, unitOptions } from "./units.js";
+
+function actionLabel(name) {
+  return pick(vocab().actions[name], name);
+}
+
+function input(field) {
+  const name = field.name;
+  const common = { name, id: `field-${name}`, required: field.required };
+  switch (field.widget) {
+    case "select":
+      return h(
+        "select",
+        common,
+        field.required ? null : h("option", { value: "" }, "—"),
+        field.choices.map((c) => h("option", { value: c.value }, pick(c.label))),
+      );
+    case "checkbox":
+      return h("input", { ...common, type: "checkbox", required: false });
+    case "number":
+      return h("input", { ...common, type: "number", min: field.min, max: field.max, step: 1 });
+    case "unit": {
+      const select = h("select", common);
+      unitOptions(select, { value: selectedUnit(), vocabulary: vocab() });
+      return select;
+    }
+    case "textarea":
+      return h("textarea", { ...common, rows: 2, maxlength: field.max_length });
+    default:
+      return h("input", { ...common, type: "text", maxlength: field.max_length });
+  }
+}
+
+function fieldRow(field) {
+  const control = input(field);
+  const label = h("label", { for: control.id }, pick(field.label), field.required ? " *" : "");
+  const row = h(
+    "div",
+    { class: `form-row form-row-${field.widget}`, dataset: { field: field.name } },
+    field.widget === "checkbox" ? [control, label] : [label, control],
+    h("div", { class: "field-error", role: "alert" }),
+  );
+  return row;
+}
+
+function readForm(form, fields) {
+  const params = {};
+  for (const field of fields) {
+    const control = form.elements[field.name];
+    if (field.widget === "checkbox") params[field.name] = control.checked;
+    else if (field.widget === "number") {
+      if (control.value !== "") params[field.name] = Number(control.value);
+    } else if (control.value !== "" || field.required) params[field.name] = control.value;
+  }
+  return params;
+}
+
+/** The readable sentence(s) for a failed action. */
+export function problemMessage(action, error) {
+  if (!(error instanceof ApiProblem)) return { title: t("failed"), lines: [error.message] };
+  if (error.status === 409) {
+    const allowed = (error.allowedActions ?? []).map(actionLabel);
+    return {
+      title: t("action_conflict", { action: actionLabel(action) }),
+      lines: [
+        error.detail,
+        allowed.length ? t("allowed_now", { list: allowed.join("、") }) : t("nothing_allowed"),
+      ],
+    };
+  }
+  if (error.status === 422) return { title: t("invalid_params"), lines: [error.detail] };
+  if (error.status === 403) return { title: t("forbidden"), lines: [error.detail] };
+  if (error.status === 503) return { title: t("busy_retry"), lines: [error.detail] };
+  return { title: t("failed"), lines: [error.detail || error.message] };
+}
+
+function problemBox(action, error) {
+  const { title, lines } = problemMessage(action, error);
+  return h(
+    "div",
+    {
+      class: `problem problem-${error.status ?? "error"}`,
+      role: "alert",
+      dataset: { testid: "action-problem", status: error.status ?? "" },
+    },
+    h("strong", {}, title),
+    lines.filter(Boolean).map((line) => h("div", {}, line)),
+  );
+}
+
+/**
+ * The actions panel of a case page.
+ * onDone(snapshot) after a success; onStale() when the server says the page is out of date.
+ */
+export function actionPanel(caseId, { onDone, onStale }) {
+  const buttons = h("div", { class: "action-buttons", dataset: { testid: "action-buttons" } });
+  const formBox = h("div", { class: "action-form-box" });
+  const messages = h("div", { class: "action-messages" });
+  const element = h("div", { class: "actions" }, buttons, formBox, messages);
+  let open = null; // {action, form}
+
+  function close() {
+    open = null;
+    formBox.replaceChildren();
+  }
+
+  function openForm(action) {
+    messages.replaceChildren();
+    const fields = vocab().forms[action] ?? [];
+    const idempotencyKey = newIdempotencyKey(); // a retry of this form changes nothing twice
+    const status = h("div", { class: "form-status" });
+    const submit = h("button", { type: "submit", class: "primary" }, t("submit"));
+    const form = h(
+      "form",
+      { class: "action-form", dataset: { action, testid: "action-form" }, novalidate: true },
+      h("h3", {}, actionLabel(action)),
+      fields.map(fieldRow),
+      status,
+      h(
+        "div",
+        { class: "form-buttons" },
+        submit,
+        h("button", { type: "button", onclick: close }, t("cancel")),
+      ),
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      for (const el of form.querySelectorAll(".field-error")) el.textContent = "";
+      submit.disabled = true;
+      try {
+        const params = readForm(form, fields);
+        const snapshot = await post(`/cases/${encodeURIComponent(caseId)}/actions`, { action, ...params }, { idempotencyKey });
+        close();
+        toast(`${actionLabel(action)}：${t("action_done")}`, { kind: "ok", seconds: 3 });
+        onDone(snapshot);
+      } catch (error) {
+        submit.disabled = false;
+        if (error.status === 422) {
+          for (const { field, message } of error.errors ?? []) {
+            const slot = form.querySelector(`[data-field="${CSS.escape(field)}"] .field-error`);
+            if (slot) slot.textContent = message;
+          }
+          replaceChildren(status, problemBox(action, error));
+          return;
+        }
+        if (error.status === 503) {
+          replaceChildren(status, problemBox(action, error));
+          return;
+        }
+        close();
+        replaceChildren(messages, problemBox(action, error));
+        if (error.status === 409 && error.allowedActions) showButtons(error.allowedActions);
+        if (error.status === 409 || error.status === 403) onStale();
+      }
+    });
+    open = { action, form };
+    replaceChildren(formBox, form);
+    form.querySelector("input, select, textarea")?.focus();
+  }
+
+  function showButtons(allowed) {
+    replaceChildren(
+      buttons,
+      allowed.length
+        ? allowed.map((action) =>
+            h(
+              "button",
+              {
+                type: "button",
+                class: "action-button",
+                dataset: { action },
+                onclick: () => openForm(action),
+              },
+              actionLabel(action),
+            ),
+          )
+        : h("p", { class: "muted" }, t("no_actions")),
+    );
+  }
+
+  /** A new snapshot: new buttons; an open form stays open (the user may still submit it). */
+  function update(snapshot, { changedElsewhere = false } = {}) {
+    showButtons(snapshot.allowed_actions ?? []);
+    if (open && changedElsewhere) {
+      const status = open.form.querySelector(".form-status");
+      replaceChildren(status, h("div", { class: "notice" }, t("case_changed")));
+    }
+  }
+
+  return { element, update, isOpen: () => open !== null };
+}

@@ -1,0 +1,119 @@
+// One case: its snapshot, the clock ledger as a timeline, the actions open to the caller, and
+// the event timeline. Live events for this case reload it without touching an open form.
+import { actionPanel } from "./action_forms.js";
+import { get } from "./api.js";
+import { renderClockLedger } from "./clock_ledger.js";
+import { h, link, loading, replaceChildren } from "./dom.js";
+import { renderEventTimeline } from "./event_timeline.js";
+import { t } from "./i18n.js";
+import { renderSnapshot, stateBadges } from "./case_snapshot.js";
+
+const LEDGER_REDRAW_MS = 5000; // the "now" mark moves; seconds-long test policies need it
+const LIVE_DEBOUNCE_MS = 300;
+
+function card(testid, titleKey, ...body) {
+  return h(
+    "section",
+    { class: "card", dataset: { testid } },
+    h("h2", {}, t(titleKey)),
+    h("div", { class: "card-body" }, ...body),
+  );
+}
+
+export function casePageView(root, caseId) {
+  const title = h("h1", { class: "case-title" }, t("loading"));
+  const badges = h("span", { class: "case-badges" });
+  const snapshotBox = h("div", {}, loading());
+  const ledgerBox = h("div", {}, loading());
+  const timelineBox = h("div", {}, loading());
+  const actions = actionPanel(caseId, {
+    onDone: (snapshot) => {
+      show(snapshot);
+      reloadTimeline();
+    },
+    onStale: () => schedule(),
+  });
+  const page = h(
+    "div",
+    { class: "case-page", dataset: { caseId } },
+    h("p", {}, link("/dashboard", t("back"))),
+    h("div", { class: "case-head" }, title, badges),
+    h(
+      "div",
+      { class: "case-grid" },
+      card("case-snapshot-card", "snapshot", snapshotBox),
+      card("case-actions", "actions", actions.element),
+    ),
+    card("clock-ledger", "clock_ledger", ledgerBox),
+    card("event-timeline", "event_timeline", timelineBox),
+  );
+  replaceChildren(root, page);
+
+  let current = null;
+  let timer = null;
+
+  function drawLedger() {
+    if (!current) return;
+    replaceChildren(ledgerBox, renderClockLedger(current.deadlines ?? [], { onRescale: drawLedger }));
+  }
+
+  function show(snapshot, { changedElsewhere = false } = {}) {
+    current = snapshot;
+    title.textContent = snapshot.title;
+    replaceChildren(badges, stateBadges(snapshot));
+    replaceChildren(snapshotBox, renderSnapshot(snapshot));
+    drawLedger();
+    actions.update(snapshot, { changedElsewhere });
+    page.dataset.state = snapshot.state;
+  }
+
+  async function reloadTimeline() {
+    try {
+      const events = await get(`/cases/${encodeURIComponent(caseId)}/timeline`);
+      replaceChildren(timelineBox, renderEventTimeline(events));
+    } catch (error) {
+      replaceChildren(timelineBox, h("p", { class: "error" }, `${t("load_failed")}: ${error.message}`));
+    }
+  }
+
+  async function reload({ changedElsewhere = false } = {}) {
+    try {
+      show(await get(`/cases/${encodeURIComponent(caseId)}`), { changedElsewhere });
+      await reloadTimeline();
+    } catch (error) {
+      title.textContent =
+        error.status === 404 ? t("case_not_found") : `${t("load_failed")}: ${error.message}`;
+    }
+  }
+
+  let pendingChangedElsewhere = false;
+  /** Live events gather for a moment, then one reload. */
+  function schedule({ changedElsewhere = false } = {}) {
+    pendingChangedElsewhere ||= changedElsewhere;
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      const options = { changedElsewhere: pendingChangedElsewhere };
+      pendingChangedElsewhere = false;
+      reload(options);
+    }, LIVE_DEBOUNCE_MS);
+  }
+
+  const ledgerTimer = setInterval(drawLedger, LEDGER_REDRAW_MS);
+  reload();
+
+  const mine = (event) => event.case_id === caseId;
+  return {
+    onAlert: (alert) => mine(alert) && schedule(),
+    // An event the page already shows (its own action's) is not news.
+    onCase: (change) =>
+      mine(change) &&
+      change.seq > (current?.event_seq ?? 0) &&
+      schedule({ changedElsewhere: true }),
+    onUnitChange: () => {},
+    dispose() {
+      clearInterval(ledgerTimer);
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,70 @@
+// The case's event timeline (GET /api/v1/cases/{id}/timeline): who did what, when, and the
+// state it moved the case from and to.
+import { vocab } from "./api.js";
+import { formatTime, h } from "./dom.js";
+import { pick, t } from "./i18n.js";
+import { unitName } from "./units.js";
+
+function stateLabel(state) {
+  return state ? pick(vocab().states[state], state) : "—";
+}
+
+/** A parameter's value in words: enums through their labels, clocks by name, units by name. */
+function valueText(name, value) {
+  const v = vocab();
+  if (typeof value === "boolean") return value ? t("yes") : t("no");
+  if (typeof value !== "string") return typeof value === "object" ? JSON.stringify(value) : value;
+  const tables = {
+    channel: v.channels,
+    severity: v.severities,
+    kind: v.kinds,
+    track: v.tracks,
+    clock: v.clocks,
+  };
+  if (name === "unit_id") return unitName(value);
+  if (name === "clock") return pick(v.clocks[value.split("#")[0]], value);
+  if (tables[name]?.[value]) return pick(tables[name][value]);
+  if (v.choices[value]) return pick(v.choices[value]);
+  return value;
+}
+
+function paramText(name, value) {
+  return `${pick(vocab().fields[name], name)}: ${valueText(name, value)}`;
+}
+
+function eventItem(event) {
+  const v = vocab();
+  const moved = event.from_state !== event.to_state;
+  const params = Object.entries(event.params ?? {}).filter(
+    ([, value]) => value !== "" && value !== null && value !== undefined,
+  );
+  return h(
+    "li",
+    { class: `event event-${event.action}`, dataset: { seq: event.seq, action: event.action } },
+    h("div", { class: "event-time" }, formatTime(event.at)),
+    h(
+      "div",
+      { class: "event-body" },
+      h("strong", {}, pick(v.actions[event.action], event.action_label)),
+      " ",
+      h(
+        "span",
+        { class: "muted small" },
+        `${t("by")} ${event.actor} (${pick(v.roles[event.role], event.role)})`,
+      ),
+      h(
+        "div",
+        { class: "small" },
+        moved ? `${stateLabel(event.from_state)} → ${stateLabel(event.to_state)}` : stateLabel(event.to_state),
+      ),
+      params.length
+        ? h("div", { class: "muted small" }, params.map(([n, val]) => paramText(n, val)).join("；"))
+        : null,
+    ),
+  );
+}
+
+export function renderEventTimeline(events) {
+  if (!events?.length) return h("p", { class: "muted" }, t("none"));
+  return h("ol", { class: "event-timeline", dataset: { testid: "event-timeline-list" } }, events.map(eventItem));
+}

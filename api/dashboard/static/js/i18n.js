@@ -1,0 +1,146 @@
+// Chinese first, English on request. The domain's labels come from /dashboard/vocabulary.json as
+// [Chinese, English] pairs; the page's own words are below.
+
+const LANG_KEY = "petitionflow.lang";
+
+const WORDS = {
+  app_title: ["信访督办看板", "Petition supervision dashboard"],
+  unit: ["单位", "Unit"],
+  sign_out: ["退出", "Sign out"],
+  sign_in: ["登录", "Sign in"],
+  sign_in_title: ["使用访问令牌登录", "Sign in with your access token"],
+  sign_in_hint: [
+    "令牌由管理员通过 petitionflow users create 签发。令牌只保存在本浏览器中，不会出现在网址里。",
+    "Your administrator issues tokens with petitionflow users create. The token stays in this browser and never appears in a URL.",
+  ],
+  token: ["访问令牌", "Access token"],
+  remember: ["在此电脑上保持登录", "Keep me signed in on this computer"],
+  token_invalid: ["令牌无效或已过期", "The token is invalid or has expired"],
+  signing_in: ["正在登录…", "Signing in…"],
+  session_expired: ["登录已失效，请重新登录", "Your session has ended; please sign in again"],
+  live_on: ["实时更新", "Live"],
+  live_connecting: ["正在连接…", "Connecting…"],
+  live_off: ["实时更新已断开，正在重连", "Live updates lost, reconnecting"],
+  kpi_open: ["在办案件", "Open cases"],
+  kpi_at_risk: ["预警案件", "At risk"],
+  kpi_overdue: ["超期案件", "Overdue"],
+  kpi_on_time: ["按期办结率", "On-time rate"],
+  kpi_satisfaction: ["满意率", "Satisfaction"],
+  chart_levels: ["办结层级分布", "Resolved at level"],
+  chart_weekly: ["每周受理与办结", "Weekly intake vs closures"],
+  chart_ageing: ["在办案件时长分布", "Ageing of open cases"],
+  intake: ["登记", "Intake"],
+  replied: ["书面答复", "Replied"],
+  closures: ["办结", "Closures"],
+  period: ["统计区间", "Period"],
+  period_30_days: ["近30天", "Last 30 days"],
+  period_12_weeks: ["近12周", "Last 12 weeks"],
+  period_year: ["今年", "This year"],
+  days_range: ["{from}–{to}天", "{from}–{to} days"],
+  days_or_more: ["{days}天以上", "{days}+ days"],
+  week_of: ["{month}/{day}", "{day}/{month}"],
+  of_cases: ["{detail} 件", "{detail} cases"],
+  cases: ["件", "cases"],
+  list_at_risk: ["预警案件", "At-risk cases"],
+  list_overdue: ["超期案件", "Overdue cases"],
+  list_alerts: ["未确认的提醒", "Unacknowledged alerts"],
+  none: ["暂无", "None"],
+  ack: ["确认", "Acknowledge"],
+  acked: ["已确认提醒", "Alert acknowledged"],
+  stats_unavailable: ["统计数据暂不可用", "Statistics are not available"],
+  charts_unavailable: ["图表库未安装", "The chart library is not installed"],
+  no_data: ["暂无数据", "No data yet"],
+  title: ["事项", "Matter"],
+  state: ["状态", "State"],
+  level: ["层级", "Level"],
+  next_due: ["最近期限", "Next due"],
+  created: ["登记时间", "Registered"],
+  back: ["← 返回看板", "← Back to the dashboard"],
+  loading: ["加载中…", "Loading…"],
+  load_failed: ["加载失败", "Could not load"],
+  case_not_found: ["案件不存在或不在您的管辖范围内", "No such case in your scope"],
+  snapshot: ["案件概况", "Case"],
+  tracking_code: ["查询码", "Tracking code"],
+  category: ["类别", "Category"],
+  kind: ["信访类型", "Kind"],
+  severity: ["紧急程度", "Severity"],
+  channel: ["信访形式", "Channel"],
+  visit_count: ["来访次数", "Visits"],
+  assignee: ["承办人", "Assignee"],
+  petitioner: ["信访人", "Petitioner"],
+  tracks: ["三到位一处理", "Handling tracks"],
+  assessment: ["研判", "Assessment"],
+  escalations: ["上报记录", "Escalations"],
+  feedback: ["回访评价", "Feedback"],
+  opinions: ["答复与意见", "Replies and opinions"],
+  clock_ledger: ["时限台账", "Clock ledger"],
+  event_timeline: ["办理过程", "Event timeline"],
+  actions: ["可执行操作", "Actions"],
+  no_actions: ["当前无可执行的操作", "No action is open to you now"],
+  submit: ["提交", "Submit"],
+  cancel: ["取消", "Cancel"],
+  action_done: ["操作已完成", "Done"],
+  action_conflict: ["无法执行「{action}」", "Cannot {action} now"],
+  allowed_now: ["当前可执行：{list}", "Allowed now: {list}"],
+  nothing_allowed: ["当前没有可执行的操作", "No action is allowed now"],
+  invalid_params: ["请检查填写的内容", "Please check the form"],
+  forbidden: ["您的角色不能执行此操作", "Your role may not take this action"],
+  busy_retry: ["服务繁忙，请稍后重试（重试是安全的）", "The service is busy; retrying is safe"],
+  failed: ["操作失败", "Failed"],
+  case_changed: ["案件已被他人更新", "The case was changed by someone else"],
+  started: ["起算", "Started"],
+  due: ["届满", "Due"],
+  warn: ["预警", "Warning"],
+  now: ["现在", "Now"],
+  paused: ["中止计时", "Paused"],
+  extension: ["延期", "Extension"],
+  extension_detail: ["延期 {days} 日（{reason}），原届满 {before}", "Extended {days} days ({reason}), was due {before}"],
+  legend_running: ["计时", "Running"],
+  legend_paused: ["中止", "Paused"],
+  legend_extension: ["延期", "Extension"],
+  legend_warn: ["预警线", "Warning mark"],
+  legend_due: ["届满线", "Due mark"],
+  scale_each: ["按各时限显示", "Scale each clock"],
+  scale_shared: ["统一时间轴", "One time axis"],
+  at_risk: ["预警", "At risk"],
+  overdue: ["超期", "Overdue"],
+  new_alert: ["新提醒", "New alert"],
+  deliveries: ["送达", "Deliveries"],
+  by: ["操作人", "By"],
+  yes: ["是", "yes"],
+  no: ["否", "no"],
+};
+
+let current = localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh";
+
+export function lang() {
+  return current;
+}
+
+export function setLang(value) {
+  current = value === "en" ? "en" : "zh";
+  localStorage.setItem(LANG_KEY, current);
+  document.documentElement.lang = current === "en" ? "en" : "zh-CN";
+}
+
+/** A [Chinese, English] pair in the current language; a plain string as it is. */
+export function pick(pair, fallback = "") {
+  if (Array.isArray(pair)) return current === "en" ? pair[1] : pair[0];
+  return pair ?? fallback;
+}
+
+/** The page's own words, with {name} placeholders filled in. */
+export function t(key, values = {}) {
+  const text = pick(WORDS[key], key);
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+}
+
+export function locale() {
+  return current === "en" ? "en-GB" : "zh-CN";
+}
+
+/** Elements marked data-i18n in the static shell follow the language too. */
+export function translateShell(root = document) {
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  document.title = `${t("app_title")} · petitionflow`;
+}

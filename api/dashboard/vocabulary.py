@@ -1,0 +1,101 @@
+"""What the dashboard's scripts render with: every label, and each action's parameter form built
+from the action's own pydantic model (``models.actions``), so a new parameter shows up by itself."""
+
+from __future__ import annotations
+
+import enum
+from functools import cache
+from typing import Any, get_args, get_origin
+
+from annotated_types import Ge, Le, MaxLen
+from pydantic.fields import FieldInfo
+
+from api.dashboard import labels
+from models.actions import ACTION_PARAMS
+from models.clocks import CLOCK_LABELS
+from models.vocabulary import ACTION_LABELS, LEVEL_LABELS, STATE_LABELS, TRACK_LABELS
+
+# Text longer than this is typed in a text area rather than a one-line input.
+LONG_TEXT = 200
+
+
+def _enum_of(annotation: Any) -> type[enum.Enum] | None:
+    candidates = [annotation, *get_args(annotation)] if get_origin(annotation) else [annotation]
+    for candidate in candidates:
+        if isinstance(candidate, type) and issubclass(candidate, enum.Enum):
+            return candidate
+    return None
+
+
+def _choice_label(value: str) -> tuple[str, str]:
+    for table in (labels.CHOICE_LABELS, TRACK_LABELS):
+        if value in table:
+            return table[value]  # type: ignore[index]
+    return (value, value)
+
+
+def _constraint(info: FieldInfo, kind: type) -> Any:
+    for item in info.metadata:
+        if isinstance(item, kind):
+            return item
+    return None
+
+
+def form_field(name: str, info: FieldInfo) -> dict[str, Any]:
+    """One input of an action form: its widget, whether it is required, its bounds or choices."""
+    field: dict[str, Any] = {
+        "name": name,
+        "label": labels.FIELD_LABELS.get(name, (name, name)),
+        "required": info.is_required(),
+    }
+    choices = _enum_of(info.annotation)
+    if choices is not None:
+        field["widget"] = "select"
+        field["choices"] = [
+            {"value": member.value, "label": _choice_label(member.value)} for member in choices
+        ]
+    elif info.annotation is bool:
+        field["widget"] = "checkbox"
+    elif info.annotation is int:
+        field["widget"] = "number"
+        if (low := _constraint(info, Ge)) is not None:
+            field["min"] = low.ge
+        if (high := _constraint(info, Le)) is not None:
+            field["max"] = high.le
+    elif name == "unit_id":
+        field["widget"] = "unit"  # chosen from the caller's unit tree
+    else:
+        longest = _constraint(info, MaxLen)
+        long_text = longest is not None and longest.max_length > LONG_TEXT
+        field["widget"] = "textarea" if long_text else "text"
+        if longest is not None:
+            field["max_length"] = longest.max_length
+    return field
+
+
+def action_forms() -> dict[str, list[dict[str, Any]]]:
+    return {
+        action: [form_field(name, info) for name, info in model.model_fields.items()]
+        for action, model in ACTION_PARAMS.items()
+    }
+
+
+@cache
+def dashboard_vocabulary() -> dict[str, Any]:
+    return {
+        "states": STATE_LABELS,
+        "actions": ACTION_LABELS,
+        "levels": {level.value: pair for level, pair in LEVEL_LABELS.items()},
+        "tracks": {track.value: pair for track, pair in TRACK_LABELS.items()},
+        "track_statuses": labels.TRACK_STATUS_LABELS,
+        "clocks": CLOCK_LABELS,
+        "clock_statuses": labels.CLOCK_STATUS_LABELS,
+        "alert_kinds": labels.ALERT_KIND_LABELS,
+        "roles": labels.ROLE_LABELS,
+        "kinds": labels.KIND_LABELS,
+        "severities": labels.SEVERITY_LABELS,
+        "channels": labels.CHANNEL_LABELS,
+        "choices": labels.CHOICE_LABELS,
+        "fields": labels.FIELD_LABELS,
+        "forms": action_forms(),
+    }
