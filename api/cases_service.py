@@ -125,6 +125,14 @@ class CaseService:
             )
         if not caller.sees(body.unit_id):
             raise ProblemError(403, "不能为范围外的单位登记 / the unit is outside your scope")
+        if key:
+            # A retry whose first try registered the case but never got its answer (the API
+            # died in between): the key names the case, so answer with it — never a "repeat".
+            earlier = await self._existing(self.case_id_for(caller.id, key), caller)
+            if earlier is not None:
+                if claim:
+                    self._remember(claim[0], claim[1], earlier.case_id, 201)
+                return 201, earlier
         petitioner_key = self.petitioner_key(body.petitioner.id_number)
         county = path[-1].id
         open_case, final_case = self._earlier_cases(petitioner_key, body.category, county)
@@ -134,13 +142,26 @@ class CaseService:
                 self._remember(claim[0], claim[1], open_case.case_id, 200)
             return 200, snap
 
-        case_id = self._keyed("case", caller.id, key)[:20] if key else uuid.uuid4().hex[:20]
+        case_id = self.case_id_for(caller.id, key) if key else uuid.uuid4().hex[:20]
         snapshot = await self._start(
             case_id, body, caller, path, petitioner_key, repeat_final=final_case is not None
         )
         if claim:
             self._remember(claim[0], claim[1], case_id, 201)
         return 201, CaseOut.for_role(snapshot, caller.role)
+
+    def case_id_for(self, user_id: str, key: str) -> str:
+        """The case an Idempotency-Key registers: derived, so a retry finds it even when the
+        first answer was lost."""
+        return self._keyed("case", user_id, key)[:20]
+
+    async def _existing(self, case_id: str, caller: Caller) -> CaseOut | None:
+        try:
+            return await self.snapshot(case_id, caller)
+        except ProblemError as err:
+            if err.status == 404:
+                return None
+            raise
 
     def _earlier_cases(
         self, petitioner_key: str, category: str, county: str

@@ -134,6 +134,5 @@ class Open311Service:
 
 
 def keyed_case_id(cases: CaseService, caller_id: str, key: str) -> str:
-    """The case id ``CaseService.register`` derives for a keyed registration (so that a retry
-    reaches the same workflow). Kept in step with it by the token test."""
-    return cases._keyed("case", caller_id, key)[:20]
+    """The case id ``CaseService.register`` derives for a keyed registration."""
+    return cases.case_id_for(caller_id, key)
