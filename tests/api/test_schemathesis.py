@@ -1,0 +1,47 @@
+"""Schemathesis against /openapi.json with a valid admin token: no 5xx, and every error of the
+JSON API is problem+json. (Stricter schema-conformance checks are tracked in the README.)"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.api.conftest import Stack
+from tests.api.test_alerts import serve
+from tests.test_dev_command import free_port
+
+ST = str(Path(sys.executable).with_name("st"))
+
+
+@pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
+async def test_fuzzing_finds_no_server_error(api: Stack) -> None:
+    port = free_port()
+    app = api.http._transport.app  # type: ignore[attr-defined]
+    async with serve(app, port):
+        process = await asyncio.create_subprocess_exec(
+            ST,
+            "run",
+            f"http://127.0.0.1:{port}/openapi.json",
+            "--header",
+            f"Authorization: Bearer {api.tokens['admin']}",
+            "--max-examples",
+            "8",
+            "--checks",
+            "not_a_server_error,errors_are_problems",
+            "--seed",
+            "20261127",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env=os.environ
+            | {
+                "SCHEMATHESIS_HOOKS": "tests.api.schemathesis_hooks",
+                "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+            },
+        )
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=400)
+    text = output.decode(errors="replace")
+    assert process.returncode == 0, text[-6000:]
