@@ -278,8 +278,13 @@ class CaseService:
             raise ProblemError(404, NOT_FOUND)
         return row
 
-    def timeline(self, case_id: str, caller: Caller) -> list[TimelineEvent]:
-        self.case_row(case_id, caller)
+    async def timeline(self, case_id: str, caller: Caller) -> list[TimelineEvent]:
+        if self.session.get(CaseRow, case_id) is None:
+            # Registered a moment ago and not projected yet: the workflow says whether it exists
+            # (and is in scope); its events follow as soon as they are written.
+            await self.snapshot(case_id, caller)
+        else:
+            self.case_row(case_id, caller)
         rows = self.session.exec(
             select(CaseEventRow)
             .where(CaseEventRow.case_id == case_id)

@@ -135,7 +135,8 @@ async def act_on_case(
 @router.get(
     "/{case_id}/timeline", response_model=list[TimelineEvent], responses=responses(401, 404)
 )
-def case_timeline(
+async def case_timeline(
     case_id: str, caller: CurrentCaller, session: DbSession, client: Temporal, settings: AppSettings
 ) -> list[TimelineEvent]:
-    return service(session, client, settings).timeline(case_id, caller)
+    """From the projection: every event in order (it may trail the live snapshot briefly)."""
+    return await service(session, client, settings).timeline(case_id, caller)

@@ -23,7 +23,6 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import create_app
 from api.auth import create_user
 from api.open311.keys import create_key
-from api.open311.routes import router
 from petitionflow.settings import Settings
 from petitionflow.worker import build_worker
 from tests.api.conftest import USERS, Stack, temporal  # noqa: F401  (the session's dev server)
@@ -170,7 +169,6 @@ async def o311_stack(
                 yield
 
     app = create_app(settings, client=temporal.client, engine=engine)
-    app.include_router(router)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield Open311Stack(
