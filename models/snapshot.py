@@ -12,9 +12,12 @@ from models.vocabulary import STATE_LABELS, Role
 SNAPSHOT_ROLES = (Role.officer, Role.supervisor, Role.admin)
 
 
-def build_snapshot(state: CaseState, now: datetime) -> CaseSnapshot:
+def build_snapshot(
+    state: CaseState, now: datetime, petition: Petition | None = None
+) -> CaseSnapshot:
+    """``petition``: the machine already bound to ``state.case`` (building one costs ~5 ms)."""
     case, info, ledger = state.case, state.info, state.ledger
-    petition = Petition(case)
+    petition = petition or Petition(case)
     zh, en = STATE_LABELS[case.state]
     return CaseSnapshot(
         case_id=info.case_id,

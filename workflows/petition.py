@@ -90,6 +90,7 @@ class PetitionWorkflow:
         self._changed = False
         self._outbox: list[CaseEvent | AlertInput] = []
         self._published: tuple[object, ...] = ()
+        self._petition: Petition | None = None
 
     # -- run ----------------------------------------------------------------------------------
     @workflow.run
@@ -114,6 +115,14 @@ class PetitionWorkflow:
                 carried=self._state,
             )
         )
+
+    @property
+    def _machine(self) -> Petition:
+        """The lifecycle machine bound to this case, built once per run: building one costs
+        milliseconds, and every action, snapshot and query needs it."""
+        if self._petition is None or self._petition.case is not self._state.case:
+            self._petition = Petition(self._state.case)
+        return self._petition
 
     @property
     def _final(self) -> bool:
@@ -173,7 +182,7 @@ class PetitionWorkflow:
                 return self._snapshot()
             from_state = self._state.case.state
             try:
-                Petition(self._state.case).raise_event(
+                self._machine.raise_event(
                     "visit", role=request.role, actor=request.user_id, at=workflow.now()
                 )
             except DomainError as err:
@@ -195,7 +204,7 @@ class PetitionWorkflow:
         if self._update_id() in self._state.applied_updates:
             return
         try:
-            Petition(self._state.case).check("visit", role=request.role, at=workflow.now())
+            self._machine.check("visit", role=request.role, at=workflow.now())
         except DomainError as err:
             raise business_error(err) from None
 
@@ -205,7 +214,7 @@ class PetitionWorkflow:
             return  # a retry of an applied action: the handler returns the snapshot
         try:
             params = parse_params(request.action, request.params).model_dump(mode="json")
-            Petition(self._state.case).check(
+            self._machine.check(
                 request.action, role=request.role, at=workflow.now(), **params
             )
             self._check_superior(request.action)
@@ -264,7 +273,7 @@ class PetitionWorkflow:
             params={"channel": start.channel, "severity": start.severity},
         )
         if start.repeat_final:  # 复核终结: the same facts and reasons are not accepted again
-            Petition(self._state.case).raise_event(
+            self._machine.raise_event(
                 "decline", at=workflow.now(), reason="repeat_final"
             )
             self._state.ledger.stop_all(workflow.now())
@@ -287,7 +296,7 @@ class PetitionWorkflow:
         elif request.action == "escalate":
             self._check_superior(request.action)
             path = path[1:]
-        Petition(case).act(
+        self._machine.act(
             request.action,
             role=request.role,
             actor=request.user_id,
@@ -390,7 +399,7 @@ class PetitionWorkflow:
             self._alert("supervision", clock)
             return
         try:
-            Petition(case).check("auto_escalate", role=Role.system)
+            self._machine.check("auto_escalate", role=Role.system)
         except DomainError:
             return  # the machine does not move the case in this state; the breach alert stands
         target = self._state.unit_path[1]
@@ -413,7 +422,7 @@ class PetitionWorkflow:
 
     def _system_event(self, event: str, clock: Clock, **context: Any) -> None:
         from_state = self._state.case.state
-        Petition(self._state.case).raise_event(
+        self._machine.raise_event(
             event, at=workflow.now(), clock=clock.name, **context
         )
         self._record(event, None, from_state=from_state, params={"clock": clock.id})
@@ -443,7 +452,7 @@ class PetitionWorkflow:
 
     # -- projection and alerts ----------------------------------------------------------------
     def _snapshot(self) -> CaseSnapshot:
-        return build_snapshot(self._state, workflow.now())
+        return build_snapshot(self._state, workflow.now(), self._machine)
 
     def _record(
         self,
