@@ -214,9 +214,7 @@ class PetitionWorkflow:
             return  # a retry of an applied action: the handler returns the snapshot
         try:
             params = parse_params(request.action, request.params).model_dump(mode="json")
-            self._machine.check(
-                request.action, role=request.role, at=workflow.now(), **params
-            )
+            self._machine.check(request.action, role=request.role, at=workflow.now(), **params)
             self._check_superior(request.action)
         except DomainError as err:
             raise business_error(err) from None
@@ -273,9 +271,7 @@ class PetitionWorkflow:
             params={"channel": start.channel, "severity": start.severity},
         )
         if start.repeat_final:  # 复核终结: the same facts and reasons are not accepted again
-            self._machine.raise_event(
-                "decline", at=workflow.now(), reason="repeat_final"
-            )
+            self._machine.raise_event("decline", at=workflow.now(), reason="repeat_final")
             self._state.ledger.stop_all(workflow.now())
             self._record(
                 "decline", None, from_state="registered", params={"reason": "repeat_final"}
@@ -422,9 +418,7 @@ class PetitionWorkflow:
 
     def _system_event(self, event: str, clock: Clock, **context: Any) -> None:
         from_state = self._state.case.state
-        self._machine.raise_event(
-            event, at=workflow.now(), clock=clock.name, **context
-        )
+        self._machine.raise_event(event, at=workflow.now(), clock=clock.name, **context)
         self._record(event, None, from_state=from_state, params={"clock": clock.id})
 
     # -- search attributes --------------------------------------------------------------------
