@@ -14,6 +14,8 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterator
 from datetime import datetime
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from statemachine import State, StateChart
@@ -28,6 +30,17 @@ from models.vocabulary import Level, Role, Track
 _OFFICERS = {Role.officer, Role.admin}
 _SUPERVISORS = {Role.supervisor, Role.admin}
 _HANDLERS = {Role.officer, Role.supervisor, Role.admin}
+
+
+def _from_each(sources: tuple[State, ...], target: State | None, **options: Any) -> Any:
+    """One transition per source state (to ``target``, or an internal self-transition)."""
+    return reduce(
+        or_,
+        [
+            s.to(target, **options) if target else s.to.itself(internal=True, **options)
+            for s in sources
+        ],
+    )
 
 
 class PetitionLifecycle(StateChart[PetitionCase]):
@@ -78,50 +91,22 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     review_opinion = under_review.to(reviewed, cond="by_officer")
     request_re_review = reviewed.to(under_re_review, cond=["by_officer", "window_open"])
     re_review_opinion = under_re_review.to(closed, cond="by_officer")
-    withdraw = (
-        registered.to(withdrawn, cond="by_officer")
-        | handling.to(withdrawn, cond="by_officer")
-        | suspended.to(withdrawn, cond="by_officer")
-        | replied.to(withdrawn, cond="by_officer")
-        | under_review.to(withdrawn, cond="by_officer")
-        | reviewed.to(withdrawn, cond="by_officer")
-        | under_re_review.to(withdrawn, cond="by_officer")
-    )
+    # Events open in every state before closing: withdrawal, the clocks' warnings and breaches,
+    # repeat visits.
+    _open = (registered, handling, suspended, replied, under_review, reviewed, under_re_review)
+    withdraw = _from_each(_open, withdrawn, cond="by_officer")
 
     # -- automatic events (the workflow's clocks) ---------------------------------------------
-    warn = (
-        registered.to.itself(internal=True, cond="by_system")
-        | handling.to.itself(internal=True, cond="by_system")
-        | suspended.to.itself(internal=True, cond="by_system")
-        | replied.to.itself(internal=True, cond="by_system")
-        | under_review.to.itself(internal=True, cond="by_system")
-        | reviewed.to.itself(internal=True, cond="by_system")
-        | under_re_review.to.itself(internal=True, cond="by_system")
-    )
-    breach = (
-        registered.to.itself(internal=True, cond="by_system")
-        | handling.to.itself(internal=True, cond="by_system")
-        | suspended.to.itself(internal=True, cond="by_system")
-        | replied.to.itself(internal=True, cond="by_system")
-        | under_review.to.itself(internal=True, cond="by_system")
-        | reviewed.to.itself(internal=True, cond="by_system")
-        | under_re_review.to.itself(internal=True, cond="by_system")
-    )
+    warn = _from_each(_open, None, cond="by_system")
+    breach = _from_each(_open, None, cond="by_system")
     auto_escalate = registered.to.itself(
         internal=True, cond=["by_system", "below_county"]
     ) | handling.to.itself(internal=True, cond=["by_system", "below_county"])
     auto_close = replied.to(closed, cond="by_system") | reviewed.to(closed, cond="by_system")
 
     # -- a repeat petition (重复信访) linked to the open case ------------------------------------
-    visit = (
-        registered.to.itself(internal=True, cond="by_handler")
-        | handling.to.itself(internal=True, cond="by_handler")
-        | suspended.to.itself(internal=True, cond="by_handler")
-        | replied.to.itself(internal=True, cond="by_handler")
-        | under_review.to.itself(internal=True, cond="by_handler")
-        | reviewed.to.itself(internal=True, cond="by_handler")
-        | under_re_review.to.itself(internal=True, cond="by_handler")
-    )
+    visit = _from_each(_open, None, cond="by_handler")
+    del _open
 
     # -- guards: roles ------------------------------------------------------------------------
     def by_officer(self, role: str = "") -> bool:
