@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint typecheck unit clean chromium
+.PHONY: dev test lint typecheck unit clean chromium bench
 
 # The dashboard's browser assets (Chart.js, Noto Sans SC) come from the npm registry, pinned by
 # dashboard/package-lock.json, and are copied into the package's static folder: no CDN.
@@ -37,6 +37,11 @@ unit: $(STAMP) $(DASHBOARD_ASSETS) chromium
 	$(BIN)/pytest -q -n 2 --dist loadfile --tb=native
 
 test: lint typecheck unit
+
+# Benchmarks against bare Temporal in the same run; writes bench/results/latest.{md,json}.
+# `make bench ARGS="--scale 5"` raises the counts. Nothing in `make test` asserts a speed.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --out bench/results $(ARGS)
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

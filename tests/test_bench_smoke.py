@@ -1,0 +1,68 @@
+"""``make bench`` runs: the benchmark with tiny counts (``--smoke``) writes both result files with
+every section. No speed is asserted — the figures of a smoke run mean nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+from tests.conftest import PG_URL
+
+SECTIONS = ("registrations", "actions", "clocks", "reads", "lag", "footprint")
+
+
+def test_bench_smoke_writes_every_section(tmp_path: Path) -> None:
+    server = PG_URL.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0]
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--smoke",
+            "--out",
+            str(tmp_path),
+            "--pg-server",
+            server,
+            "--pg-database",
+            f"pf_bench_smoke_{uuid.uuid4().hex[:8]}",
+        ],
+        cwd=Path(__file__).resolve().parents[1],
+        env={k: v for k, v in os.environ.items() if not k.startswith("PETITIONFLOW_")},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
+
+    results = json.loads((tmp_path / "latest.json").read_text())
+    for section in SECTIONS:
+        assert results.get(section), f"{section} missing from latest.json"
+    assert results["registrations"]["api"]["n"] > 0
+    assert results["registrations"]["bare"]["n"] > 0
+    assert results["actions"]["accept"]["n"] > 0
+    assert results["clocks"]["cases"] > 0
+    assert results["reads"]["list"] and results["reads"]["stats"]
+    assert all(f["plans"] for f in results["reads"]["list"].values())
+    assert results["lag"]["samples"] > 0
+    assert results["footprint"]["rss_mb"]["worker"] > 0
+    for key in ("machine", "versions", "load_average_start"):
+        assert key in results["meta"]
+    assert results["parameters"]["smoke"] is True
+
+    table = (tmp_path / "latest.md").read_text()
+    for row in (
+        "1 Registrations",
+        "2 Action `accept`",
+        "3 Alert lateness",
+        "4 List",
+        "4 Stats",
+        "4 Timeline",
+        "5 Projection lag",
+        "6 RSS",
+        "Query plans",
+    ):
+        assert row in table, f"{row!r} missing from latest.md"
