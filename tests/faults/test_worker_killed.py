@@ -11,12 +11,13 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models.tables import AlertRow, CaseEventRow, CaseRow
+from tests.api.conftest import resident_id
 from tests.faults.conftest import Stack, WorkerProcess
 
 POLICY = '[clocks]\nacceptance = "PT4S"\n[levels]\nvillage = "PT600S"\n'
 
 
-async def until(check, timeout: float = 30):
+async def until(check, timeout: float = 90):
     for _ in range(int(timeout / 0.2)):
         if result := await check():
             return result
@@ -29,9 +30,20 @@ async def test_worker_sigkill_loses_nothing(stack: Stack, tmp_path: Path) -> Non
     stack.use_policy(POLICY)
     worker = WorkerProcess(stack, tmp_path / "worker.log")
     worker.start()
+
+    async def register(key: str) -> str:
+        """As a client does: retry with the same key while the worker is still starting."""
+        for _ in range(60):
+            r = await stack.register(key=key, petitioner_id_number=resident_id(hash(key) % 1000))
+            if r.status_code in (200, 201):
+                return str(r.json()["case_id"])
+            assert r.status_code == 503, r.text
+            await asyncio.sleep(0.5)
+        raise AssertionError("the worker never came up")
+
     try:
-        waiting = [(await stack.register()).json()["case_id"] for _ in range(3)]
-        handled = [(await stack.register()).json()["case_id"] for _ in range(2)]
+        waiting = [await register(f"waiting-{i}") for i in range(3)]
+        handled = [await register(f"handled-{i}") for i in range(2)]
         for case_id in handled:
             assert (await stack.act(case_id, "accept")).status_code == 200
         worker.kill()  # mid-lifecycle: acceptance clocks of `waiting` are still running
