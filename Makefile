@@ -34,7 +34,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP) $(DASHBOARD_ASSETS) chromium
-	$(BIN)/pytest -q -n 2 --dist loadfile --tb=native
+	$(BIN)/pytest -q --tb=native
 
 test: lint typecheck unit
 
