@@ -33,8 +33,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Two workers, one test file each at a time (files share a dev server and their own databases);
+# tests with real-time clocks wait for outcomes, never for fixed delays, so load does not flake them.
 unit: $(STAMP) $(DASHBOARD_ASSETS) chromium
-	$(BIN)/pytest -q --tb=native
+	$(BIN)/pytest -q --tb=native -n 2 --dist loadfile
 
 test: lint typecheck unit
 
