@@ -9,7 +9,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import or_
@@ -22,7 +22,15 @@ from activities.delivery import KIND_LABELS
 from activities.projection import alert_workflow_id
 from api.auth import Caller, subtree
 from api.problems import ProblemError
-from models.tables import AlertChannelRow, AlertDeliveryRow, AlertRow, CaseEventRow, CaseRow
+from models.tables import (
+    AlertChannelRow,
+    AlertDeliveryRow,
+    AlertRow,
+    CaseEventRow,
+    CaseRow,
+    UnitRow,
+)
+from models.text import CONTROL, CleanText
 
 NO_ALERT = "预警不存在或不在您的范围内 / no such alert in your scope"
 
@@ -60,11 +68,30 @@ class AlertPage(BaseModel):
     next_cursor: str | None
 
 
-class ChannelIn(BaseModel):
+class _ChannelIn(CleanText):
     unit_id: str = Field(min_length=1, max_length=200)
-    kind: str = Field(pattern="^(webhook|email)$")
-    target: str = Field(min_length=3, max_length=500)
     secret: str = Field(default="", max_length=200)
+
+
+class WebhookChannelIn(_ChannelIn):
+    kind: Literal["webhook"]
+    target: str = Field(
+        max_length=500,
+        pattern=rf"^https?://[^\s/?#{CONTROL}]+[^\s{CONTROL}]*$",
+        description="the http(s) URL that receives the signed JSON",
+    )
+
+
+class EmailChannelIn(_ChannelIn):
+    kind: Literal["email"]
+    target: str = Field(
+        max_length=320,
+        pattern=rf"^[^@\s{CONTROL}]+@[^@\s{CONTROL}]+$",
+        description="the address to mail",
+    )
+
+
+ChannelIn = Annotated[WebhookChannelIn | EmailChannelIn, Field(discriminator="kind")]
 
 
 class ChannelOut(BaseModel):
@@ -196,16 +223,8 @@ class AlertService:
     def add_channel(self, body: ChannelIn, caller: Caller) -> ChannelOut:
         if not caller.sees(body.unit_id):
             raise ProblemError(403, "不能为范围外的单位配置 / the unit is outside your scope")
-        if body.kind == "webhook" and not body.target.startswith(("http://", "https://")):
-            raise ProblemError(
-                422, "target: a webhook needs an http(s) URL",
-                errors=[{"field": "target", "message": "not an http(s) URL"}],
-            )  # fmt: skip
-        if body.kind == "email" and "@" not in body.target:
-            raise ProblemError(
-                422, "target: not an e-mail address",
-                errors=[{"field": "target", "message": "not an e-mail address"}],
-            )  # fmt: skip
+        if self.session.get(UnitRow, body.unit_id) is None:
+            raise ProblemError(404, "单位不存在 / no such unit")
         row = AlertChannelRow(
             id=f"ch-{uuid.uuid4().hex[:12]}",
             unit_id=body.unit_id,

@@ -8,13 +8,18 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from models.actions import ACTION_PARAMS
 from models.errors import DomainError
 
 MEDIA_TYPE = "application/problem+json"
+# Tags of the bodies that are discriminated unions (actions; alert channels' kinds): pydantic puts
+# the tag in an error's location, where the caller expects the field's name.
+UNION_BRANCHES = frozenset(ACTION_PARAMS) | {"webhook", "email"}
 
 
 class Problem(BaseModel):
@@ -78,7 +83,7 @@ def _field(error: dict[str, Any]) -> str:
     loc = list(error["loc"])
     if error.get("type") == "union_tag_invalid":
         return "action"
-    if len(loc) > 1 and loc[0] == "body" and loc[1] in ACTION_PARAMS:
+    if len(loc) > 1 and loc[0] == "body" and loc[1] in UNION_BRANCHES:
         del loc[1]  # the discriminator's branch name, not a field
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
@@ -101,15 +106,76 @@ def install(app: FastAPI) -> None:
         return problem(422, detail, type="/problems/InvalidParams", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return problem(exc.status_code, str(exc.detail), headers=headers)
+
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the documented routes serve at this path. Starlette's own 405 names only
+    the first route that matched the path (GET and POST of one path are two routes)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):  # through included routers
+        if isinstance(route.original_route, APIRoute) and route.original_route.include_in_schema:
+            match, _ = route.matches(request.scope)
+            if match != Match.NONE:
+                methods |= route.methods or set()
+    return sorted(methods)
+
+
+# Answered before or around any handler: an unparseable body (400), too large (413), not JSON (415)
+BODY_ERRORS = (400, 413, 415)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with the errors as they are really answered: its 422 entries say
+    problem+json, and every operation with a body lists the body's own errors."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        problem_ref = {"$ref": "#/components/schemas/Problem"}
+        for path, operations in schema["paths"].items():
+            for operation in operations.values():
+                if path.startswith("/open311/"):
+                    # the spec's own error format: bad input is a 400 there, never a 422
+                    operation.get("responses", {}).pop("422", None)
+                    continue
+                answers = operation.setdefault("responses", {})
+                if "422" in answers:
+                    answers["422"] = {
+                        "description": "Unprocessable Content",
+                        "content": {MEDIA_TYPE: {"schema": problem_ref}},
+                    }
+                if "requestBody" in operation:
+                    for status in BODY_ERRORS:
+                        answers.setdefault(
+                            str(status),
+                            {
+                                "description": HTTPStatus(status).phrase,
+                                "content": {MEDIA_TYPE: {"schema": problem_ref}},
+                            },
+                        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = Problem.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the errors a route can answer with."""
     return {
         status: {
-            "model": Problem,
             "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
             "description": HTTPStatus(status).phrase,
         }

@@ -74,7 +74,7 @@ async def alert_stream(request: Request, caller: CurrentCaller) -> StreamingResp
     "/alert-channels",
     status_code=201,
     response_model=ChannelOut,
-    responses=responses(401, 403, 422),
+    responses=responses(401, 403, 404, 422),
 )
 def add_channel(body: ChannelIn, caller: CurrentCaller, session: DbSession) -> ChannelOut:
     """Send a unit's alerts (and its subtree's) to a webhook or an e-mail address."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Query, Response
@@ -11,7 +10,7 @@ from api import pii
 from api.cases_service import CaseFilters, CaseService
 from api.deps import AppSettings, CurrentCaller, DbSession, Temporal
 from api.problems import responses
-from api.schemas import ActionIn, CaseOut, CasePage, RegistrationIn, TimelineEvent
+from api.schemas import ActionIn, CaseOut, CasePage, Instant, RegistrationIn, TimelineEvent
 from models.lifecycle import PetitionLifecycle
 from models.vocabulary import Level
 
@@ -72,8 +71,8 @@ def list_cases(
     at_risk: bool | None = None,
     category: Annotated[str | None, Query(max_length=100)] = None,
     q: Annotated[str | None, Query(max_length=100, description="title, text, category")] = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    created_from: Instant | None = None,
+    created_to: Instant | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> CasePage:

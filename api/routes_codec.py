@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter
 from google.protobuf import json_format
+from pydantic import BaseModel, ConfigDict, Field
 from temporalio.api.common.v1 import Payloads
 
 from api.deps import AppSettings, CurrentCaller
@@ -14,30 +15,47 @@ from models.vocabulary import Role
 
 router = APIRouter(prefix="/codec", tags=["operations"])
 
+# protobuf's JSON for bytes: standard or URL-safe base64, padding optional (never 4n+1 chars)
+_B64 = "[A-Za-z0-9+/_-]"
+BASE64 = rf"^({_B64}{{4}})*({_B64}{{2}}(==)?|{_B64}{{3}}=?)?$"
 
-def _payloads(body: dict[str, Any]) -> Payloads:
+
+class PayloadJson(BaseModel):
+    """A ``temporal.api.common.v1.Payload`` in protobuf's JSON mapping."""
+
+    model_config = ConfigDict(extra="forbid")
+    metadata: dict[str, Annotated[str, Field(pattern=BASE64)]] = {}
+    data: str = Field(default="", pattern=BASE64)
+
+
+class PayloadsJson(BaseModel):
+    """What the Temporal Web UI's codec client sends and expects back."""
+
+    model_config = ConfigDict(extra="forbid")
+    payloads: list[PayloadJson] = []
+
+
+def _payloads(body: PayloadsJson) -> Payloads:
     try:
-        return json_format.ParseDict(body, Payloads())
+        return json_format.ParseDict(body.model_dump(exclude_defaults=True), Payloads())
     except json_format.ParseError as exc:
         raise ProblemError(422, f"payloads: {exc}") from None
 
 
+def _answer(payloads: Any) -> PayloadsJson:
+    return PayloadsJson.model_validate(json_format.MessageToDict(Payloads(payloads=payloads)))
+
+
 @router.post("/decode", responses=responses(401, 403, 422))
-async def decode(
-    caller: CurrentCaller, settings: AppSettings, body: Annotated[dict[str, Any], Body()]
-) -> dict[str, Any]:
+async def decode(caller: CurrentCaller, settings: AppSettings, body: PayloadsJson) -> PayloadsJson:
     """Decrypt payloads for the Temporal Web UI — admins only: they hold personal data."""
     if caller.role is not Role.admin:
         raise ProblemError(403, "只有管理员可以解密 / only an admin may decode payloads")
-    decoded = await settings.payload_codec.decode(_payloads(body).payloads)
-    return json_format.MessageToDict(Payloads(payloads=decoded))
+    return _answer(await settings.payload_codec.decode(_payloads(body).payloads))
 
 
 @router.post("/encode", responses=responses(401, 403, 422))
-async def encode(
-    caller: CurrentCaller, settings: AppSettings, body: Annotated[dict[str, Any], Body()]
-) -> dict[str, Any]:
+async def encode(caller: CurrentCaller, settings: AppSettings, body: PayloadsJson) -> PayloadsJson:
     if caller.role is not Role.admin:
         raise ProblemError(403, "只有管理员可以加密 / only an admin may encode payloads")
-    encoded = await settings.payload_codec.encode(_payloads(body).payloads)
-    return json_format.MessageToDict(Payloads(payloads=encoded))
+    return _answer(await settings.payload_codec.encode(_payloads(body).payloads))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
@@ -33,6 +33,19 @@ TO = (
 )
 
 
+# Parsed by `period_bounds` (a date is a whole local day); documented as the formats they are.
+DAY_OR_INSTANT: dict[str, Any] = {
+    "max_length": 40,
+    "json_schema_extra": {
+        "anyOf": [
+            {"type": "string", "format": "date"},
+            {"type": "string", "format": "date-time"},
+            {"type": "null"},
+        ]
+    },
+}
+
+
 @router.get(
     "/stats",
     response_model=Stats,
@@ -49,8 +62,8 @@ def get_stats(
         str | None,
         Query(max_length=200, description="the subtree to count; default the caller's unit"),
     ] = None,
-    from_: Annotated[str | None, Query(alias="from", max_length=40, description=FROM)] = None,
-    to: Annotated[str | None, Query(max_length=40, description=TO)] = None,
+    from_: Annotated[str | None, Query(alias="from", description=FROM, **DAY_OR_INSTANT)] = None,
+    to: Annotated[str | None, Query(description=TO, **DAY_OR_INSTANT)] = None,
 ) -> Stats:
     zone = settings.sla_policy.zone
     starts_at, ends_at = period_bounds(from_, to, now=now, zone=zone)

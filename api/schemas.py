@@ -2,32 +2,45 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    create_model,
+    field_validator,
+)
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 from stdnum.iso7064 import mod_11_2
 
 from api.pii import PetitionerRevealed
-from models.actions import ACTION_PARAMS, printable
+from models.actions import ACTION_PARAMS
 from models.boundary import CaseSnapshot, Petitioner
+from models.text import CleanText
 from models.vocabulary import Channel, Kind, Level, Severity
 
-ID_NUMBER = r"^\d{17}[\dXx]$"
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
 
-class PetitionerIn(Petitioner):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+def _rfc3339(value: object) -> object:
+    """Only RFC 3339 text (pydantic would also read ``0.5`` as a Unix time)."""
+    if isinstance(value, str) and not RFC3339.match(value):
+        raise ValueError("expected an RFC 3339 date-time with offset: 2026-03-01T08:00:00+08:00")
+    return value
 
-    @field_validator("name", "address", mode="after")
-    @classmethod
-    def _printable(cls, value: str) -> str:
-        return printable(value)
 
+Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+ID_NUMBER = r"^[0-9]{17}[0-9Xx]$"  # ASCII digits: \d would take any script's
+
+
+class PetitionerIn(CleanText, Petitioner):
     id_number: str = Field(default="", pattern=rf"{ID_NUMBER}|^$")
-    phone: str = Field(default="", pattern=r"^\+?[\d\- ]{5,20}$|^$")
+    phone: str = Field(default="", pattern=r"^\+?[0-9\- ]{5,20}$|^$")
 
     @field_validator("id_number")
     @classmethod
@@ -48,14 +61,7 @@ class PetitionerIn(Petitioner):
         return v
 
 
-class RegistrationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _printable(cls, value: object) -> object:
-        return printable(value) if isinstance(value, str) else value
-
+class RegistrationIn(CleanText):
     petitioner: PetitionerIn
     channel: Channel
     kind: Kind

@@ -63,8 +63,10 @@ def period_bounds(
     start: str | None, end: str | None, *, now: datetime, zone: ZoneInfo
 ) -> tuple[datetime, datetime]:
     """[from, to) in the policy's zone: by default the 30 days up to now (or up to ``to``)."""
-    ends_at = _instant("to", end, zone, end=True) if end else now
-    starts_at = _instant("from", start, zone, end=False) if start else ends_at - DEFAULT_PERIOD
+    ends_at = _instant("to", end, zone, end=True) if end is not None else now
+    starts_at = (
+        _instant("from", start, zone, end=False) if start is not None else ends_at - DEFAULT_PERIOD
+    )
     if starts_at >= ends_at:
         raise _invalid("from", "must be before to")
     if ends_at - starts_at > MAX_PERIOD:

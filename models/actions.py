@@ -6,32 +6,23 @@ is allowed now — state, role, tracks, extension, windows — is the lifecycle 
 
 from __future__ import annotations
 
-import unicodedata
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+)
 
 from models.errors import InvalidParams
+from models.text import CleanText
 from models.vocabulary import Claim, Decision, DeclineReason, Rating, SuspendReason, Track
 
 _TEXT = 4000
 
 
-def printable(value: str) -> str:
-    """Refuse control characters (NUL above all: PostgreSQL cannot store it in text, and a row
-    it refuses would hold the projection back). Newlines and tabs are text."""
-    bad = sorted({c for c in value if unicodedata.category(c) == "Cc" and c not in "\n\r\t"})
-    if bad:
-        raise ValueError(f"control characters are not allowed: {[hex(ord(c)) for c in bad]}")
-    return value
-
-
-class _Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _printable(cls, value: object) -> object:
-        return printable(value) if isinstance(value, str) else value
+class _Params(CleanText):
+    pass
 
 
 class AcceptParams(_Params):
@@ -54,8 +45,8 @@ class AssignParams(_Params):
 
 class AssessParams(_Params):
     claim: Claim
-    hardship: bool = False
-    unlawful_conduct: bool = False
+    hardship: StrictBool = False  # JSON true/false, not 0 or "yes"
+    unlawful_conduct: StrictBool = False
     note: str = Field(default="", max_length=_TEXT)
 
 
@@ -65,7 +56,8 @@ class CompleteTrackParams(_Params):
 
 
 class ExtendParams(_Params):
-    days: int = Field(ge=1)  # the upper bound is the policy's extension_max, checked by the machine
+    # the upper bound is the policy's extension_max, checked by the machine
+    days: StrictInt = Field(ge=1)
     reason: str = Field(min_length=1, max_length=_TEXT)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from api.deps import AppSettings, DbSession, Temporal
 from api.open311 import views
@@ -18,6 +18,7 @@ from api.open311.filters import RequestFilters
 from api.open311.service import Open311Service
 from api.open311.submission import Form
 from api.open311.wire import Format, Open311Error, render
+from api.problems import allowed_methods
 from petitionflow.settings import Settings
 
 PREFIX = "/open311/v2"
@@ -30,6 +31,27 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         max_length=200,
         description="optional: a retry with the same key and body registers nothing new",
+    ),
+]
+# The spec's lists are comma-delimited; its dates W3C date-times with an offset.
+StatusList = Annotated[
+    str | None,
+    Query(
+        description="`open`, `closed` or both, comma-delimited",
+        json_schema_extra={"pattern": r"^\s*((open|closed)\s*(,\s*(open|closed)\s*)*)?$"},
+    ),
+]
+W3CDateTime = Annotated[
+    str | None,
+    Query(
+        description="a date-time with its offset, e.g. 2026-01-01T00:00:00+08:00",
+        json_schema_extra={  # left empty it counts as absent, as form-posting clients send it
+            "anyOf": [
+                {"type": "string", "format": "date-time"},
+                {"type": "string", "pattern": r"^\s*$"},
+                {"type": "null"},
+            ]
+        },
     ),
 ]
 BOTH_FORMATS: dict[int | str, dict[str, Any]] = {
@@ -101,9 +123,9 @@ def list_requests(
     settings: AppSettings,
     service_request_id: str | None = None,
     service_code: str | None = None,
-    start_date: str | None = None,
-    end_date: str | None = None,
-    status: str | None = None,
+    start_date: W3CDateTime = None,
+    end_date: W3CDateTime = None,
+    status: StatusList = None,
 ) -> Response:
     """Requests by requested time, newest first: the last 90 days unless given a window of at
     most 90 days; at most 1000. Lists are comma-delimited; ``service_request_id`` overrides
@@ -124,7 +146,11 @@ def list_requests(
     "/requests.{fmt}",
     status_code=201,
     response_class=Response,
-    responses={**BOTH_FORMATS, 202: {"description": "saved; a token instead of the id"}},
+    responses={
+        **BOTH_FORMATS,
+        202: {"description": "saved; a token instead of the id"},
+        403: {"description": "errors: api_key missing, invalid or revoked"},
+    },
     openapi_extra=SUBMISSION_FORM,
 )
 async def create_request(
@@ -172,9 +198,15 @@ def get_token(
     "/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
 )
 def unknown(path: str, request: Request) -> Response:
-    """Anything else under the prefix still answers in the spec's error shape."""
-    if request.method not in ("GET", "POST"):
-        raise Open311Error(405, f"不支持 {request.method} / GeoReport v2 uses GET and POST")
+    """Anything else under the prefix still answers in the spec's error shape: 405 naming the
+    methods served where the path exists, else 404."""
+    allowed = allowed_methods(request)
+    if allowed:
+        raise Open311Error(
+            405,
+            f"不支持 {request.method}，可用 {', '.join(allowed)} / use {', '.join(allowed)}",
+            headers={"Allow": ", ".join(allowed)},
+        )
     raise Open311Error(404, f"没有此资源 / no such resource: {path}")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from stdnum.iso7064 import mod_11_2
 
@@ -41,6 +43,8 @@ async def test_409_carries_the_allowed_actions(api: Stack) -> None:
         ({"severity": "huge"}, "severity"),
         ({"unit_id": "nowhere"}, "unit_id"),
         ({"title": ""}, "title"),
+        ({"title": "   "}, "title"),  # only blanks
+        ({"category": " " + "类" * 100}, "category"),  # too long as sent, though not once trimmed
         ({"surprise": 1}, "surprise"),
     ],
 )
@@ -61,6 +65,8 @@ async def test_registration_422_names_the_field(api: Stack, change: dict, field:
         ({"action": "extend", "days": 5}, "reason"),
         ({"action": "fly"}, "action"),
         ({"action": "accept", "bonus": True}, "bonus"),
+        ({"action": "assess", "claim": "reasonable", "unlawful_conduct": 0}, "unlawful_conduct"),
+        ({"action": "extend", "days": "5", "reason": "x"}, "days"),  # JSON types, not coercion
     ],
 )
 async def test_action_422_names_the_field(api: Stack, params: dict, field: str) -> None:
@@ -74,7 +80,14 @@ async def test_action_422_names_the_field(api: Stack, params: dict, field: str) 
 
 async def test_unknown_routes_and_methods_are_problems(api: Stack) -> None:
     assert_problem(await api.http.get("/api/v1/nothing-here"), 404)
-    assert_problem(await api.http.delete("/api/v1/cases", headers=api.auth("admin")), 405)
+    r = await api.http.delete("/api/v1/cases", headers=api.auth("admin"))
+    assert_problem(r, 405)
+    assert r.headers["allow"] == "GET, POST"  # both routes of the path, not the first one
+    r = await api.http.put("/api/v1/alert-channels", headers=api.auth("admin"))
+    assert_problem(r, 405)
+    assert r.headers["allow"] == "GET, POST"
+    assert_problem(await api.get("/api/v1/cases", created_to="0.5"), 422)  # not a Unix time
+    assert_problem(await api.get("/api/v1/stats", to=""), 422)
     assert_problem(await api.get("/api/v1/cases/does-not-exist"), 404)
     assert_problem(await api.get("/api/v1/cases", limit=0), 422)
     assert_problem(await api.get("/api/v1/cases", cursor="garbage!"), 422)
@@ -86,6 +99,19 @@ async def test_openapi_describes_errors(api: Stack) -> None:
     assert {"200", "401", "403", "404", "409", "422", "503"} <= set(actions)
     assert "Problem" in doc["components"]["schemas"]
     assert "AssessAction" in doc["components"]["schemas"]
+    # FastAPI's own validation answers are documented as what they are: problem+json
+    for path, operations in doc["paths"].items():
+        for operation in operations.values():
+            for status, answer in operation["responses"].items():
+                if status >= "400" and not path.startswith("/open311/"):
+                    assert list(answer["content"]) == [PROBLEM], (path, status)
+            if "requestBody" in operation and not path.startswith("/open311/"):
+                assert {"400", "413", "415"} <= set(operation["responses"]), path
+    assert "HTTPValidationError" not in doc["components"]["schemas"]
+    # the text rules are in the schema: required text is more than blanks, no control characters
+    title = doc["components"]["schemas"]["RegistrationIn"]["properties"]["title"]
+    assert re.match(title["pattern"], "电梯停运") and not re.match(title["pattern"], "  ")
+    assert not re.match(title["pattern"], "a\x00b")
 
 
 async def test_registration_body_must_be_json(api: Stack) -> None:
@@ -112,3 +138,16 @@ async def test_resident_id_numbers_are_checked(api: Stack, id_number: str, reaso
     body = assert_problem(await api.register(petitioner_id_number=id_number), 422)
     assert body["errors"][0]["field"] == "petitioner.id_number"
     assert reason in body["detail"] or reason == "id_number"
+
+
+async def test_alert_channels_are_checked_by_kind(api: Stack) -> None:
+    post = {"headers": api.auth("admin")}
+    channel = {"unit_id": "pinghu", "kind": "webhook", "target": "duban@pinghu.gov.cn"}
+    body = assert_problem(await api.http.post("/api/v1/alert-channels", json=channel, **post), 422)
+    assert [e["field"] for e in body["errors"]] == ["target"]
+    channel = {"unit_id": "pinghu", "kind": "email", "target": "https://hooks.example/x"}
+    body = assert_problem(await api.http.post("/api/v1/alert-channels", json=channel, **post), 422)
+    assert [e["field"] for e in body["errors"]] == ["target"]
+    channel = {"unit_id": "nowhere", "kind": "email", "target": "duban@pinghu.gov.cn"}
+    assert_problem(await api.http.post("/api/v1/alert-channels", json=channel, **post), 404)
+    assert (await api.get("/api/v1/alert-channels", who="admin")).json() == []

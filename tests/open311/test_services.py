@@ -137,6 +137,11 @@ async def test_bad_format_and_method(catalogue: Open311Stack) -> None:
     assert root == "errors" and ".json" in errors[0]["description"]
     r = await catalogue.http.delete("/open311/v2/requests.json")
     assert r.status_code == 405 and read(r)[0]["code"] == 405
+    assert r.headers["allow"] == "GET, POST"
+    r = await catalogue.http.put("/open311/v2/discovery.xml")
+    assert r.status_code == 405 and r.headers["allow"] == "GET"
+    r = await catalogue.http.put("/open311/v2/nothing.json")
+    assert r.status_code == 404 and read(r)[0]["code"] == 404
 
 
 async def test_one_request_names_every_bad_parameter(catalogue: Open311Stack) -> None:

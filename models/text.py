@@ -1,0 +1,55 @@
+"""Free text as petitioners and officers type it: no control characters (NUL above all:
+PostgreSQL cannot store it in text, and a row it refuses would hold the projection back), and
+surrounding blanks trimmed — with the JSON schema saying exactly that, so that what the schema
+allows is accepted and what it forbids is refused."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from annotated_types import MinLen
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+
+CONTROL = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"  # Cc less tab and newlines
+TEXT_PATTERN = rf"^[^{CONTROL}]*$"
+_BLANKS = r"[^\S\u000b\u000c\u001c-\u001f\u0085]*"  # whitespace that is not a control character
+REQUIRED_TEXT_PATTERN = rf"^{_BLANKS}[^\s{CONTROL}][^{CONTROL}]*$"  # not only blanks
+
+
+def printable(value: str) -> str:
+    """Refuse control characters; newlines and tabs are text."""
+    bad = sorted({c for c in value if unicodedata.category(c) == "Cc" and c not in "\n\r\t"})
+    if bad:
+        raise ValueError(f"control characters are not allowed: {[hex(ord(c)) for c in bad]}")
+    return value
+
+
+def document_text(schema: dict[str, Any]) -> None:
+    """``json_schema_extra``: the text rules as a pattern on every free-text property."""
+    for prop in schema.get("properties", {}).values():
+        if prop.get("type") == "string" and not {"pattern", "enum", "format", "const"} & set(prop):
+            prop["pattern"] = REQUIRED_TEXT_PATTERN if prop.get("minLength", 0) else TEXT_PATTERN
+
+
+class CleanText(BaseModel):
+    """Base of request bodies: unknown fields refused, every string checked and trimmed.
+
+    Lengths are checked on what was sent (as the schema's ``maxLength`` says), blanks trimmed
+    after; a required text that was only blanks is refused."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=document_text)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _clean(cls, value: object, info: ValidationInfo) -> object:
+        if type(value) is not str:  # enum members are str too, and stay members
+            return value
+        value = printable(value).strip()
+        field = cls.model_fields.get(info.field_name or "")
+        required = field is not None and any(
+            isinstance(m, MinLen) and m.min_length > 0 for m in field.metadata
+        )
+        if required and not value:
+            raise ValueError("不能为空白 / must not be blank")
+        return value
