@@ -56,6 +56,9 @@ async def register_case(
     return snapshot
 
 
+Q = "words of the title, text or category; or a tracking code, which finds that case alone"
+
+
 @router.get("", response_model=CasePage, responses=responses(401, 422))
 def list_cases(
     caller: CurrentCaller,
@@ -70,7 +73,7 @@ def list_cases(
     overdue: bool | None = None,
     at_risk: bool | None = None,
     category: Annotated[str | None, Query(max_length=100)] = None,
-    q: Annotated[str | None, Query(max_length=100, description="title, text, category")] = None,
+    q: Annotated[str | None, Query(max_length=100, description=Q)] = None,
     created_from: Instant | None = None,
     created_to: Instant | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,

@@ -45,6 +45,10 @@ async def test_filters_and_pagination(api: Stack) -> None:
     assert await ids(level="town") == {made[4]}  # major → starts at the town
     assert await ids(category="劳资纠纷") == {made[1], made[3]}
     assert await ids(q="案件2") == {made[2]}
+    code = (await api.get(f"/api/v1/cases/{made[3]}", who="admin")).json()["tracking_code"]
+    assert await ids(q=code) == {made[3]}
+    assert await ids(q=f" {code.lower()} ") == {made[3]}  # as read out over the phone
+    assert await ids(q="AAAAAAAAAAAAAAAA") == set()
     assert await ids(overdue=True) == set()
     assert await ids(created_from=(datetime.now(UTC) + timedelta(hours=1)).isoformat()) == set()
     assert await ids(created_to=(datetime.now(UTC) + timedelta(hours=1)).isoformat()) == set(made)
