@@ -49,6 +49,23 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def channels_for(session: Session, unit_id: str) -> list[AlertChannelRow]:
+    """The enabled channels of a unit and every unit above it."""
+    units: list[str] = []
+    current: str | None = unit_id
+    while current is not None and len(units) < 20:
+        units.append(current)
+        unit = session.get(UnitRow, current)
+        current = unit.parent_id if unit else None
+    return list(
+        session.exec(
+            select(AlertChannelRow)
+            .where(col(AlertChannelRow.unit_id).in_(units), col(AlertChannelRow.enabled))
+            .order_by(col(AlertChannelRow.id))
+        ).all()
+    )
+
+
 class AlertDelivery:
     def __init__(self, engine: Engine, config: DeliveryConfig) -> None:
         self._engine, self._config = engine, config
@@ -61,17 +78,7 @@ class AlertDelivery:
             alert = session.get(AlertRow, request.alert_id)
             if alert is None:
                 raise ApplicationError(f"no alert {request.alert_id}", type="ChannelGone")
-            units: list[str] = []
-            current: str | None = alert.unit_id
-            while current is not None and len(units) < 20:
-                units.append(current)
-                unit = session.get(UnitRow, current)
-                current = unit.parent_id if unit else None
-            channels = session.exec(
-                select(AlertChannelRow)
-                .where(col(AlertChannelRow.unit_id).in_(units), col(AlertChannelRow.enabled))
-                .order_by(col(AlertChannelRow.id))
-            ).all()
+            channels = channels_for(session, alert.unit_id)
             return AlertTargets(
                 acknowledged=alert.acknowledged_at is not None,
                 targets=[

@@ -15,6 +15,7 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
+from activities.delivery import channels_for
 from models.boundary import AlertDispatch, AlertInput, Projection
 from models.case import UnitRef
 from models.policy import Span
@@ -132,6 +133,10 @@ class ProjectionActivities:
     async def _dispatch(self, alert: AlertInput) -> None:
         assert self._client is not None
         every = Span.model_validate(alert.renotify_every) if alert.renotify_every else None
+        if every is None and not await asyncio.to_thread(self._has_channels, alert.unit_id):
+            # Sent once and nowhere to send it: the stored row is the alert (list, stream).
+            # A workflow per warning would only cost the worker when clocks fall due en masse.
+            return
         # Sent out before and finished: nothing more to do.
         with contextlib.suppress(WorkflowAlreadyStartedError):
             await self._client.start_workflow(
@@ -145,6 +150,10 @@ class ProjectionActivities:
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )
+
+    def _has_channels(self, unit_id: str) -> bool:
+        with Session(self._engine) as session:
+            return bool(channels_for(session, unit_id))
 
     @activity.defn(name="unit_path")
     def unit_path(self, unit_id: str) -> list[UnitRef]:

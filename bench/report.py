@@ -176,7 +176,7 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
             (
                 "6 Worker workflow cache",
                 f"{cache:.0f} cached of max_cached_workflows={foot['max_cached_workflows']} "
-                f"(SDK default), {evicted:.0f} forced evictions"
+                f"(worker setting), {evicted:.0f} forced evictions"
                 if cache is not None
                 else f"max_cached_workflows={foot['max_cached_workflows']}",
                 "—",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import shlex
 import sys
 import time
@@ -34,6 +35,7 @@ from bench.profile_burst import profiled_burst
 from bench.stack import PG_DATABASE, PG_SERVER, Stack, running_stack
 
 RESULTS = Path(__file__).with_name("results")
+SECTIONS = ("reads", "registrations", "actions", "lag", "footprint", "clocks")
 ISSUE_COUNTS = {"clock_cases": 5_000, "open_cases": 20_000, "bulk_cases": 1_000_000}
 
 
@@ -49,6 +51,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--profile", action="store_true", help="py-spy the worker and the API in a burst"
+    )
+    parser.add_argument(
+        "--only",
+        type=lambda text: set(text.split(",")),
+        default=set(SECTIONS),
+        help=f"comma-separated sections to run, of {','.join(SECTIONS)} (to iterate on one; "
+        "actions brings registrations along, and without reads nothing is bulk-loaded)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
@@ -138,21 +147,27 @@ async def measure(params: BenchParams, args: argparse.Namespace) -> dict[str, An
                 print(f"[bench] {name} done in {timings[name]} s", flush=True)
                 return value
 
-            if stack.bulk:
+            only = args.only
+            if stack.bulk and "reads" in only:
                 results["reads"] = await section("reads", sec_reads.run(stack, api, params))
-            reg = await section("registrations", sec_registrations.run(stack, api, params))
-            results["registrations"] = reg
-            results["actions"] = await section(
-                "actions",
-                sec_actions.run(stack, api, params, reg["_cases"], reg["_bare_workflows"]),
-            )
-            results["lag"] = await section("lag", sec_lag.run(stack, api, params))
+            if only & {"registrations", "actions"}:
+                reg = await section("registrations", sec_registrations.run(stack, api, params))
+                results["registrations"] = reg
+            if "actions" in only:
+                results["actions"] = await section(
+                    "actions",
+                    sec_actions.run(stack, api, params, reg["_cases"], reg["_bare_workflows"]),
+                )
+            if "lag" in only:
+                results["lag"] = await section("lag", sec_lag.run(stack, api, params))
             if args.profile:
                 results["profiles"] = await section(
                     "profile", profiled_burst(stack, api, params, stack.run_dir / "profiles")
                 )
-            results["footprint"] = await section("footprint", sec_footprint.run(stack, params))
-            results["clocks"] = await section("clocks", sec_clocks.run(stack, params))
+            if "footprint" in only:
+                results["footprint"] = await section("footprint", sec_footprint.run(stack, params))
+            if "clocks" in only:
+                results["clocks"] = await section("clocks", sec_clocks.run(stack, params))
             results["notes"] = notes(params, args, stack)
             results["meta"]["versions"] = machine.versions(stack.engine)
         finally:
@@ -169,6 +184,10 @@ async def measure(params: BenchParams, args: argparse.Namespace) -> dict[str, An
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     params = smoke_params() if args.smoke else BenchParams().scaled(args.scale)
+    if unknown := args.only - set(SECTIONS):
+        raise SystemExit(f"no such section: {', '.join(sorted(unknown))}")
+    if "reads" not in args.only:
+        params = dataclasses.replace(params, bulk_cases=0)
     results = asyncio.run(measure(params, args))
     md, js = report.write(results, args.out)
     print(report.table(results))

@@ -10,14 +10,12 @@ at each quarter of the way, so the growth per open case shows (and, if the count
 from __future__ import annotations
 
 import asyncio
-import inspect
 import random
 import time
 from typing import Any
 
 import httpx
 import psutil
-from temporalio.worker import Worker
 
 from bench import direct
 from bench.load import drive
@@ -25,6 +23,7 @@ from bench.params import BenchParams
 from bench.stack import Stack
 from bench.workload import next_serial
 from models.vocabulary import Severity
+from petitionflow.settings import Settings
 
 CACHE_METRICS = (
     "temporal_sticky_cache_size",
@@ -35,8 +34,8 @@ MB = 2**20
 
 
 def max_cached_workflows() -> int:
-    """``build_worker`` leaves it at the SDK's default."""
-    return int(inspect.signature(Worker.__init__).parameters["max_cached_workflows"].default)
+    """The worker's setting (``PETITIONFLOW_WORKER_MAX_CACHED_WORKFLOWS``), as it starts."""
+    return Settings().worker_max_cached_workflows
 
 
 async def worker_cache(stack: Stack) -> dict[str, float]:

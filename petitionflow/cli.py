@@ -118,7 +118,7 @@ async def run_worker(settings: Settings) -> None:
     engine = make_engine(settings.resolved_database_url)
     meter_runtime = runtime or Runtime.default()
     gauges = asyncio.create_task(publish_open_cases(engine, meter_runtime))
-    with ThreadPoolExecutor(max_workers=16) as executor:
+    with ThreadPoolExecutor(max_workers=settings.worker_max_concurrent_activities) as executor:
         worker = build_worker(
             client,
             task_queue=settings.task_queue,
@@ -126,6 +126,8 @@ async def run_worker(settings: Settings) -> None:
             calendar=settings.work_calendar,
             executor=executor,
             delivery=settings.delivery(),
+            max_cached_workflows=settings.worker_max_cached_workflows,
+            max_concurrent_activities=settings.worker_max_concurrent_activities,
         )
         log.info(
             "worker polling",

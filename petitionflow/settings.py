@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     codec_cors_origins: str = "http://127.0.0.1:8233,http://localhost:8233"
     # Observability: the worker's Prometheus endpoint (SDK and business metrics), logs, traces.
     worker_metrics_address: str | None = "127.0.0.1:9464"
+    # Workflows kept in the worker's memory between tasks. An evicted case is rebuilt by
+    # replaying its whole history at its next timer or action, so this should exceed the open
+    # cases plus their unacknowledged alerts per worker (about 30 KB each).
+    worker_max_cached_workflows: int = Field(default=10_000, ge=0)
+    worker_max_concurrent_activities: int = Field(default=32, ge=1)
     log_format: Literal["json", "text"] = "json"
     log_level: str = "INFO"
     otel_endpoint: str | None = None  # e.g. http://collector:4318/v1/traces

@@ -24,6 +24,8 @@ def build_worker(
     calendar: WorkCalendar,
     executor: ThreadPoolExecutor,
     delivery: DeliveryConfig | None = None,
+    max_cached_workflows: int = 10_000,
+    max_concurrent_activities: int = 32,
 ) -> Worker:
     deadlines = DeadlineActivities(calendar)
     projection = ProjectionActivities(engine, client)
@@ -43,4 +45,6 @@ def build_worker(
         ],
         # Sync activities (database, calendar) run here, off the event loop.
         activity_executor=executor,
+        max_concurrent_activities=max_concurrent_activities,
+        max_cached_workflows=max_cached_workflows,
     )

@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from temporalio.service import RPCError
 
 from activities.delivery import SIGNATURE_HEADER, sign
 from activities.projection import alert_workflow_id
@@ -174,6 +175,19 @@ async def test_alerts_are_scoped_like_cases(api: Stack) -> None:
     r = await api.http.post("/api/v1/alert-channels", headers=api.auth("officer"), json={
         "unit_id": "pinghu.danghu.dongmen", "kind": "email", "target": "x@y.cn"})  # fmt: skip
     assert r.status_code == 403
+
+
+async def test_one_shot_alerts_without_channels_start_no_workflow(api: Stack) -> None:
+    """A warning nobody has a channel for is its stored row (list, stream); a breach still
+    gets its workflow, which re-notifies until acknowledged."""
+    api.use_policy(FAST)
+    await api.register()
+    breach = (await wait_for(lambda: alerts(api, who="admin", kind="breach")))[0]
+    warning = (await alerts(api, who="admin", kind="warning"))[0]
+    client = api.env.client
+    await client.get_workflow_handle(alert_workflow_id(breach["alert_id"])).describe()
+    with pytest.raises(RPCError):
+        await client.get_workflow_handle(alert_workflow_id(warning["alert_id"])).describe()
 
 
 @pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
