@@ -39,7 +39,13 @@ from petitionflow.temporal import workflow_id
 from workflows.petition import PetitionWorkflow
 
 _DEPTH = {Level.county: 0, Level.town: 1, Level.village: 2}
-_STATUS = {"InvalidTransition": 409, "Forbidden": 403, "InvalidParams": 422, "UnknownUnit": 422}
+_STATUS = {
+    "InvalidTransition": 409,
+    "Forbidden": 403,
+    "InvalidParams": 422,
+    "UnknownUnit": 422,
+    "NotInScope": 404,
+}
 NOT_FOUND = "案件不存在或不在您的范围内 / no such case in your scope"
 
 # 80 random bits in base32: unguessable, easy to read out over the phone, never sequential
@@ -368,11 +374,18 @@ class CaseService:
     async def act(
         self, case_id: str, caller: Caller, body: dict[str, Any], key: str | None
     ) -> CaseOut:
-        before = await self.snapshot(case_id, caller)  # 404 outside the caller's scope
         claim = self._claimed(f"{caller.id}:act:{case_id}:{key}", body) if key else None
         action = body["action"]
         params = {k: v for k, v in body.items() if k != "action"}
-        request = ActionRequest(action=action, params=params, role=caller.role, user_id=caller.id)
+        # The workflow's validator checks the scope against where the case is now (404 outside
+        # it), so an action costs one round trip to the worker, not a query before it.
+        request = ActionRequest(
+            action=action,
+            params=params,
+            role=caller.role,
+            user_id=caller.id,
+            caller_unit_id=None if caller.units is None else caller.unit_id,
+        )
         if action == "forward":
             target = params.get("unit_id", "")
             path = self.unit_path(target)
@@ -397,11 +410,13 @@ class CaseService:
             raise self._unavailable("the action was not applied") from None
         except RPCError as err:
             if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-                # The workflow has finished: a closed case takes no more actions.
+                # No such case, or its workflow has finished: a closed case takes no actions.
+                row = self.case_row(case_id, caller)  # 404 when unknown or out of scope
+                label = row.snapshot.get("state_label", row.state)
                 raise ProblemError(
                     409,
-                    f"案件已{before.state_label}，不能再执行“{action}” / the case is "
-                    f"{before.state}; no actions are allowed",
+                    f"案件已{label}，不能再执行“{action}” / the case is {row.state}; no actions "
+                    "are allowed",
                     type="/problems/InvalidTransition",
                     allowed_actions=[],
                 ) from None

@@ -112,6 +112,9 @@ class ActionRequest(BaseModel):
     role: str
     user_id: str
     unit_path: list[UnitRef] | None = None  # resolved target for forward
+    # The caller's unit, for the scope check against where the case is now; None: no check
+    # (admins, and actions recorded before the check existed).
+    caller_unit_id: str | None = None
 
 
 class VisitRequest(BaseModel):
@@ -265,3 +268,14 @@ class DeliveryRequest(BaseModel):
     alert_id: str
     channel_id: str
     notification: int
+
+
+def sees(role: str, caller_unit_id: str | None, unit_path: list[UnitRef]) -> bool:
+    """Whether a caller may see a case whose responsible unit and its ancestors are
+    ``unit_path``: supervisors see their unit's subtree, officers their own unit, admins all —
+    the same rule as ``api.auth.Caller.sees``, here against the workflow's live unit path."""
+    if caller_unit_id is None or role == "admin":
+        return True
+    if role == "supervisor":
+        return any(unit.id == caller_unit_id for unit in unit_path)
+    return bool(unit_path) and unit_path[0].id == caller_unit_id

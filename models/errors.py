@@ -77,6 +77,15 @@ class InvalidParams(DomainError):
         return {"detail": self.detail, "action": self.action, "errors": self.errors}
 
 
+@dataclass
+class NotInScope(DomainError):
+    """The case is not (or no longer) at a unit the caller may see → 404, as if it did not
+    exist: the caller learns nothing about cases outside their scope."""
+
+    def __post_init__(self) -> None:
+        self.status = 404
+
+
 class PolicyError(ValueError):
     """An SLA policy file that cannot be used; the message names the offending key."""
 

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         Projection,
         StartCase,
         VisitRequest,
+        sees,
     )
     from models.case import PetitionCase, UnitRef
     from models.clocks import (
@@ -45,11 +46,12 @@ with workflow.unsafe.imports_passed_through():
         ClockName,
     )
     from models.daycount import Deadline
-    from models.errors import DomainError, InvalidTransition
+    from models.errors import DomainError, InvalidTransition, NotInScope
     from models.lifecycle import FINAL_STATES, Petition
     from models.snapshot import build_snapshot
     from models.vocabulary import LEVEL_LABELS, Level, Role
 
+NOT_IN_SCOPE = "案件不存在或不在您的范围内 / no such case in your scope"
 SEARCH_ATTRIBUTES_PATCH = "search-attributes-v1"
 SETTLED_PROJECTION_PATCH = "settled-projection-v1"
 
@@ -213,6 +215,8 @@ class PetitionWorkflow:
         if self._update_id() in self._state.applied_updates:
             return  # a retry of an applied action: the handler returns the snapshot
         try:
+            if not sees(request.role, request.caller_unit_id, self._state.unit_path):
+                raise NotInScope(NOT_IN_SCOPE)
             params = parse_params(request.action, request.params).model_dump(mode="json")
             self._machine.check(request.action, role=request.role, at=workflow.now(), **params)
             self._check_superior(request.action)
