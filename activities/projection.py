@@ -16,7 +16,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from activities.delivery import channels_for
-from models.boundary import AlertDispatch, AlertInput, Projection
+from models.boundary import AlertDispatch, AlertInput, CaseEvent, OutboxBatch, Projection
 from models.case import UnitRef
 from models.policy import Span
 from models.tables import AlertRow, CaseEventRow, CaseRow, UnitRow
@@ -50,10 +50,48 @@ class ProjectionActivities:
             # A concurrent attempt wrote the same event first; a retry finds it and skips.
             raise ApplicationError("projection write raced another attempt") from None
 
-    def _write(self, session: Session, projection: Projection) -> None:
-        snap, event = projection.snapshot, projection.event
+    @activity.defn(name="write_outbox")
+    async def write_outbox(self, batch: OutboxBatch) -> None:
+        """A case's pending writes in one go: its events and row in one transaction, then its
+        alerts (each stored once and dispatched once). Idempotent as a whole."""
+        if batch.events:
+            try:
+                await asyncio.to_thread(self._write_batch, batch)
+            except IntegrityError:
+                raise ApplicationError("projection write raced another attempt") from None
+        for alert in batch.alerts:
+            await self.record_alert(alert)
+
+    def _write_batch(self, batch: OutboxBatch) -> None:
+        with Session(self._engine) as session, session.begin():
+            for event in batch.events:
+                self._write_event(session, event)
+            self._write_row(
+                session,
+                Projection(
+                    snapshot=batch.snapshot,
+                    event=batch.events[-1],
+                    description=batch.description,
+                    petitioner=batch.petitioner,
+                    petitioner_key=batch.petitioner_key,
+                ),
+            )
+        activity.logger.info(
+            "case projected",
+            extra={"case_id": batch.snapshot.case_id, "seq": batch.events[-1].seq},
+        )
+
+    @staticmethod
+    def _write_event(session: Session, event: CaseEvent) -> None:
         if session.get(CaseEventRow, event.event_id) is None:
             session.add(CaseEventRow(**event.model_dump()))
+
+    def _write(self, session: Session, projection: Projection) -> None:
+        self._write_event(session, projection.event)
+        self._write_row(session, projection)
+
+    def _write_row(self, session: Session, projection: Projection) -> None:
+        snap = projection.snapshot
         row = session.get(CaseRow, snap.case_id, with_for_update=True)
         if row is None:
             row = CaseRow(

@@ -270,6 +270,18 @@ class DeliveryRequest(BaseModel):
     notification: int
 
 
+class OutboxBatch(BaseModel):
+    """What a case has to write since its last batch: its timeline events and alerts in order,
+    with the snapshot as of now (the row is never staler than the last event it records)."""
+
+    snapshot: CaseSnapshot
+    events: list[CaseEvent] = Field(default_factory=list)
+    alerts: list[AlertInput] = Field(default_factory=list)
+    description: str | None = None  # first write only
+    petitioner: Petitioner | None = None  # first write only
+    petitioner_key: str | None = None
+
+
 def sees(role: str, caller_unit_id: str | None, unit_path: list[UnitRef]) -> bool:
     """Whether a caller may see a case whose responsible unit and its ancestors are
     ``unit_path``: supervisors see their unit's subtree, officers their own unit, admins all —

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
@@ -25,11 +26,15 @@ def build_worker(
     executor: ThreadPoolExecutor,
     delivery: DeliveryConfig | None = None,
     max_cached_workflows: int = 10_000,
-    max_concurrent_activities: int = 32,
+    max_concurrent_activities: int | None = None,
 ) -> Worker:
     deadlines = DeadlineActivities(calendar)
     projection = ProjectionActivities(engine, client)
     alerts = AlertDelivery(engine, delivery or DeliveryConfig())
+    # Unset: the SDK's default (tests pass small executors of their own).
+    limits: dict[str, Any] = {}
+    if max_concurrent_activities:
+        limits["max_concurrent_activities"] = max_concurrent_activities
     return Worker(
         client,
         task_queue=task_queue,
@@ -37,6 +42,7 @@ def build_worker(
         activities=[
             deadlines.compute_deadlines,
             projection.project_case,
+            projection.write_outbox,
             projection.record_alert,
             projection.unit_path,
             alerts.alert_targets,
@@ -45,6 +51,6 @@ def build_worker(
         ],
         # Sync activities (database, calendar) run here, off the event loop.
         activity_executor=executor,
-        max_concurrent_activities=max_concurrent_activities,
         max_cached_workflows=max_cached_workflows,
+        **limits,
     )

@@ -31,7 +31,9 @@ SCENARIOS = {
 }
 
 
-@pytest.mark.parametrize("generation", ["v1", "v2-search-attributes", "v3-settled-projection"])
+@pytest.mark.parametrize(
+    "generation", ["v1", "v2-search-attributes", "v3-settled-projection", "v4-local-activities"]
+)
 def test_histories_of_every_behaviour_are_kept(generation: str) -> None:
     assert {p.stem for p in HISTORIES if p.parent.name == generation} >= SCENARIOS
 
