@@ -14,7 +14,6 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from models.boundary import AlertDispatch, AlertTargets, DeliveryRequest
 
-LOCAL_LOOKUP_PATCH = "local-lookup-v1"
 # Reading the alert and its channels: the database may be down for a while.
 LOOKUP: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=30),
@@ -43,14 +42,12 @@ class AlertWorkflow:
     async def run(self, dispatch: AlertDispatch) -> int:
         notification = 0
         while True:
-            lookup = DeliveryRequest(alert_id=dispatch.alert_id, channel_id="", notification=0)
-            # A local activity: the lookup costs no task round trip through the server.
-            run = (
-                workflow.execute_local_activity
-                if workflow.patched(LOCAL_LOOKUP_PATCH)
-                else workflow.execute_activity
+            found = await workflow.execute_activity(
+                "alert_targets",
+                DeliveryRequest(alert_id=dispatch.alert_id, channel_id="", notification=0),
+                result_type=AlertTargets,
+                **LOOKUP,
             )
-            found = await run("alert_targets", lookup, result_type=AlertTargets, **LOOKUP)
             if self._acknowledged or found.acknowledged:
                 return notification
             notification += 1

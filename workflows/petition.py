@@ -55,9 +55,10 @@ with workflow.unsafe.imports_passed_through():
 NOT_IN_SCOPE = "案件不存在或不在您的范围内 / no such case in your scope"
 SEARCH_ATTRIBUTES_PATCH = "search-attributes-v1"
 SETTLED_PROJECTION_PATCH = "settled-projection-v1"
-# Deadlines and unit lookups as local activities (no task round trip through the server: a
-# registration is answered from its first workflow task), the outbox written in batches.
-LOCAL_ACTIVITIES_PATCH = "local-activities-v1"
+# The outbox written in batches: one activity for all that is pending, not one per item.
+# (Local activities for deadlines were tried and dropped: a workflow task lost while the server
+# was down then replayed non-deterministically — tests/faults/test_server_restart.py.)
+BATCHED_OUTBOX_PATCH = "batched-outbox-v1"
 
 # Pure computation: retried only if a worker dies mid-call.
 DEADLINE_OPTIONS: dict[str, Any] = {
@@ -291,11 +292,11 @@ class PetitionWorkflow:
         from_state = case.state
         path = self._state.unit_path
         if request.action == "forward":
-            path = request.unit_path or await self._activity(
+            path = request.unit_path or await workflow.execute_activity(
                 "unit_path",
                 str(request.params.get("unit_id", "")),
                 result_type=list[UnitRef],
-                options=LOOKUP_OPTIONS,
+                **LOOKUP_OPTIONS,
             )
         elif request.action == "escalate":
             self._check_superior(request.action)
@@ -362,11 +363,11 @@ class PetitionWorkflow:
         if not spans:
             return
         now = workflow.now()
-        deadlines = await self._activity(
+        deadlines = await workflow.execute_activity(
             "compute_deadlines",
             DeadlineRequest(start=now, spans=dict(spans), policy=policy),
             result_type=dict[str, Deadline],
-            options=DEADLINE_OPTIONS,
+            **DEADLINE_OPTIONS,
         )
         for name in spans:
             clock = self._state.ledger.start(
@@ -527,15 +528,6 @@ class PetitionWorkflow:
             )
         )
 
-    @staticmethod
-    async def _activity(name: str, arg: Any, *, result_type: Any, options: dict[str, Any]) -> Any:
-        """A short, idempotent activity: local once the patch is in (see above)."""
-        if workflow.patched(LOCAL_ACTIVITIES_PATCH):
-            return await workflow.execute_local_activity(
-                name, arg, result_type=result_type, **options
-            )
-        return await workflow.execute_activity(name, arg, result_type=result_type, **options)
-
     async def _drain_outbox(self) -> None:
         """Write projections and alerts in order, off the path of the officer's update. Each
         projection carries the snapshot as of its writing, so the row is never staler than the
@@ -543,7 +535,7 @@ class PetitionWorkflow:
         # A projection is taken only between actions: mid-action (while its new clocks are
         # being computed) the snapshot would lack them until the next event.
         settled = workflow.patched(SETTLED_PROJECTION_PATCH)
-        if workflow.patched(LOCAL_ACTIVITIES_PATCH):
+        if workflow.patched(BATCHED_OUTBOX_PATCH):
             return await self._drain_in_batches()
         while True:
             await workflow.wait_condition(

@@ -28,7 +28,7 @@ from workflows.petition import PetitionWorkflow
 
 # Saved histories by released behaviour; new ones are written to the current behaviour's folder
 # and older folders are never rewritten, so every running generation of cases stays replayable.
-HISTORIES = Path(__file__).with_name("histories") / "v4-local-activities"
+HISTORIES = Path(__file__).with_name("histories") / "v4-batched-outbox"
 PETITIONER = Petitioner(
     name="张三丰", id_number="33048219800101123X", phone="13812345678", address="东门社区1号"
 )

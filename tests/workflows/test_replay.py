@@ -32,7 +32,7 @@ SCENARIOS = {
 
 
 @pytest.mark.parametrize(
-    "generation", ["v1", "v2-search-attributes", "v3-settled-projection", "v4-local-activities"]
+    "generation", ["v1", "v2-search-attributes", "v3-settled-projection", "v4-batched-outbox"]
 )
 def test_histories_of_every_behaviour_are_kept(generation: str) -> None:
     assert {p.stem for p in HISTORIES if p.parent.name == generation} >= SCENARIOS
