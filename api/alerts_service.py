@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 from temporalio.service import RPCError
 
@@ -205,6 +206,14 @@ class AlertService:
         )
 
     async def acknowledge(self, alert_id: str, caller: Caller, client: Client) -> AlertOut:
+        row = await run_in_threadpool(self._acknowledged, alert_id, caller)
+        # Stop re-notification now; if the signal is lost the workflow reads the flag anyway.
+        with contextlib.suppress(RPCError):
+            await client.get_workflow_handle(alert_workflow_id(alert_id)).signal("acknowledge")
+        deliveries = await run_in_threadpool(self._deliveries, [alert_id])
+        return alert_out(row, deliveries[alert_id])
+
+    def _acknowledged(self, alert_id: str, caller: Caller) -> AlertRow:
         row = self.session.get(AlertRow, alert_id)
         if row is None or not caller.sees(row.unit_id):
             raise ProblemError(404, NO_ALERT)
@@ -214,10 +223,7 @@ class AlertService:
             self.session.add(row)
             self.session.commit()
             self.session.refresh(row)
-        # Stop re-notification now; if the signal is lost the workflow reads the flag anyway.
-        with contextlib.suppress(RPCError):
-            await client.get_workflow_handle(alert_workflow_id(alert_id)).signal("acknowledge")
-        return alert_out(row, self._deliveries([alert_id])[alert_id])
+        return row
 
     # -- channels ------------------------------------------------------------------------------
     def add_channel(self, body: ChannelIn, caller: Caller) -> ChannelOut:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
@@ -47,6 +48,9 @@ _STATUS = {
     "NotInScope": 404,
 }
 NOT_FOUND = "案件不存在或不在您的范围内 / no such case in your scope"
+# The session is synchronous: its queries run in the thread pool, never on the event loop,
+# which every other request (and the live alert streams) shares. One at a time per request.
+db = run_in_threadpool
 
 # 80 random bits in base32: unguessable, easy to read out over the phone, never sequential
 TRACKING_CODE = re.compile(r"^[A-Z2-7]{16}$")
@@ -126,11 +130,15 @@ class CaseService:
     async def register(
         self, body: RegistrationIn, caller: Caller, key: str | None
     ) -> tuple[int, CaseOut]:
-        claim = self._claimed(f"{caller.id}:register:{key}", body.model_dump()) if key else None
+        claim = (
+            await db(self._claimed, f"{caller.id}:register:{key}", body.model_dump())
+            if key
+            else None
+        )
         if claim and claim[2] is not None:
             snap = await self.snapshot(claim[2].case_id, caller)
             return claim[2].status_code, snap
-        path = self.unit_path(body.unit_id)
+        path = await db(self.unit_path, body.unit_id)
         if not path:
             raise ProblemError(
                 422,
@@ -145,15 +153,15 @@ class CaseService:
             earlier = await self._existing(self.case_id_for(caller.id, key), caller)
             if earlier is not None:
                 if claim:
-                    self._remember(claim[0], claim[1], earlier.case_id, 201)
+                    await db(self._remember, claim[0], claim[1], earlier.case_id, 201)
                 return 201, earlier
         petitioner_key = self.petitioner_key(body.petitioner.id_number)
         county = path[-1].id
-        open_case, final_case = self._earlier_cases(petitioner_key, body.category, county)
+        open_case, final_case = await db(self._earlier_cases, petitioner_key, body.category, county)
         if open_case is not None:
             snap = await self._visit(open_case, caller, body, key)
             if claim:
-                self._remember(claim[0], claim[1], open_case.case_id, 200)
+                await db(self._remember, claim[0], claim[1], open_case.case_id, 200)
             return 200, snap
 
         case_id = self.case_id_for(caller.id, key) if key else uuid.uuid4().hex[:20]
@@ -161,7 +169,7 @@ class CaseService:
             case_id, body, caller, path, petitioner_key, repeat_final=final_case is not None
         )
         if claim:
-            self._remember(claim[0], claim[1], case_id, 201)
+            await db(self._remember, claim[0], claim[1], case_id, 201)
         return 201, CaseOut.for_role(snapshot, caller.role)
 
     def case_id_for(self, user_id: str, key: str) -> str:
@@ -278,7 +286,7 @@ class CaseService:
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND:
                 raise ProblemError(404, NOT_FOUND) from None
-            row = self.session.get(CaseRow, case_id)
+            row = await db(self.session.get, CaseRow, case_id)
             if row is None:
                 raise self._unavailable("the case cannot be read right now") from None
             snap = CaseSnapshot.model_validate(row.snapshot)
@@ -292,18 +300,18 @@ class CaseService:
             raise ProblemError(404, NOT_FOUND)
         return row
 
+    def _events(self, case_id: str) -> list[CaseEventRow]:
+        query = select(CaseEventRow).where(CaseEventRow.case_id == case_id)
+        return list(self.session.exec(query.order_by(col(CaseEventRow.seq))).all())
+
     async def timeline(self, case_id: str, caller: Caller) -> list[TimelineEvent]:
-        if self.session.get(CaseRow, case_id) is None:
+        if await db(self.session.get, CaseRow, case_id) is None:
             # Registered a moment ago and not projected yet: the workflow says whether it exists
             # (and is in scope); its events follow as soon as they are written.
             await self.snapshot(case_id, caller)
         else:
-            self.case_row(case_id, caller)
-        rows = self.session.exec(
-            select(CaseEventRow)
-            .where(CaseEventRow.case_id == case_id)
-            .order_by(col(CaseEventRow.seq))
-        ).all()
+            await db(self.case_row, case_id, caller)
+        rows = await db(self._events, case_id)
         return [
             TimelineEvent(
                 seq=r.seq,
@@ -374,7 +382,7 @@ class CaseService:
     async def act(
         self, case_id: str, caller: Caller, body: dict[str, Any], key: str | None
     ) -> CaseOut:
-        claim = self._claimed(f"{caller.id}:act:{case_id}:{key}", body) if key else None
+        claim = await db(self._claimed, f"{caller.id}:act:{case_id}:{key}", body) if key else None
         action = body["action"]
         params = {k: v for k, v in body.items() if k != "action"}
         # The workflow's validator checks the scope against where the case is now (404 outside
@@ -388,7 +396,7 @@ class CaseService:
         )
         if action == "forward":
             target = params.get("unit_id", "")
-            path = self.unit_path(target)
+            path = await db(self.unit_path, target)
             if not path:
                 raise ProblemError(
                     422,
@@ -411,7 +419,7 @@ class CaseService:
         except RPCError as err:
             if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
                 # No such case, or its workflow has finished: a closed case takes no actions.
-                row = self.case_row(case_id, caller)  # 404 when unknown or out of scope
+                row = await db(self.case_row, case_id, caller)  # 404: unknown or out of scope
                 label = row.snapshot.get("state_label", row.state)
                 raise ProblemError(
                     409,
@@ -422,7 +430,7 @@ class CaseService:
                 ) from None
             raise self._unavailable("the action was not applied") from None
         if claim:
-            self._remember(claim[0], claim[1], case_id, 200)
+            await db(self._remember, claim[0], claim[1], case_id, 200)
         return CaseOut.for_role(snap, caller.role)
 
     @staticmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Query, Response
+from starlette.concurrency import run_in_threadpool
 
 from api import pii
 from api.cases_service import CaseFilters, CaseService
@@ -110,8 +111,9 @@ async def get_case(
     cases = service(session, client, settings)
     snapshot = await cases.snapshot(case_id, caller)
     if reveal == "pii":
-        row = cases.case_row(case_id, caller)
-        snapshot.petitioner_revealed = pii.reveal(session, row, caller, reason)
+        row = await run_in_threadpool(cases.case_row, case_id, caller)
+        revealed = await run_in_threadpool(pii.reveal, session, row, caller, reason)
+        snapshot.petitioner_revealed = revealed
     return snapshot
 
 
