@@ -214,3 +214,26 @@ class PiiAccessRow(SQLModel, table=True):
     case_id: str = Field(index=True, max_length=64)
     reason: str = Field(max_length=500)
     at: datetime = Field(sa_column=Column(_tz(), index=True, nullable=False))
+
+
+# PostgreSQL-only indexes that /stats reads at a million cases (covering and partial: index
+# ranges instead of full scans; see api/stats_queries.py, whose WHERE clauses match these
+# predicates literally — change both together). SQLite, the embedded default, has no INCLUDE and
+# no need. Built by migration 0007 on PostgreSQL only.
+_OPEN = "'registered','handling','suspended','replied','under_review','reviewed','under_re_review'"
+POSTGRESQL_ONLY_INDEXES: dict[str, str] = {
+    "ix_stats_cases_open": "ON cases (unit_id) INCLUDE (case_id, state, level, created_at, "
+    "visit_count, overdue, at_risk, next_due_at, next_warn_at) "
+    f"WHERE state IN ({_OPEN})",
+    "ix_stats_cases_unit_created": "ON cases (unit_id, created_at) INCLUDE (state, level)",
+    "ix_stats_cases_unit_updated": "ON cases (unit_id, updated_at) "
+    "INCLUDE (case_id, level, created_at)",
+    "ix_stats_events_action_at": "ON case_events (action, at) INCLUDE (case_id, seq) "
+    "WHERE action IN ('reply','reopen','visit')",
+    "ix_stats_events_feedback": "ON case_events (at) INCLUDE (case_id, seq, params) "
+    "WHERE action = 'feedback'",
+    "ix_stats_events_exit": "ON case_events (at) INCLUDE (case_id, to_state, from_state) "
+    "WHERE to_state IN ('closed','not_accepted','withdrawn')",
+    "ix_stats_events_breach": "ON case_events (case_id, seq) INCLUDE (at) "
+    "WHERE action = 'breach' AND (params ->> 'clock') NOT LIKE 'level#%'",
+}

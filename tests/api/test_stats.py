@@ -551,3 +551,15 @@ def test_nearest_rank_percentiles(
     durations = (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("durations")
     with db.connect() as conn:
         assert nearest_rank_percentiles(conn, durations, (50, 90)) == expected
+
+
+async def test_reply_undone_after_the_period(api: Api) -> None:
+    # [03-01, 03-08): c01 replied 03-05 and stands; c16 replied 03-06 but was reopened on 03-08,
+    # after the period — the reply is not standing now, so it does not count in that period.
+    period = (await api.ok(**{"from": "2026-03-01", "to": "2026-03-07"}))["period"]
+    assert period["replied"] == 1
+    assert period["resolved_at_level"]["village"] == {"count": 1, "share": 1.0}
+    assert period["time_to_reply"]["count"] == 1
+    assert period["time_to_reply"]["p50_seconds"] == 3 * DAY  # c01: 03-02 09:00 → 03-05 09:00
+    # Ratings in the period: c01 satisfied (03-06), c16 unsatisfied (03-07).
+    assert (period["satisfaction"]["rated"], period["satisfaction"]["satisfied"]) == (2, 1)
