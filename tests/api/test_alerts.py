@@ -126,16 +126,17 @@ async def test_email_and_renotification_until_acknowledged(stack: Stack) -> None
         async with stack.run_worker():
             case_id = (await stack.register()).json()["case_id"]
 
-            async def breach_mailed_twice():
-                subjects = [str(m["Subject"]) for m in mails]
-                return sum("【超期】" in s for s in subjects) >= 2
+            async def village_breach_renotified():
+                # the village's breach alert itself sent twice (the town's own breach, after the
+                # escalation, is another alert with mails of its own)
+                found = await alerts(
+                    stack, who="admin", kind="breach", unit_id="pinghu.danghu.dongmen"
+                )
+                return found if found and found[0]["notifications"] >= 2 else None
 
-            await wait_for(breach_mailed_twice, timeout=30)
-            village = await alerts(
-                stack, who="admin", kind="breach", unit_id="pinghu.danghu.dongmen"
-            )
-            breach = village[0]
-            assert breach["notifications"] >= 2 and breach["acknowledged_at"] is None
+            breach = (await wait_for(village_breach_renotified, timeout=30))[0]
+            assert breach["acknowledged_at"] is None
+            assert sum("【超期】" in str(m["Subject"]) for m in mails) >= 2
             mail = next(m for m in mails if "【超期】" in str(m["Subject"]))
             text = mail.get_content()
             assert "小区物业费争议" in text and "东门社区" in text and case_id in text
