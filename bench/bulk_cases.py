@@ -15,6 +15,7 @@ formatting them in Python."""
 
 from __future__ import annotations
 
+import base64
 import bisect
 import itertools
 import random
@@ -275,7 +276,8 @@ class CaseHistory:
         title = self.titles[category]
         kind, channel = self.kind(rng), self.channel(rng)
         severity = SEVERITY_OF_LEVEL[level]
-        tracking = f"B{index:09d}{rng.getrandbits(24):06X}"
+        # as the service makes them (16 base32 letters); the index keeps them unique
+        tracking = base64.b32encode(index.to_bytes(4, "big") + rng.randbytes(6)).decode()
         name = NAMES[rng.randrange(len(NAMES))]
         created_text = created.isoformat()
         due_text = NULL if due is None else due.isoformat()
