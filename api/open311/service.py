@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 from temporalio.service import RPCError
 
@@ -81,7 +82,7 @@ class Open311Service:
         id follows from the key, and it gets a token instead of a service_request_id.
         """
         api_key = form.get("api_key")
-        caller = caller_for_key(self.session, api_key) if api_key else None
+        caller = await run_in_threadpool(caller_for_key, self.session, api_key) if api_key else None
         if caller is None:
             raise Open311Error(
                 403, "api_key 缺失、无效或已吊销 / missing, invalid or revoked api_key"
@@ -126,11 +127,13 @@ class Open311Service:
         except RPCError:
             raise unavailable from None
         token = secrets.token_urlsafe(24)
-        self.session.add(
-            Open311TokenRow(token=token, case_id=case_id, created_at=datetime.now(UTC))
-        )
-        self.session.commit()
+        await run_in_threadpool(self._save_token, token, case_id)
         return token
+
+    def _save_token(self, token: str, case_id: str) -> None:
+        row = Open311TokenRow(token=token, case_id=case_id, created_at=datetime.now(UTC))
+        self.session.add(row)
+        self.session.commit()
 
 
 def keyed_case_id(cases: CaseService, caller_id: str, key: str) -> str:
