@@ -66,6 +66,13 @@ def channels_for(session: Session, unit_id: str) -> list[AlertChannelRow]:
     )
 
 
+def targets_for(session: Session, unit_id: str) -> list[DeliveryTarget]:
+    return [
+        DeliveryTarget(channel_id=c.id, kind=c.kind, target=c.target)
+        for c in channels_for(session, unit_id)
+    ]
+
+
 class AlertDelivery:
     def __init__(self, engine: Engine, config: DeliveryConfig) -> None:
         self._engine, self._config = engine, config
@@ -78,12 +85,9 @@ class AlertDelivery:
             alert = session.get(AlertRow, request.alert_id)
             if alert is None:
                 raise ApplicationError(f"no alert {request.alert_id}", type="ChannelGone")
-            channels = channels_for(session, alert.unit_id)
             return AlertTargets(
                 acknowledged=alert.acknowledged_at is not None,
-                targets=[
-                    DeliveryTarget(channel_id=c.id, kind=c.kind, target=c.target) for c in channels
-                ],
+                targets=targets_for(session, alert.unit_id),
             )
 
     # -- the channels ---------------------------------------------------------------------------

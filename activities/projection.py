@@ -15,8 +15,15 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
-from activities.delivery import channels_for
-from models.boundary import AlertDispatch, AlertInput, CaseEvent, OutboxBatch, Projection
+from activities.delivery import targets_for
+from models.boundary import (
+    AlertDispatch,
+    AlertInput,
+    AlertTargets,
+    CaseEvent,
+    OutboxBatch,
+    Projection,
+)
 from models.case import UnitRef
 from models.policy import Span
 from models.tables import AlertRow, CaseEventRow, CaseRow, UnitRow
@@ -171,7 +178,8 @@ class ProjectionActivities:
     async def _dispatch(self, alert: AlertInput) -> None:
         assert self._client is not None
         every = Span.model_validate(alert.renotify_every) if alert.renotify_every else None
-        if every is None and not await asyncio.to_thread(self._has_channels, alert.unit_id):
+        targets = await asyncio.to_thread(self._targets, alert.unit_id)
+        if every is None and not targets.targets:
             # Sent once and nowhere to send it: the stored row is the alert (list, stream).
             # A workflow per warning would only cost the worker when clocks fall due en masse.
             return
@@ -182,6 +190,7 @@ class ProjectionActivities:
                 AlertDispatch(
                     alert_id=alert.alert_id,
                     renotify_every_seconds=every.approximate().total_seconds() if every else None,
+                    first_targets=targets,
                 ),
                 id=alert_workflow_id(alert.alert_id),
                 task_queue=activity.info().task_queue,
@@ -189,9 +198,10 @@ class ProjectionActivities:
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )
 
-    def _has_channels(self, unit_id: str) -> bool:
+    def _targets(self, unit_id: str) -> AlertTargets:
         with Session(self._engine) as session:
-            return bool(channels_for(session, unit_id))
+            # stored a moment ago: not acknowledged yet
+            return AlertTargets(acknowledged=False, targets=targets_for(session, unit_id))
 
     @activity.defn(name="unit_path")
     def unit_path(self, unit_id: str) -> list[UnitRef]:

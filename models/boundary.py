@@ -246,13 +246,6 @@ class AlertInput(BaseModel):
     renotify_every: str | None = None
 
 
-class AlertDispatch(BaseModel):
-    """Input of the alert workflow that sends one alert out, and again until acknowledged."""
-
-    alert_id: str
-    renotify_every_seconds: float | None = None
-
-
 class DeliveryTarget(BaseModel):
     channel_id: str
     kind: Literal["webhook", "email"]
@@ -262,6 +255,16 @@ class DeliveryTarget(BaseModel):
 class AlertTargets(BaseModel):
     acknowledged: bool
     targets: list[DeliveryTarget]
+
+
+class AlertDispatch(BaseModel):
+    """Input of the alert workflow that sends one alert out, and again until acknowledged."""
+
+    alert_id: str
+    renotify_every_seconds: float | None = None
+    # The channels as the dispatching activity found them: the first sending needs no lookup
+    # of its own (absent in workflows started before it was added: they look up first).
+    first_targets: AlertTargets | None = None
 
 
 class DeliveryRequest(BaseModel):

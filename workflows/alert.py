@@ -42,7 +42,8 @@ class AlertWorkflow:
     async def run(self, dispatch: AlertDispatch) -> int:
         notification = 0
         while True:
-            found = await workflow.execute_activity(
+            found = dispatch.first_targets if notification == 0 else None
+            found = found or await workflow.execute_activity(
                 "alert_targets",
                 DeliveryRequest(alert_id=dispatch.alert_id, channel_id="", notification=0),
                 result_type=AlertTargets,
