@@ -127,8 +127,12 @@ async def test_traces_when_an_endpoint_is_set(temporal: WorkflowEnvironment, eng
             await driver.projected(handle)
             await driver.close()
     interceptors[0]  # keep the provider alive until spans are flushed
-    await asyncio.sleep(6)  # the batch processor exports every 5 s
-    names = {span.name for span in exporter.get_finished_spans()}
+    names: set[str] = set()
+    for _ in range(40):  # the batch processor exports every 5 s
+        names = {span.name for span in exporter.get_finished_spans()}
+        if any(n.startswith("RunActivity:") for n in names):
+            break
+        await asyncio.sleep(0.5)
     assert "StartWorkflow:PetitionWorkflow" in names
     assert "RunWorkflow:PetitionWorkflow" in names
     assert any(n.startswith("RunActivity:") for n in names)
