@@ -112,7 +112,16 @@ def install(app: FastAPI) -> None:
             headers["Allow"] = ", ".join(allowed_methods(request))
         return problem(exc.status_code, str(exc.detail), headers=headers)
 
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    build = app.openapi  # FastAPI's own, which caches the document it builds
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        if getattr(app.state, "errors_documented_in", None) is not schema:
+            _document_errors(schema)
+            app.state.errors_documented_in = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -131,53 +140,33 @@ def allowed_methods(request: Request) -> list[str]:
 BODY_ERRORS = (400, 413, 415)
 
 
-def _openapi(app: FastAPI) -> dict[str, Any]:
+def _problem_answer(status: int) -> dict[str, Any]:
+    return {
+        "description": HTTPStatus(status).phrase,
+        "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def _document_errors(schema: dict[str, Any]) -> None:
     """FastAPI's document, with the errors as they are really answered: its 422 entries say
     problem+json, and every operation with a body lists the body's own errors."""
-    if app.openapi_schema is None:
-        from fastapi.openapi.utils import get_openapi
-
-        schema = get_openapi(
-            title=app.title, version=app.version, description=app.description, routes=app.routes
-        )
-        problem_ref = {"$ref": "#/components/schemas/Problem"}
-        for path, operations in schema["paths"].items():
-            for operation in operations.values():
-                if path.startswith("/open311/"):
-                    # the spec's own error format: bad input is a 400 there, never a 422
-                    operation.get("responses", {}).pop("422", None)
-                    continue
-                answers = operation.setdefault("responses", {})
-                if "422" in answers:
-                    answers["422"] = {
-                        "description": "Unprocessable Content",
-                        "content": {MEDIA_TYPE: {"schema": problem_ref}},
-                    }
-                if "requestBody" in operation:
-                    for status in BODY_ERRORS:
-                        answers.setdefault(
-                            str(status),
-                            {
-                                "description": HTTPStatus(status).phrase,
-                                "content": {MEDIA_TYPE: {"schema": problem_ref}},
-                            },
-                        )
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components["Problem"] = Problem.model_json_schema(
-            ref_template="#/components/schemas/{model}"
-        )
-        components.pop("HTTPValidationError", None)
-        components.pop("ValidationError", None)
-        app.openapi_schema = schema
-    return app.openapi_schema
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            answers = operation.setdefault("responses", {})
+            if path.startswith("/open311/"):
+                answers.pop("422", None)  # the spec's own errors: bad input is a 400 there
+                continue
+            if "422" in answers:
+                answers["422"] = _problem_answer(422)
+            if "requestBody" in operation:
+                for status in BODY_ERRORS:
+                    answers.setdefault(str(status), _problem_answer(status))
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the errors a route can answer with."""
-    return {
-        status: {
-            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-            "description": HTTPStatus(status).phrase,
-        }
-        for status in statuses
-    }
+    return {status: _problem_answer(status) for status in statuses}
