@@ -60,6 +60,27 @@ def new_tracking_code() -> str:
     return base64.b32encode(secrets.token_bytes(10)).decode()
 
 
+async def start_case(
+    client: Client, start: StartCase, task_queue: str, *, rpc_timeout: timedelta | None = None
+) -> CaseSnapshot:
+    """Start the case's workflow (or find it, for a retry) and wait until it is registered with
+    its first clocks; keyed by the case id, so a retry never starts a second one."""
+    operation = WithStartWorkflowOperation(
+        PetitionWorkflow.run,
+        start,
+        id=workflow_id(start.case_id),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    return await client.execute_update_with_start_workflow(
+        "registration",
+        start_workflow_operation=operation,
+        result_type=CaseSnapshot,
+        id=f"registration:{start.case_id}",
+        rpc_timeout=rpc_timeout,
+    )
+
+
 class CaseService:
     def __init__(self, *, session: Session, client: Client, settings: Settings) -> None:
         self.session, self.client, self.settings = session, client, settings
@@ -257,20 +278,9 @@ class CaseService:
             registered_by=caller.id,
             repeat_final=repeat_final,
         )
-        operation = WithStartWorkflowOperation(
-            PetitionWorkflow.run,
-            start,
-            id=workflow_id(case_id),
-            task_queue=self.settings.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
         try:
-            snapshot = await self.client.execute_update_with_start_workflow(
-                "registration",
-                start_workflow_operation=operation,
-                result_type=CaseSnapshot,
-                id=f"registration:{case_id}",
-                rpc_timeout=self._rpc_timeout(),
+            snapshot = await start_case(
+                self.client, start, self.settings.task_queue, rpc_timeout=self._rpc_timeout()
             )
         except (WorkflowUpdateRPCTimeoutOrCancelledError, RPCError):
             raise self._unavailable("the case is saved but not yet registered") from None

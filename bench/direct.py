@@ -5,24 +5,18 @@ cost is measured."""
 
 from __future__ import annotations
 
-import base64
 import hmac
 import random
-import secrets
 import uuid
 from hashlib import sha256
 
-from temporalio.client import WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
-
+from api.cases_service import new_tracking_code, start_case
 from bench.stack import Stack
 from bench.workload import registration
 from models.boundary import CaseSnapshot, Petitioner, StartCase
 from models.case import UnitRef
 from models.policy import SlaPolicy
 from models.vocabulary import Channel, Kind, Level, Severity
-from petitionflow.temporal import workflow_id
-from workflows.petition import PetitionWorkflow
 
 STARTING_LEVEL = {Severity.minor: Level.village, Severity.major: Level.town}
 
@@ -52,7 +46,7 @@ async def register(
     case_id = uuid.uuid4().hex[:20]
     start = StartCase(
         case_id=case_id,
-        tracking_code=base64.b32encode(secrets.token_bytes(10)).decode(),
+        tracking_code=new_tracking_code(),
         kind=Kind(body["kind"]),
         category=body["category"],
         severity=severity,
@@ -65,16 +59,4 @@ async def register(
         policy=policy,
         registered_by="bench",
     )
-    operation = WithStartWorkflowOperation(
-        PetitionWorkflow.run,
-        start,
-        id=workflow_id(case_id),
-        task_queue=stack.settings.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )
-    return await stack.client.execute_update_with_start_workflow(
-        "registration",
-        start_workflow_operation=operation,
-        result_type=CaseSnapshot,
-        id=f"registration:{case_id}",
-    )
+    return await start_case(stack.client, start, stack.settings.task_queue)
