@@ -19,18 +19,12 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from models.alerts import alert_label
 from models.boundary import AlertTargets, DeliveryRequest, DeliveryTarget
 from models.tables import AlertChannelRow, AlertDeliveryRow, AlertRow, UnitRow
 from models.vocabulary import LEVEL_LABELS, Level
 
 SIGNATURE_HEADER = "X-Petitionflow-Signature"
-KIND_LABELS = {
-    "warning": "预警",
-    "breach": "超期",
-    "escalation": "上报",
-    "supervision": "督办",
-    "unsatisfied": "不满意",
-}
 
 
 @dataclass(frozen=True)
@@ -114,7 +108,7 @@ class AlertDelivery:
     def deliver_email(self, request: DeliveryRequest) -> None:
         alert, channel, unit_name = self._load(request)
         message = EmailMessage()
-        message["Subject"] = f"【{KIND_LABELS.get(alert.kind, alert.kind)}】{alert.title}"
+        message["Subject"] = f"【{alert_label(alert.kind)}】{alert.title}"
         message["From"] = self._config.smtp_sender
         message["To"] = channel.target
         message["Message-ID"] = (

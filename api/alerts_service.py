@@ -19,10 +19,10 @@ from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from activities.delivery import KIND_LABELS
 from activities.projection import alert_workflow_id
 from api.auth import Caller, subtree
 from api.problems import ProblemError
+from models.alerts import alert_label
 from models.tables import (
     AlertChannelRow,
     AlertDeliveryRow,
@@ -109,7 +109,7 @@ def alert_out(row: AlertRow, deliveries: list[AlertDeliveryRow]) -> AlertOut:
         alert_id=row.alert_id,
         case_id=row.case_id,
         kind=row.kind,
-        kind_label=KIND_LABELS.get(row.kind, row.kind),
+        kind_label=alert_label(row.kind),
         clock_id=row.clock_id,
         unit_id=row.unit_id,
         level=row.level,

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from models.alerts import AlertKind
 from models.case import (
     Assessment,
     Escalation,
@@ -227,9 +228,6 @@ class Projection(BaseModel):
     petitioner_key: str | None = None
 
 
-AlertKind = Literal["warning", "breach", "escalation", "supervision", "unsatisfied"]
-
-
 class AlertInput(BaseModel):
     alert_id: str  # case:clock:kind:occurrence — the idempotency key
     case_id: str
@@ -283,14 +281,3 @@ class OutboxBatch(BaseModel):
     description: str | None = None  # first write only
     petitioner: Petitioner | None = None  # first write only
     petitioner_key: str | None = None
-
-
-def sees(role: str, caller_unit_id: str | None, unit_path: list[UnitRef]) -> bool:
-    """Whether a caller may see a case whose responsible unit and its ancestors are
-    ``unit_path``: supervisors see their unit's subtree, officers their own unit, admins all —
-    the same rule as ``api.auth.Caller.sees``, here against the workflow's live unit path."""
-    if caller_unit_id is None or role == "admin":
-        return True
-    if role == "supervisor":
-        return any(unit.id == caller_unit_id for unit in unit_path)
-    return bool(unit_path) and unit_path[0].id == caller_unit_id

@@ -47,6 +47,18 @@ STATUTORY_CLOCK: dict[str, ClockName] = {
     "under_re_review": "re_review",
 }
 REQUEST_WINDOWS: frozenset[str] = frozenset({"review_window", "re_review_window"})
+# The level window is the product's own (层级办理时限); every other clock is a period of the law.
+LEVEL_CLOCK: ClockName = "level"
+# A breach event of a statutory clock, as SQL over ``case_events`` (its ``params.clock`` holds the
+# clock id, ``name#run``): the statistics' filter and the partial index that serves it.
+STATUTORY_BREACH_SQL = "action = 'breach' AND (params ->> 'clock') NOT LIKE 'level#%'"
+
+
+def is_statutory(clock_name: str) -> bool:
+    """Whether a clock (by name, or by id ``name#run``) is a statutory period."""
+    return clock_name.split("#", 1)[0] != LEVEL_CLOCK
+
+
 LEVEL_WINDOW_STATES: frozenset[str] = frozenset({"registered", "handling", "suspended"})
 
 CLOCK_LABELS: dict[str, tuple[str, str]] = {

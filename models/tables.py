@@ -13,6 +13,8 @@ from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from models.clocks import STATUTORY_BREACH_SQL
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """Instants stored in UTC on every database. SQLite keeps no offset, so a time written with
@@ -235,5 +237,5 @@ POSTGRESQL_ONLY_INDEXES: dict[str, str] = {
     "ix_stats_events_exit": "ON case_events (at) INCLUDE (case_id, to_state, from_state) "
     "WHERE to_state IN ('closed','not_accepted','withdrawn')",
     "ix_stats_events_breach": "ON case_events (case_id, seq) INCLUDE (at) "
-    "WHERE action = 'breach' AND (params ->> 'clock') NOT LIKE 'level#%'",
+    f"WHERE {STATUTORY_BREACH_SQL}",
 }

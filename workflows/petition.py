@@ -21,6 +21,7 @@ from workflows import search_attributes
 
 with workflow.unsafe.imports_passed_through():
     from models.actions import parse_params
+    from models.alerts import ALERT_KINDS
     from models.boundary import (
         ActionRequest,
         AlertInput,
@@ -34,7 +35,6 @@ with workflow.unsafe.imports_passed_through():
         Projection,
         StartCase,
         VisitRequest,
-        sees,
     )
     from models.case import PetitionCase, UnitRef
     from models.clocks import (
@@ -49,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
     from models.daycount import Deadline
     from models.errors import DomainError, InvalidTransition, NotInScope
     from models.lifecycle import FINAL_STATES, Petition
+    from models.scope import sees
     from models.snapshot import build_snapshot
     from models.vocabulary import LEVEL_LABELS, Level, Role
 
@@ -490,13 +491,14 @@ class PetitionWorkflow:
         due = clock.due_at.astimezone(self._state.policy.zone) if clock else None
         due_text = due.strftime("%Y-%m-%d %H:%M") if due else ""
         level_label = LEVEL_LABELS[case.level][0]
-        messages = {
-            "warning": f"【预警】“{info.title}”的{clock_label}将于 {due_text} 届满",
-            "breach": f"【超期】“{info.title}”的{clock_label}已于 {due_text} 届满",
-            "escalation": f"【上报】“{info.title}”已上报至{unit.name or unit.id}（{level_label}）",
-            "supervision": f"【督办】“{info.title}”的{clock_label}已超期，请县级督办",
-            "unsatisfied": f"【不满意】“{info.title}”回访评价为不满意，可重新办理一次",
-        }
+        spec = ALERT_KINDS[kind]
+        text = spec.template.format(
+            title=info.title,
+            clock=clock_label,
+            due=due_text,
+            unit=unit.name or unit.id,
+            level=level_label,
+        )
         # Replay-safe business metrics: counted once, when the alert is first raised.
         workflow.metric_meter().create_counter(
             "petition_alerts", "alerts raised: warnings, breaches, escalations, supervision"
@@ -517,13 +519,11 @@ class PetitionWorkflow:
                 unit_id=case.unit_id,
                 level=case.level,
                 title=info.title,
-                message=f"{messages[kind]}（{unit.name or unit.id}，案件 {info.case_id}）",
+                message=f"{text}（{unit.name or unit.id}，案件 {info.case_id}）",
                 due_at=clock.due_at if clock else None,
                 at=workflow.now(),
                 renotify_every=(
-                    self._state.policy.alerts.renotify_every.iso
-                    if kind in ("breach", "supervision")
-                    else None
+                    self._state.policy.alerts.renotify_every.iso if spec.renotifies else None
                 ),
             )
         )

@@ -3,6 +3,7 @@ alert kinds, statuses. (Chinese, English), like the domain's own labels."""
 
 from __future__ import annotations
 
+from models.alerts import ALERT_KINDS
 from models.vocabulary import (
     Channel,
     Claim,
@@ -69,11 +70,7 @@ CLOCK_STATUS_LABELS: dict[str, Label] = {
 }
 
 ALERT_KIND_LABELS: dict[str, Label] = {
-    "warning": ("预警", "Warning"),
-    "breach": ("超期", "Breach"),
-    "escalation": ("上报", "Escalation"),
-    "supervision": ("督办", "Supervision"),
-    "unsatisfied": ("不满意", "Unsatisfied"),
+    kind: (spec.label, spec.label_en) for kind, spec in ALERT_KINDS.items()
 }
 
 ROLE_LABELS: dict[str, Label] = {

@@ -1,0 +1,40 @@
+"""Alert kinds: their labels, their message templates and whether an unacknowledged one is sent
+again. Adding a kind is one entry here (and, if the workflow raises it, one call to ``_alert``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+AlertKind = Literal["warning", "breach", "escalation", "supervision", "unsatisfied"]
+
+
+@dataclass(frozen=True)
+class AlertKindSpec:
+    label: str  # 中文, shown to officers and in e-mail subjects
+    label_en: str
+    # ``str.format`` fields: title, clock (its label), due (local time), unit, level (label)
+    template: str
+    renotifies: bool  # sent again every ``[alerts] renotify_every`` until acknowledged
+
+
+ALERT_KINDS: dict[AlertKind, AlertKindSpec] = {
+    "warning": AlertKindSpec("预警", "Warning", "【预警】“{title}”的{clock}将于 {due} 届满", False),
+    "breach": AlertKindSpec("超期", "Breach", "【超期】“{title}”的{clock}已于 {due} 届满", True),
+    "escalation": AlertKindSpec(
+        "上报", "Escalation", "【上报】“{title}”已上报至{unit}（{level}）", False
+    ),
+    "supervision": AlertKindSpec(
+        "督办", "Supervision", "【督办】“{title}”的{clock}已超期，请县级督办", True
+    ),
+    "unsatisfied": AlertKindSpec(
+        "不满意", "Unsatisfied", "【不满意】“{title}”回访评价为不满意，可重新办理一次", False
+    ),
+}
+
+
+def alert_label(kind: str) -> str:
+    """The Chinese label of a stored kind (a kind this build does not know shows as itself)."""
+    spec = ALERT_KINDS.get(kind)  # type: ignore[call-overload]
+    return spec.label if spec else kind
