@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import json
 import smtplib
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
@@ -19,24 +18,12 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from models.alerts import alert_label
-from models.boundary import AlertTargets, DeliveryRequest, DeliveryTarget
+from models.alerts import DeliveryConfig, alert_label
+from models.boundary import AlertTargets, AlertTargetsRequest, DeliveryRequest, DeliveryTarget
 from models.tables import AlertChannelRow, AlertDeliveryRow, AlertRow, UnitRow
 from models.vocabulary import LEVEL_LABELS, Level
 
 SIGNATURE_HEADER = "X-Petitionflow-Signature"
-
-
-@dataclass(frozen=True)
-class DeliveryConfig:
-    public_url: str = "http://127.0.0.1:8000"  # links in messages point here
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 25
-    smtp_sender: str = "petitionflow@localhost"
-    smtp_user: str | None = None
-    smtp_password: str | None = None
-    smtp_starttls: bool = False
-    timeout_seconds: float = 10
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -73,7 +60,7 @@ class AlertDelivery:
 
     # -- which channels -------------------------------------------------------------------------
     @activity.defn(name="alert_targets")
-    def alert_targets(self, request: DeliveryRequest) -> AlertTargets:
+    def alert_targets(self, request: AlertTargetsRequest) -> AlertTargets:
         """The enabled channels of the alert's unit and every unit above it."""
         with Session(self._engine) as session:
             alert = session.get(AlertRow, request.alert_id)

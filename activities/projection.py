@@ -23,11 +23,13 @@ from models.boundary import (
     CaseEvent,
     OutboxBatch,
     Projection,
+    UnitPathRequest,
 )
 from models.case import UnitRef
 from models.policy import Span
-from models.tables import AlertRow, CaseEventRow, CaseRow, UnitRow
-from models.vocabulary import Level
+from models.tables import AlertRow, CaseEventRow, CaseRow
+from petitionflow import unit_tree
+from petitionflow.unit_tree import UnitCycleError, UnknownUnitError
 
 
 def alert_workflow_id(alert_id: str) -> str:
@@ -204,17 +206,12 @@ class ProjectionActivities:
             return AlertTargets(acknowledged=False, targets=targets_for(session, unit_id))
 
     @activity.defn(name="unit_path")
-    def unit_path(self, unit_id: str) -> list[UnitRef]:
+    def unit_path(self, request: UnitPathRequest) -> list[UnitRef]:
         """The unit and its ancestors up to the root, nearest first."""
-        path: list[UnitRef] = []
         with Session(self._engine) as session:
-            current: str | None = unit_id
-            while current is not None:
-                row = session.get(UnitRow, current)
-                if row is None:
-                    raise UnknownUnit(current)
-                path.append(UnitRef(id=row.id, level=Level(row.level), name=row.name))
-                current = row.parent_id
-                if len(path) > 20:
-                    raise ApplicationError("unit tree has a cycle", non_retryable=True)
-        return path
+            try:
+                return unit_tree.unit_path(session, request.unit_id, strict=True)
+            except UnknownUnitError as exc:
+                raise UnknownUnit(str(exc.args[0])) from None
+            except UnitCycleError as exc:
+                raise ApplicationError(str(exc), non_retryable=True) from None

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 AlertKind = Literal["warning", "breach", "escalation", "supervision", "unsatisfied"]
+# Each channel kind is sent by the activity ``deliver_<kind>``; the worker refuses to start if one
+# is missing (``workflows/alert.py``'s ``DELIVERY_ACTIVITIES``).
+ChannelKind = Literal["webhook", "email"]
 
 
 @dataclass(frozen=True)
@@ -38,3 +41,17 @@ def alert_label(kind: str) -> str:
     """The Chinese label of a stored kind (a kind this build does not know shows as itself)."""
     spec = ALERT_KINDS.get(kind)  # type: ignore[call-overload]
     return spec.label if spec else kind
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    """How alerts leave the service (from the settings)."""
+
+    public_url: str = "http://127.0.0.1:8000"  # links in messages point here
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "petitionflow@localhost"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    timeout_seconds: float = 10

@@ -6,11 +6,11 @@ One model per boundary; all pydantic, carried by the pydantic data converter.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from models.alerts import AlertKind
+from models.alerts import AlertKind, ChannelKind
 from models.case import (
     Assessment,
     Escalation,
@@ -246,7 +246,7 @@ class AlertInput(BaseModel):
 
 class DeliveryTarget(BaseModel):
     channel_id: str
-    kind: Literal["webhook", "email"]
+    kind: ChannelKind
     target: str
 
 
@@ -263,6 +263,25 @@ class AlertDispatch(BaseModel):
     # The channels as the dispatching activity found them: the first sending needs no lookup
     # of its own (absent in workflows started before it was added: they look up first).
     first_targets: AlertTargets | None = None
+
+
+class AlertTargetsRequest(BaseModel):
+    """Input of ``alert_targets``: the alert whose channels and acknowledgement to read.
+    (Runs scheduled before it existed sent a ``DeliveryRequest``; its extra fields are ignored.)"""
+
+    alert_id: str
+
+
+class UnitPathRequest(BaseModel):
+    """Input of ``unit_path``: the unit whose path to the root to read."""
+
+    unit_id: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_id(cls, value: Any) -> Any:
+        # Runs scheduled before this model existed sent the unit id as a bare string.
+        return {"unit_id": value} if isinstance(value, str) else value
 
 
 class DeliveryRequest(BaseModel):

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from activities.delivery import DeliveryConfig
+from models.alerts import DeliveryConfig
 from models.daycount import WorkCalendar
 from models.policy import SlaPolicy, load_policy
 from petitionflow.codec import CodecKeyError, EncryptionCodec, new_key_spec, parse_keys

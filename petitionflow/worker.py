@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.deadlines import DeadlineActivities
-from activities.delivery import AlertDelivery, DeliveryConfig
+from activities.delivery import AlertDelivery
 from activities.projection import ProjectionActivities
+from models.alerts import ChannelKind, DeliveryConfig
 from models.daycount import WorkCalendar
-from workflows.alert import AlertWorkflow
+from workflows.alert import DELIVERY_ACTIVITIES, AlertWorkflow
 from workflows.petition import PetitionWorkflow
+
+
+class MissingDeliveryActivity(RuntimeError):
+    """A channel kind whose sending activity the worker does not register."""
+
+
+def check_delivery_activities(activities: list[Callable[..., Any]]) -> None:
+    """Refuse to start a worker that could not send a channel kind: found at start, not when
+    the first alert of that kind goes out."""
+    registered = {getattr(a, "__func__", a) for a in activities}  # bound → the class's function
+    for kind in get_args(ChannelKind):
+        method = DELIVERY_ACTIVITIES.get(kind)
+        if method is None or method not in registered:
+            raise MissingDeliveryActivity(f"channel kind {kind!r} has no delivery activity")
 
 
 def build_worker(
@@ -35,20 +51,22 @@ def build_worker(
     limits: dict[str, Any] = {}
     if max_concurrent_activities:
         limits["max_concurrent_activities"] = max_concurrent_activities
+    activities: list[Callable[..., Any]] = [
+        deadlines.compute_deadlines,
+        projection.project_case,
+        projection.write_outbox,
+        projection.record_alert,
+        projection.unit_path,
+        alerts.alert_targets,
+        alerts.deliver_webhook,
+        alerts.deliver_email,
+    ]
+    check_delivery_activities(activities)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[PetitionWorkflow, AlertWorkflow],
-        activities=[
-            deadlines.compute_deadlines,
-            projection.project_case,
-            projection.write_outbox,
-            projection.record_alert,
-            projection.unit_path,
-            alerts.alert_targets,
-            alerts.deliver_webhook,
-            alerts.deliver_email,
-        ],
+        activities=activities,
         # Sync activities (database, calendar) run here, off the event loop.
         activity_executor=executor,
         max_cached_workflows=max_cached_workflows,

@@ -18,8 +18,11 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 from workflows import search_attributes
+from workflows.options import ActivityOptions
 
 with workflow.unsafe.imports_passed_through():
+    from activities.deadlines import DeadlineActivities
+    from activities.projection import ProjectionActivities
     from models.actions import parse_params
     from models.alerts import ALERT_KINDS
     from models.boundary import (
@@ -34,19 +37,18 @@ with workflow.unsafe.imports_passed_through():
         OutboxBatch,
         Projection,
         StartCase,
+        UnitPathRequest,
         VisitRequest,
     )
-    from models.case import PetitionCase, UnitRef
+    from models.case import PetitionCase
+    from models.clock_plan import plan_clocks
     from models.clocks import (
         CLOCK_LABELS,
-        LEVEL_WINDOW_STATES,
         REQUEST_WINDOWS,
-        STATUTORY_CLOCK,
         Clock,
         ClockLedger,
         ClockName,
     )
-    from models.daycount import Deadline
     from models.errors import DomainError, InvalidTransition, NotInScope
     from models.lifecycle import FINAL_STATES, Petition
     from models.scope import sees
@@ -62,23 +64,23 @@ SETTLED_PROJECTION_PATCH = "settled-projection-v1"
 BATCHED_OUTBOX_PATCH = "batched-outbox-v1"
 
 # Pure computation: retried only if a worker dies mid-call.
-DEADLINE_OPTIONS: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=30)),
-}
+DEADLINE_OPTIONS = ActivityOptions(
+    start_to_close_timeout=timedelta(seconds=30),
+    retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30)),
+)
 # The database may be down for a while; the projection must converge once it is back, so retry
 # without a limit, backing off to once a minute.
-PROJECTION_OPTIONS: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=1)),
-}
+PROJECTION_OPTIONS = ActivityOptions(
+    start_to_close_timeout=timedelta(seconds=30),
+    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+)
 # A unit that does not exist will not appear by retrying.
-LOOKUP_OPTIONS: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(
+LOOKUP_OPTIONS = ActivityOptions(
+    start_to_close_timeout=timedelta(seconds=30),
+    retry_policy=RetryPolicy(
         maximum_interval=timedelta(minutes=1), non_retryable_error_types=["UnknownUnit"]
     ),
-}
+)
 
 
 def business_error(err: DomainError) -> ApplicationError:
@@ -292,12 +294,14 @@ class PetitionWorkflow:
         case, now = self._state.case, workflow.now()
         from_state = case.state
         path = self._state.unit_path
-        if request.action == "forward":
-            path = request.unit_path or await workflow.execute_activity(
-                "unit_path",
-                str(request.params.get("unit_id", "")),
-                result_type=list[UnitRef],
-                **LOOKUP_OPTIONS,
+        if request.action == "forward" and request.unit_path:
+            path = request.unit_path
+        elif request.action == "forward":
+            path = await workflow.execute_activity_method(
+                ProjectionActivities.unit_path,
+                UnitPathRequest(unit_id=str(request.params.get("unit_id", ""))),
+                start_to_close_timeout=LOOKUP_OPTIONS.start_to_close_timeout,
+                retry_policy=LOOKUP_OPTIONS.retry_policy,
             )
         elif request.action == "escalate":
             self._check_superior(request.action)
@@ -322,33 +326,20 @@ class PetitionWorkflow:
     async def _replan_clocks(
         self, action: str, from_state: str, params: dict[str, Any], *, by: str
     ) -> None:
-        """Start, stop, pause, shift the clocks an action affects (DOMAIN.md's clock table)."""
-        ledger, now, to_state = self._state.ledger, workflow.now(), self._state.case.state
-        if action == "suspend":
-            ledger.pause_all(now, params["reason"])
-            return
-        if action == "resume":
+        """Carry out what the action does to the clocks (``models/clock_plan.py``)."""
+        ledger, now = self._state.ledger, workflow.now()
+        plan = plan_clocks(action, from_state, self._state.case.state, params)
+        if plan.pause_reason is not None:
+            ledger.pause_all(now, plan.pause_reason)
+        if plan.resume:
             ledger.resume_all(now)
-            return
-        if action == "extend":
-            ledger.extend("handling", days=params["days"], reason=params["reason"], by=by, at=now)
-            return
-        if to_state in FINAL_STATES:
+        if plan.extension is not None:
+            ext = plan.extension
+            ledger.extend(ext.clock, days=ext.days, reason=ext.reason, by=by, at=now)
+        if plan.stop_all:
             ledger.stop_all(now)
-            return
-        restart = action in ("forward", "reopen")
-        starting: list[ClockName] = []
-        old, new = STATUTORY_CLOCK.get(from_state), STATUTORY_CLOCK.get(to_state)
-        if old != new or restart:
-            ledger.stop({c for c in (old, new) if c}, now)
-            if new:
-                starting.append(new)
-        if to_state not in LEVEL_WINDOW_STATES:
-            ledger.stop({"level"}, now)
-        elif restart:
-            ledger.stop({"level"}, now)
-            starting.append("level")
-        await self._start_clocks(starting)
+        ledger.stop(set(plan.stop), now)
+        await self._start_clocks(list(plan.start))
 
     async def _start_clocks(self, names: list[ClockName]) -> None:
         """Start clocks at the responsible unit; a unit at county level has no level window."""
@@ -364,11 +355,11 @@ class PetitionWorkflow:
         if not spans:
             return
         now = workflow.now()
-        deadlines = await workflow.execute_activity(
-            "compute_deadlines",
+        deadlines = await workflow.execute_activity_method(
+            DeadlineActivities.compute_deadlines,
             DeadlineRequest(start=now, spans=dict(spans), policy=policy),
-            result_type=dict[str, Deadline],
-            **DEADLINE_OPTIONS,
+            start_to_close_timeout=DEADLINE_OPTIONS.start_to_close_timeout,
+            retry_policy=DEADLINE_OPTIONS.retry_policy,
         )
         for name in spans:
             clock = self._state.ledger.start(
@@ -551,9 +542,19 @@ class PetitionWorkflow:
                     petitioner=first.petitioner if first else None,
                     petitioner_key=first.petitioner_key if first else None,
                 )
-                await workflow.execute_activity("project_case", projection, **PROJECTION_OPTIONS)
+                await workflow.execute_activity_method(
+                    ProjectionActivities.project_case,
+                    projection,
+                    start_to_close_timeout=PROJECTION_OPTIONS.start_to_close_timeout,
+                    retry_policy=PROJECTION_OPTIONS.retry_policy,
+                )
             else:
-                await workflow.execute_activity("record_alert", item, **PROJECTION_OPTIONS)
+                await workflow.execute_activity_method(
+                    ProjectionActivities.record_alert,
+                    item,
+                    start_to_close_timeout=PROJECTION_OPTIONS.start_to_close_timeout,
+                    retry_policy=PROJECTION_OPTIONS.retry_policy,
+                )
             self._outbox.pop(0)
 
     async def _drain_in_batches(self) -> None:
@@ -577,5 +578,10 @@ class PetitionWorkflow:
                 petitioner=first.petitioner if first else None,
                 petitioner_key=first.petitioner_key if first else None,
             )
-            await workflow.execute_activity("write_outbox", batch, **PROJECTION_OPTIONS)
+            await workflow.execute_activity_method(
+                ProjectionActivities.write_outbox,
+                batch,
+                start_to_close_timeout=PROJECTION_OPTIONS.start_to_close_timeout,
+                retry_policy=PROJECTION_OPTIONS.retry_policy,
+            )
             del self._outbox[: len(items)]

@@ -1,0 +1,62 @@
+"""What an action does to the clocks: a pure plan that the workflow executes against its ledger.
+
+One place for the rule "which clock runs in which state" (``STATUTORY_CLOCK``,
+``LEVEL_WINDOW_STATES``) meeting the actions that move a case: the workflow never branches on
+action names to decide its clocks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.clocks import LEVEL_CLOCK, LEVEL_WINDOW_STATES, STATUTORY_CLOCK, ClockName
+from models.lifecycle import FINAL_STATES
+
+# Actions after which the receiving or reopening unit starts the phase's clocks afresh.
+RESTARTING_ACTIONS = frozenset({"forward", "reopen"})
+
+
+@dataclass(frozen=True)
+class Extension:
+    clock: ClockName
+    days: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ClockPlan:
+    """Operations in the order they apply: pause or resume, extend, stop, then start."""
+
+    pause_reason: str | None = None  # every running clock stands still (中止)
+    resume: bool = False  # every paused clock runs again
+    extension: Extension | None = None
+    stop_all: bool = False
+    stop: frozenset[ClockName] = frozenset()
+    start: tuple[ClockName, ...] = field(default_factory=tuple)
+
+
+def plan_clocks(action: str, from_state: str, to_state: str, params: dict[str, Any]) -> ClockPlan:
+    """The clock operations of ``action`` moving a case from ``from_state`` to ``to_state``."""
+    if action == "suspend":
+        return ClockPlan(pause_reason=str(params["reason"]))
+    if action == "resume":
+        return ClockPlan(resume=True)
+    if action == "extend":
+        days, reason = int(params["days"]), str(params["reason"])
+        return ClockPlan(extension=Extension("handling", days, reason))
+    if to_state in FINAL_STATES:
+        return ClockPlan(stop_all=True)
+    restart = action in RESTARTING_ACTIONS
+    stop: set[ClockName] = set()
+    start: list[ClockName] = []
+    old, new = STATUTORY_CLOCK.get(from_state), STATUTORY_CLOCK.get(to_state)
+    if old != new or restart:
+        stop |= {c for c in (old, new) if c}
+        if new:
+            start.append(new)
+    if to_state not in LEVEL_WINDOW_STATES or restart:
+        stop.add(LEVEL_CLOCK)
+        if restart and to_state in LEVEL_WINDOW_STATES:
+            start.append(LEVEL_CLOCK)
+    return ClockPlan(stop=frozenset(stop), start=tuple(start))
