@@ -77,7 +77,6 @@ class CaseState(BaseModel):
     ledger: ClockLedger
     visit_count: int = 1
     event_seq: int = 0
-    alert_seq: int = 0
     applied_updates: list[str] = Field(default_factory=list)
 
 

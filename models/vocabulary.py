@@ -20,12 +20,6 @@ class Level(StrEnum):
     town = "town"
     county = "county"
 
-    def above(self) -> Level | None:
-        """The level a case rises to when this one fails to settle it; None at the top."""
-        order = list(Level)
-        i = order.index(self)
-        return order[i + 1] if i + 1 < len(order) else None
-
 
 class Channel(StrEnum):
     visit = "visit"
