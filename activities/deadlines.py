@@ -5,8 +5,14 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from models.boundary import DeadlineRequest
-from models.daycount import Deadline, WorkCalendar, compute_deadline
+from models.boundary import DeadlineRequest, RecountRequest
+from models.daycount import (
+    Deadline,
+    WorkCalendar,
+    compute_deadline,
+    extend_deadline,
+    resume_deadline,
+)
 from models.policy import Span
 
 
@@ -27,3 +33,22 @@ class DeadlineActivities:
             )
             for name, span in request.spans.items()
         }
+
+    @activity.defn(name="recount_deadlines")
+    def recount_deadlines(self, request: RecountRequest) -> dict[str, Deadline]:
+        """Whole-day periods counted again after a pause or an extension, by clock id."""
+        zone, found = request.policy.zone, {}
+        for item in request.recounts:
+            if item.extend_days is not None:
+                found[item.clock_id] = extend_deadline(
+                    item.deadline, item.extend_days, zone=zone, calendar=self._calendar
+                )
+            elif item.paused_on is not None and item.resumed_on is not None:
+                found[item.clock_id] = resume_deadline(
+                    item.deadline,
+                    item.paused_on,
+                    item.resumed_on,
+                    zone=zone,
+                    calendar=self._calendar,
+                )
+        return found

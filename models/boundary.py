@@ -5,7 +5,7 @@ One model per boundary; all pydantic, carried by the pydantic data converter.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
@@ -20,6 +20,7 @@ from models.case import (
     UnitRef,
 )
 from models.clocks import Clock, ClockLedger, ClockName
+from models.daycount import Deadline
 from models.policy import SlaPolicy
 from models.vocabulary import Channel, Kind, Level, Severity, Track, TrackStatus
 
@@ -154,8 +155,8 @@ class ClockView(BaseModel):
             warn_at=clock.warn_at,
             status=clock.status,
             ended_at=clock.ended_at,
-            explanation=clock.computed.explanation,
-            provisional=clock.computed.provisional,
+            explanation=clock.deadline.explanation,
+            provisional=clock.deadline.provisional,
             paused=[p.model_dump(mode="json") for p in clock.paused],
             extension=clock.extension.model_dump(mode="json") if clock.extension else None,
         )
@@ -201,6 +202,22 @@ class CaseSnapshot(BaseModel):
 class DeadlineRequest(BaseModel):
     start: datetime
     spans: dict[str, str]  # clock name → ISO 8601 span
+    policy: SlaPolicy
+
+
+class Recount(BaseModel):
+    """A whole-day period counted again: after a pause (``paused_on`` → ``resumed_on``, local
+    dates) or an extension (``extend_days``)."""
+
+    clock_id: str
+    deadline: Deadline
+    paused_on: date | None = None
+    resumed_on: date | None = None
+    extend_days: int | None = None
+
+
+class RecountRequest(BaseModel):
+    recounts: list[Recount]
     policy: SlaPolicy
 
 

@@ -93,6 +93,9 @@ class PetitionCase(BaseModel):
     # End of the running request window (review / re-review), set by whoever runs that clock.
     window_closes_at: datetime | None = None
     decline_reason: str | None = None
+    # Statutory periods that have lapsed with no run replacing them (the workflow keeps this in
+    # step with its clock ledger): an action that needs one running is refused, never failed.
+    lapsed: list[str] = Field(default_factory=list)
 
     # -- rules the machine's guards ask ---------------------------------------------------------
     def pending_tracks(self) -> set[Track]:

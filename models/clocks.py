@@ -35,6 +35,7 @@ ClockName = Literal[
     "re_review_window",
     "re_review",
     "level",
+    "supervision",
 ]
 ClockStatus = Literal["running", "paused", "met", "breached"]
 
@@ -47,16 +48,22 @@ STATUTORY_CLOCK: dict[str, ClockName] = {
     "under_re_review": "re_review",
 }
 REQUEST_WINDOWS: frozenset[str] = frozenset({"review_window", "re_review_window"})
-# The level window is the product's own (层级办理时限); every other clock is a period of the law.
+# The level window (层级办理时限) and the supervision window (督办时限) are the product's own
+# targets; every other clock is a period of the law.
 LEVEL_CLOCK: ClockName = "level"
+SUPERVISION_CLOCK: ClockName = "supervision"
+OWN_TARGETS: frozenset[str] = frozenset({LEVEL_CLOCK, SUPERVISION_CLOCK})
 # A breach event of a statutory clock, as SQL over ``case_events`` (its ``params.clock`` holds the
-# clock id, ``name#run``): the statistics' filter and the partial index that serves it.
-STATUTORY_BREACH_SQL = "action = 'breach' AND (params ->> 'clock') NOT LIKE 'level#%'"
+# clock id, ``name#run``): the statistics' filter and the partial index that serves it
+# (migration 0008 builds the index with this predicate; change both together).
+STATUTORY_BREACH_SQL = "action = 'breach' AND " + " AND ".join(
+    f"(params ->> 'clock') NOT LIKE '{name}#%'" for name in sorted(OWN_TARGETS, key=len)
+)
 
 
 def is_statutory(clock_name: str) -> bool:
     """Whether a clock (by name, or by id ``name#run``) is a statutory period."""
-    return clock_name.split("#", 1)[0] != LEVEL_CLOCK
+    return clock_name.split("#", 1)[0] not in OWN_TARGETS
 
 
 LEVEL_WINDOW_STATES: frozenset[str] = frozenset({"registered", "handling", "suspended"})
@@ -69,6 +76,7 @@ CLOCK_LABELS: dict[str, tuple[str, str]] = {
     "re_review_window": ("申请复核期限", "Re-review request window"),
     "re_review": ("复核期限", "Re-review"),
     "level": ("层级办理时限", "Level window"),
+    "supervision": ("督办时限", "Supervision window"),
 }
 
 
@@ -101,6 +109,26 @@ class Clock(BaseModel):
     ended_at: datetime | None = None
     paused: list[PauseSegment] = Field(default_factory=list)
     extension: ClockExtension | None = None
+    # Whole-day recounts after a pause or an extension, each with its explanation, latest last.
+    recounts: list[Deadline] = Field(default_factory=list)
+
+    @property
+    def deadline(self) -> Deadline:
+        """The deadline in force: the latest recount, or the first computation."""
+        return self.recounts[-1] if self.recounts else self.computed
+
+    @property
+    def whole_days(self) -> bool:
+        """A period counted in days (ends at 24:00 of a working day), not an exact duration."""
+        return self.computed.last_day is not None
+
+    def move_due(self, due_at: datetime, recount: Deadline | None = None) -> None:
+        """A new due time; an early warning not yet given moves with it."""
+        if self.warn_at is not None and not self.warned:
+            self.warn_at += due_at - self.due_at
+        self.due_at = due_at
+        if recount is not None:
+            self.recounts.append(recount)
 
     @property
     def is_duty(self) -> bool:
@@ -168,29 +196,57 @@ class ClockLedger(BaseModel):
                 clock.status = "paused"
                 clock.paused.append(PauseSegment(start=at, reason=reason))
 
-    def resume_all(self, at: datetime) -> None:
-        """Time not counted (中止) moves every paused due time by the paused span."""
-        for clock in self.clocks:
-            if clock.status == "paused":
-                segment = clock.paused[-1]
-                segment.end = at
-                gap = at - segment.start
-                clock.due_at += gap
-                if clock.warn_at is not None:
-                    clock.warn_at += gap
-                clock.status = "running"
+    def paused_clocks(self) -> list[Clock]:
+        return [c for c in self.clocks if c.status == "paused"]
 
-    def extend(self, name: str, *, days: int, reason: str, by: str, at: datetime) -> Clock:
+    def resume_all(self, at: datetime, recounts: dict[str, Deadline] | None = None) -> None:
+        """Time not counted (中止): a clock given a recount (whole days, by the calendar) takes
+        its due time; any other moves by the exact paused span."""
+        recounts = recounts or {}
+        for clock in self.paused_clocks():
+            segment = clock.paused[-1]
+            segment.end = at
+            recount = recounts.get(clock.id)
+            if recount is not None:
+                clock.move_due(recount.due_at, recount)
+            else:
+                clock.move_due(clock.due_at + (at - segment.start))
+            clock.status = "running"
+
+    def extend(
+        self,
+        name: str,
+        *,
+        days: int,
+        reason: str,
+        by: str,
+        at: datetime,
+        recount: Deadline | None = None,
+    ) -> Clock | None:
+        """延期 of the live clock ``name``: to the recount's due time (whole days, by the
+        calendar) or by exactly ``days``. Without a live clock there is nothing to extend (the
+        machine refuses that action first); None then."""
         clock = self.running(name)
         if clock is None:
-            raise ValueError(f"no live {name} clock to extend")
+            return None
         clock.extension = ClockExtension(
             days=days, reason=reason, approved_by=by, at=at, due_before=clock.due_at
         )
-        clock.due_at += timedelta(days=days)
+        if recount is not None:
+            clock.due_at = recount.due_at
+            clock.recounts.append(recount)
+        else:
+            clock.due_at += timedelta(days=days)
         if clock.warn_at is not None and not clock.warned:
             clock.warn_at = warn_time(clock.started_at, clock.due_at, self.warn_share)
         return clock
+
+    def lapsed(self) -> list[ClockName]:
+        """Statutory clocks whose latest run breached and that no live run has replaced."""
+        latest: dict[ClockName, Clock] = {}
+        for clock in self.clocks:
+            latest[clock.name] = clock
+        return [n for n, c in latest.items() if c.status == "breached" and is_statutory(n)]
 
     def next_instant(self) -> datetime | None:
         instants = [i for c in self.clocks if (i := c.next_instant()) is not None]
@@ -214,20 +270,31 @@ class ClockLedger(BaseModel):
         return [(clock, what) for _, clock, what in fired]
 
     # -- what supervisors filter on -------------------------------------------------------------
+    # While a clock stands still (中止) the case is neither at risk nor overdue, and has no due
+    # time to show: its periods do not run.
+    def paused(self) -> bool:
+        return any(c.status == "paused" for c in self.clocks)
+
     def next_due(self) -> datetime | None:
+        if self.paused():
+            return None
         return min((c.due_at for c in self.live() if c.is_duty), default=None)
 
     def next_warn(self) -> datetime | None:
+        if self.paused():
+            return None
         return min(
             (c.warn_at for c in self.live() if c.warn_at is not None and not c.warned),
             default=None,
         )
 
     def at_risk(self) -> bool:
-        return any(c.warned for c in self.live() if c.is_duty)
+        return not self.paused() and any(c.warned for c in self.live() if c.is_duty)
 
     def overdue(self, state: str) -> bool:
         """超期: a run of the current phase's statutory clock has breached (a fresh run at a
         higher unit does not make the case timely again)."""
+        if self.paused():
+            return False
         phase = STATUTORY_CLOCK.get(state)
         return any(c.name == phase and c.status == "breached" for c in self.clocks)

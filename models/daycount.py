@@ -175,6 +175,92 @@ def compute_deadline(
     )
 
 
+def _roll(last: date, calendar: WorkCalendar) -> tuple[date, date | None]:
+    """The rest-day rollover: the last day, or the first working day after it."""
+    rolled_from = None if calendar.is_working_day(last) else last
+    while not calendar.is_working_day(last):
+        last += _DAY
+    return last, rolled_from
+
+
+def _advance_working(day: date, count: int, calendar: WorkCalendar) -> date:
+    """The ``count``-th working day after ``day``."""
+    while count > 0:
+        day += _DAY
+        count -= calendar.is_working_day(day)
+    return day
+
+
+def _recounted(
+    current: Deadline,
+    last: date,
+    rolled_from: date | None,
+    *,
+    zone: ZoneInfo,
+    calendar: WorkCalendar,
+    why: str,
+    consulted: list[date],
+) -> Deadline:
+    provisional = current.provisional or not all(calendar.covers(d) for d in consulted)
+    if rolled_from:
+        why += f"，末日 {rolled_from} 为法定休假日，顺延至其后第一个工作日 {last}"
+    return current.model_copy(
+        update={
+            "due_at": datetime.combine(last + _DAY, time(0), tzinfo=zone),
+            "last_day": last,
+            "rolled_over_from": rolled_from,
+            "provisional": provisional,
+            "calendar": calendar.source,
+            "explanation": f"{current.explanation}；{why}，于 {last} 24:00 届满",
+        }
+    )
+
+
+def resume_deadline(
+    current: Deadline, paused_on: date, resumed_on: date, *, zone: ZoneInfo, calendar: WorkCalendar
+) -> Deadline:
+    """中止: the days on which a whole-day period stood still do not count. The period's unrolled
+    last day moves by the calendar days from the suspension date to the resumption date (local
+    dates; working days in working mode), then the rest-day rollover applies again."""
+    assert current.last_day is not None, "only whole-day periods are recounted"
+    nominal = current.rolled_over_from or current.last_day
+    if current.mode == "natural":
+        moved = (resumed_on - paused_on).days
+        last, rolled_from = _roll(nominal + moved * _DAY, calendar)
+        unit = "日"
+    else:
+        moved = sum(
+            calendar.is_working_day(paused_on + i * _DAY)
+            for i in range(1, (resumed_on - paused_on).days + 1)
+        )
+        last, rolled_from = _advance_working(current.last_day, moved, calendar), None
+        unit = "个工作日"
+    why = f"{paused_on} 中止、{resumed_on} 恢复，中止期间 {moved} {unit}不计入期间"
+    consulted = [paused_on + i * _DAY for i in range((last - paused_on).days + 1)]
+    return _recounted(
+        current, last, rolled_from, zone=zone, calendar=calendar, why=why, consulted=consulted
+    )
+
+
+def extend_deadline(
+    current: Deadline, days: int, *, zone: ZoneInfo, calendar: WorkCalendar
+) -> Deadline:
+    """延期: ``days`` more, counted from the end of the current period (the day after its last
+    day is day 1), in the period's mode, with the rest-day rollover."""
+    assert current.last_day is not None, "only whole-day periods are recounted"
+    if current.mode == "natural":
+        last, rolled_from = _roll(current.last_day + days * _DAY, calendar)
+        unit = "日"
+    else:
+        last, rolled_from = _advance_working(current.last_day, days, calendar), None
+        unit = "个工作日"
+    why = f"延期 {days} {unit}，自原期限末日 {current.last_day} 次日起算"
+    consulted = [current.last_day + i * _DAY for i in range(1, (last - current.last_day).days + 1)]
+    return _recounted(
+        current, last, rolled_from, zone=zone, calendar=calendar, why=why, consulted=consulted
+    )
+
+
 def warn_time(start: datetime, due: datetime, share: float) -> datetime:
     """When an early warning fires: ``share`` of the way from start to due."""
     return start + (due - start) * share

@@ -73,7 +73,9 @@ class PetitionLifecycle(StateChart[PetitionCase]):
         internal=True, cond=["by_officer", "assessed", "track_pending"]
     )
     extend = handling.to.itself(
-        internal=True, cond=["by_supervisor", "extension_available"], validators="days_allowed"
+        internal=True,
+        cond=["by_supervisor", "extension_available", "handling_running"],
+        validators="days_allowed",
     )
     suspend = handling.to(suspended, cond="by_officer") | under_re_review.to(
         suspended, cond="by_officer"
@@ -147,6 +149,10 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     def extension_available(self) -> bool:
         """办理期限只能延长一次 / The handling period may be extended only once."""
         return self.model.extension is None
+
+    def handling_running(self) -> bool:
+        """办理期限已届满，不能再延期 / The handling period has lapsed; it cannot be extended."""
+        return "handling" not in self.model.lapsed
 
     def days_allowed(self, days: int | None = None) -> None:
         if days is not None and not 1 <= days <= self.model.extension_max_days:

@@ -91,6 +91,9 @@ class Clocks(_Section):
     review: Span = Span.model_validate("P30D")
     re_review_window: Span = Span.model_validate("P30D")
     re_review: Span = Span.model_validate("P30D")
+    # 督办时限: what a unit a case rose to after a statutory breach has to act (the breached
+    # period itself never restarts).
+    supervision: Span = Span.model_validate("P15D")
 
     @field_validator("extension_max")
     @classmethod

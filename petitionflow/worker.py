@@ -53,6 +53,7 @@ def build_worker(
         limits["max_concurrent_activities"] = max_concurrent_activities
     activities: list[Callable[..., Any]] = [
         deadlines.compute_deadlines,
+        deadlines.recount_deadlines,
         projection.project_case,
         projection.write_outbox,
         projection.record_alert,

@@ -15,7 +15,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, FailureError
 
 from workflows import search_attributes
 from workflows.options import ActivityOptions
@@ -36,6 +36,8 @@ with workflow.unsafe.imports_passed_through():
         DeadlineRequest,
         OutboxBatch,
         Projection,
+        Recount,
+        RecountRequest,
         StartCase,
         UnitPathRequest,
         VisitRequest,
@@ -49,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
         ClockLedger,
         ClockName,
     )
+    from models.daycount import Deadline
     from models.errors import DomainError, InvalidTransition, NotInScope
     from models.lifecycle import FINAL_STATES, Petition
     from models.scope import sees
@@ -62,6 +65,10 @@ SETTLED_PROJECTION_PATCH = "settled-projection-v1"
 # (Local activities for deadlines were tried and dropped: a workflow task lost while the server
 # was down then replayed non-deterministically — tests/faults/test_server_restart.py.)
 BATCHED_OUTBOX_PATCH = "batched-outbox-v1"
+# The law on every path (docs/domain.md): whole-day recounts after a pause or an extension,
+# statutory periods that never restart on escalation (a supervision window instead), and no due
+# time, risk or lateness published while a clock stands still.
+LAW_PATCH = "law-every-path-v1"
 
 # Pure computation: retried only if a worker dies mid-call.
 DEADLINE_OPTIONS = ActivityOptions(
@@ -101,6 +108,7 @@ class PetitionWorkflow:
         self._outbox: list[CaseEvent | AlertInput] = []
         self._published: tuple[object, ...] = ()
         self._petition: Petition | None = None
+        self._sync_lapsed()
 
     # -- run ----------------------------------------------------------------------------------
     @workflow.run
@@ -168,14 +176,50 @@ class PetitionWorkflow:
         async with self._lock:
             if update_id in self._state.applied_updates:
                 return self._snapshot()
-            try:
-                await self._apply(request)
-            except DomainError as err:  # the case changed between validation and now
-                raise business_error(err) from None
+            await self._apply_or_restore(request)
             self._state.applied_updates.append(update_id)
             self._changed = True
             self._publish()
             return self._snapshot()
+
+    async def _apply_or_restore(self, request: ActionRequest) -> None:
+        """Apply an action, or leave the case exactly as it was and fail only the update: a
+        failed workflow task would be retried for ever and jam the case."""
+        before, pending = self._state.model_copy(deep=True), len(self._outbox)
+        try:
+            await self._apply(request)
+        except DomainError as err:  # the case changed between validation and now
+            self._restore(before, pending)
+            raise business_error(err) from None
+        except FailureError:  # e.g. an activity's final failure: fails the update, not the task
+            self._restore(before, pending)
+            raise
+        except Exception as exc:  # a defect: reported, counted, and the case stays usable
+            self._restore(before, pending)
+            workflow.logger.exception(
+                "action failed",
+                extra={"case_id": self._state.info.case_id, "action": request.action},
+            )
+            workflow.metric_meter().create_counter(
+                "petition_action_failures", "actions a defect failed (the case was restored)"
+            ).add(1, {"action": request.action})
+            raise ApplicationError(
+                "操作未能完成，案件未改变 / the action could not be completed "
+                f"({type(exc).__name__}); the case is unchanged",
+                type="ActionFailed",
+                non_retryable=True,
+            ) from None
+        finally:
+            self._sync_lapsed()
+
+    def _restore(self, before: CaseState, pending: int) -> None:
+        self._state = before
+        self._petition = None
+        del self._outbox[pending:]
+
+    def _sync_lapsed(self) -> None:
+        """The machine's view of which statutory periods have lapsed, from the ledger."""
+        self._state.case.lapsed = list(self._state.ledger.lapsed())
 
     @workflow.update(name="registration")
     async def registration(self) -> CaseSnapshot:
@@ -332,14 +376,48 @@ class PetitionWorkflow:
         if plan.pause_reason is not None:
             ledger.pause_all(now, plan.pause_reason)
         if plan.resume:
-            ledger.resume_all(now)
+            local = self._state.policy.zone
+            recounts = await self._recount(
+                [
+                    Recount(
+                        clock_id=c.id,
+                        deadline=c.deadline,
+                        paused_on=c.paused[-1].start.astimezone(local).date(),
+                        resumed_on=now.astimezone(local).date(),
+                    )
+                    for c in ledger.paused_clocks()
+                    if c.whole_days
+                ]
+            )
+            ledger.resume_all(now, recounts)
         if plan.extension is not None:
             ext = plan.extension
-            ledger.extend(ext.clock, days=ext.days, reason=ext.reason, by=by, at=now)
+            clock = ledger.running(ext.clock)
+            recounts = await self._recount(
+                [Recount(clock_id=clock.id, deadline=clock.deadline, extend_days=ext.days)]
+                if clock is not None and clock.whole_days
+                else []
+            )
+            recount = recounts.get(clock.id) if clock else None
+            ledger.extend(
+                ext.clock, days=ext.days, reason=ext.reason, by=by, at=now, recount=recount
+            )
         if plan.stop_all:
             ledger.stop_all(now)
         ledger.stop(set(plan.stop), now)
         await self._start_clocks(list(plan.start))
+
+    async def _recount(self, recounts: list[Recount]) -> dict[str, Deadline]:
+        """Whole-day periods counted again by the calendar (an activity: calendar data changes).
+        Cases from before the law patch shifted by exact time and keep doing so on replay."""
+        if not recounts or not workflow.patched(LAW_PATCH):
+            return {}
+        return await workflow.execute_activity_method(
+            DeadlineActivities.recount_deadlines,
+            RecountRequest(recounts=recounts, policy=self._state.policy),
+            start_to_close_timeout=DEADLINE_OPTIONS.start_to_close_timeout,
+            retry_policy=DEADLINE_OPTIONS.retry_policy,
+        )
 
     async def _start_clocks(self, names: list[ClockName]) -> None:
         """Start clocks at the responsible unit; a unit at county level has no level window."""
@@ -386,6 +464,7 @@ class PetitionWorkflow:
                 self._system_event("breach", clock)
                 self._alert("breach", clock)
                 await self._escalate_after_breach(clock)
+        self._sync_lapsed()
         self._changed = True
         self._publish()
 
@@ -405,15 +484,21 @@ class PetitionWorkflow:
         await self._after_escalation(cause=clock)
 
     async def _after_escalation(self, *, cause: Clock | None) -> None:
-        """The new unit gets a fresh level window and, after a statutory breach, its own run of
-        the breached clock (the superior unit is given the statutory period to act)."""
+        """The new unit gets a fresh level window. After a breach the breached statutory period
+        stays breached with its legal due time; the new unit gets a supervision window (督办时限)
+        to act. (Before the law patch the breached clock restarted at the new unit.)"""
         now = workflow.now()
         ledger = self._state.ledger
-        ledger.stop({"level"}, now)
         starting: list[ClockName] = ["level"]
-        if cause is not None and cause.name != "level":
-            ledger.stop({cause.name}, now)
-            starting.append(cause.name)
+        if workflow.patched(LAW_PATCH):
+            ledger.stop({"level", "supervision"}, now)
+            if cause is not None and cause.name != "level":
+                starting.append("supervision")
+        else:
+            ledger.stop({"level"}, now)
+            if cause is not None and cause.name != "level":
+                ledger.stop({cause.name}, now)
+                starting.append(cause.name)
         await self._start_clocks(starting)
         self._alert("escalation", cause, occurrence=len(self._state.case.escalations))
 
@@ -429,13 +514,15 @@ class PetitionWorkflow:
         if not workflow.patched(SEARCH_ATTRIBUTES_PATCH):
             return
         case, ledger = self._state.case, self._state.ledger
-        values = (
-            case.state,
-            case.level.value,
-            case.unit_id,
-            ledger.next_due(),
-            any(c.status == "breached" for c in ledger.clocks),
-        )
+        if workflow.patched(LAW_PATCH):
+            next_due, breached = (
+                ledger.next_due(),
+                ledger.overdue(case.suspended_from or case.state),
+            )
+        else:  # as published before: a paused clock's nominal due time, any breach ever
+            next_due = min((c.due_at for c in ledger.live() if c.is_duty), default=None)
+            breached = any(c.status == "breached" for c in ledger.clocks)
+        values = (case.state, case.level.value, case.unit_id, next_due, breached)
         if values != self._published:
             state, level, unit_id, next_due, breached = values
             workflow.upsert_search_attributes(

@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
-from temporalio.client import WorkflowHandle
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
@@ -28,10 +29,23 @@ from workflows.petition import PetitionWorkflow
 
 # Saved histories by released behaviour; new ones are written to the current behaviour's folder
 # and older folders are never rewritten, so every running generation of cases stays replayable.
-HISTORIES = Path(__file__).with_name("histories") / "v4-batched-outbox"
+HISTORIES = Path(__file__).with_name("histories") / "v5-law-every-path"
 PETITIONER = Petitioner(
     name="张三丰", id_number="33048219800101123X", phone="13812345678", address="东门社区1号"
 )
+
+
+async def failed_workflow_tasks(client: Client, handle: WorkflowHandle[Any, Any]) -> list[str]:
+    """The failures of every WorkflowTaskFailed event in the handle's first and latest runs. A
+    failed workflow task is retried for ever: no test may leave one behind."""
+    runs = [handle, client.get_workflow_handle(handle.id)]
+    found: list[str] = []
+    for run in runs:
+        for event in (await run.fetch_history()).events:
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+                failure = event.workflow_task_failed_event_attributes.failure
+                found.append(f"{handle.id}: {failure.message}")
+    return sorted(set(found))
 
 
 @dataclass
@@ -100,6 +114,12 @@ class CaseDriver:
                 await self.projected(handle)
             with contextlib.suppress(RPCError):
                 await handle.terminate("test finished")
+        failures = [
+            f
+            for handle in self.started
+            for f in await failed_workflow_tasks(self.env.client, handle)
+        ]
+        assert not failures, f"workflow tasks failed (a case would jam): {failures}"
 
     async def act(
         self,

@@ -32,7 +32,14 @@ SCENARIOS = {
 
 
 @pytest.mark.parametrize(
-    "generation", ["v1", "v2-search-attributes", "v3-settled-projection", "v4-batched-outbox"]
+    "generation",
+    [
+        "v1",
+        "v2-search-attributes",
+        "v3-settled-projection",
+        "v4-batched-outbox",
+        "v5-law-every-path",
+    ],
 )
 def test_histories_of_every_behaviour_are_kept(generation: str) -> None:
     assert {p.stem for p in HISTORIES if p.parent.name == generation} >= SCENARIOS
