@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import tomllib
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+import holidays
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from models.errors import CalendarError
@@ -47,6 +49,13 @@ class YearSchedule(BaseModel):
         if both:
             raise ValueError(f"dates listed as both holiday and workday: {sorted(both)}")
         return self
+
+
+@cache
+def statutory_holidays(year: int) -> frozenset[date]:
+    """The holidays of 全国年节及纪念日放假办法 in ``year`` (元旦, 春节 from 除夕, 清明, 劳动节,
+    端午, 中秋, 国庆), without the 调休 days a published schedule adds around them."""
+    return frozenset(holidays.China(years=year, observed=False, categories=("public",)))
 
 
 class WorkCalendar:
@@ -94,7 +103,9 @@ class WorkCalendar:
             return day not in schedule.holidays and day.weekday() < 5
         if day.year in self._official_years:
             return bool(chinese_calendar.is_workday(day))
-        return day.weekday() < 5  # no schedule published yet: weekends only, marked provisional
+        # No schedule published yet: the statutory holidays are known (lunar dates included);
+        # only the 调休 swaps wait for the schedule. Such deadlines are marked provisional.
+        return day.weekday() < 5 and day not in statutory_holidays(day.year)
 
 
 class Deadline(BaseModel):
@@ -160,7 +171,10 @@ def compute_deadline(
     provisional = not all(calendar.covers(d) for d in consulted)
     if provisional:
         years = sorted({d.year for d in consulted if not calendar.covers(d)})
-        why += f"（{'、'.join(map(str, years))} 年节假日安排尚未录入，暂按周末推算）"
+        why += (
+            f"（{'、'.join(map(str, years))} 年放假安排尚未公布，暂按周末和法定节日推算，"
+            "不含调休）"
+        )
     due = datetime.combine(last + _DAY, time(0), tzinfo=zone)  # 24:00 of the last day
     return Deadline(
         start=start,

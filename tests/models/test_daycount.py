@@ -8,13 +8,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from models.daycount import WorkCalendar, compute_deadline, warn_time
+from models.daycount import (
+    WorkCalendar,
+    compute_deadline,
+    extend_deadline,
+    resume_deadline,
+    warn_time,
+)
 from models.errors import CalendarError
 from models.policy import Span
 
@@ -87,7 +93,80 @@ def test_year_without_a_published_schedule_is_provisional() -> None:
     d = due("2027-03-01T09:00:00+08:00", "P15D")  # day 15 = Tue 03-16
     assert d.provisional
     assert d.due_at == datetime(2027, 3, 17, 0, 0, tzinfo=SHANGHAI)
-    assert "尚未录入" in d.explanation
+    assert "尚未公布" in d.explanation
+
+
+# A year far enough ahead that no package ships its schedule (the test holds on any date).
+UNSCHEDULED = 2031
+
+
+@pytest.mark.parametrize(
+    ("day", "holiday"),
+    [
+        (date(UNSCHEDULED, 1, 1), "元旦"),
+        (date(UNSCHEDULED, 1, 22), "除夕"),  # 春节 2031-01-23: four days from 除夕
+        (date(UNSCHEDULED, 1, 24), "春节"),
+        (date(UNSCHEDULED, 5, 1), "劳动节"),
+        (date(UNSCHEDULED, 5, 2), "劳动节"),
+        (date(UNSCHEDULED, 10, 1), "国庆"),
+        (date(UNSCHEDULED, 10, 3), "国庆"),
+    ],
+)
+def test_statutory_holidays_are_known_in_a_year_without_a_schedule(day, holiday) -> None:
+    calendar = WorkCalendar()
+    assert not calendar.covers(day)
+    assert day.weekday() < 5, "pick weekdays: the holiday, not the weekend, must stop them"
+    assert not calendar.is_working_day(day), holiday
+
+
+def test_a_deadline_in_an_unscheduled_year_rolls_over_new_year_and_stays_provisional() -> None:
+    d = due(f"{UNSCHEDULED - 1}-12-17T09:00:00+08:00", "P15D")  # day 15 = 01-01 (元旦, a Wed)
+    assert d.provisional
+    assert d.rolled_over_from == date(UNSCHEDULED, 1, 1)
+    assert d.last_day == date(UNSCHEDULED, 1, 2)
+
+
+def test_resume_moves_the_unrolled_last_day_by_the_paused_days() -> None:
+    # day 15 of a 2026-09-20 event is 10-05 (国庆), rolled to 10-08
+    d = due("2026-09-20T10:00:00+08:00", "P15D")
+    assert (d.rolled_over_from, d.last_day) == (date(2026, 10, 5), date(2026, 10, 8))
+    cal = WorkCalendar()
+    # paused 09-25 → 09-30: 10-05 + 5 = Sat 10-10, an adjusted working day (调休): ends there
+    r = resume_deadline(d, date(2026, 9, 25), date(2026, 9, 30), zone=SHANGHAI, calendar=cal)
+    assert (r.rolled_over_from, r.last_day) == (None, date(2026, 10, 10))
+    assert r.due_at == datetime(2026, 10, 11, tzinfo=SHANGHAI)
+    assert "中止" in r.explanation and "5 日不计入" in r.explanation
+    # paused 09-25 → 09-28: 10-05 + 3 = 10-08, the same day the holiday already gave
+    r = resume_deadline(d, date(2026, 9, 25), date(2026, 9, 28), zone=SHANGHAI, calendar=cal)
+    assert r.last_day == date(2026, 10, 8)
+    # a pause within one day moves nothing
+    same = resume_deadline(d, date(2026, 9, 25), date(2026, 9, 25), zone=SHANGHAI, calendar=cal)
+    assert same.due_at == d.due_at
+
+
+def test_extension_counts_from_the_day_after_the_last_day() -> None:
+    d = due("2026-03-02T10:00:00+08:00", "P60D")  # last day 05-01 (劳动节) → rolled
+    e = extend_deadline(d, 10, zone=SHANGHAI, calendar=WorkCalendar())
+    last = d.last_day + timedelta(days=10)
+    while not WorkCalendar().is_working_day(last):
+        last += timedelta(days=1)
+    assert e.last_day == last
+    assert e.due_at == datetime.combine(last + timedelta(days=1), datetime.min.time(), SHANGHAI)
+    assert "延期 10 日" in e.explanation
+
+
+def test_working_day_mode_recounts_in_working_days() -> None:
+    cal = WorkCalendar()
+    d = due("2026-03-02T10:00:00+08:00", "P10D", mode="working")
+    e = extend_deadline(d, 5, zone=SHANGHAI, calendar=cal)
+    assert (
+        sum(
+            cal.is_working_day(d.last_day + timedelta(days=i))
+            for i in range(1, (e.last_day - d.last_day).days + 1)
+        )
+        == 5
+    )
+    assert cal.is_working_day(e.last_day)
 
 
 def test_override_file_adds_next_year(tmp_path: Path) -> None:
