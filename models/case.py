@@ -96,6 +96,10 @@ class PetitionCase(BaseModel):
     # Statutory periods that have lapsed with no run replacing them (the workflow keeps this in
     # step with its clock ledger): an action that needs one running is refused, never failed.
     lapsed: list[str] = Field(default_factory=list)
+    forwards: int = 0
+    # Forwards an officer may make before a supervisor must decide (policy; None: no cap, as for
+    # cases registered before the cap existed).
+    max_forwards: int | None = None
 
     # -- rules the machine's guards ask ---------------------------------------------------------
     def pending_tracks(self) -> set[Track]:
@@ -134,6 +138,19 @@ class PetitionCase(BaseModel):
         self.reopened = True
         self.assessment = None
         self.tracks = _all_pending()
+
+    def forward_to(self, unit: UnitRef, *, fresh: bool) -> None:
+        """转办: the receiving unit takes the case over; ``fresh``: it judges the matter anew,
+        without the sender's assessment and tracks."""
+        self.forwards += 1
+        self.move_to(unit)
+        if fresh:
+            self.assessment = None
+            self.tracks = _all_pending()
+
+    def may_forward(self) -> bool:
+        """Whether an officer may still forward (below the policy's cap)."""
+        return self.max_forwards is None or self.forwards < self.max_forwards
 
     def move_to(self, unit: UnitRef) -> None:
         self.unit_id = unit.id

@@ -64,8 +64,8 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     # -- officer actions ------------------------------------------------------------------------
     accept = registered.to(handling, cond="by_officer")
     decline = registered.to(not_accepted, cond="by_officer_or_system")
-    forward = registered.to.itself(internal=True, cond="by_officer") | handling.to(
-        registered, cond="by_officer"
+    forward = registered.to.itself(internal=True, cond="by_forwarder") | handling.to(
+        registered, cond="by_forwarder"
     )
     assign = handling.to.itself(internal=True, cond="by_handler")
     assess = handling.to.itself(internal=True, cond="by_officer")
@@ -122,6 +122,13 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     def by_handler(self, role: str = "") -> bool:
         """只有办理人员或督办领导可以执行此操作 / Only an officer or a supervisor may do this."""
         return role in _HANDLERS
+
+    def by_forwarder(self, role: str = "") -> bool:
+        """转办由办理人员办理，达到转办次数上限后须由督办领导转办 / Officers forward a case; past the forwarding limit only a supervisor may."""  # noqa: E501
+        if role == Role.admin:
+            return True
+        at_cap = not self.model.may_forward()
+        return role == (Role.supervisor if at_cap else Role.officer)
 
     def by_officer_or_system(self, role: str = "") -> bool:
         """只有办理人员可以不予受理 / Only a case officer may decline a petition."""
@@ -191,8 +198,8 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     def on_decline(self, reason: str | None = None) -> None:
         self.model.decline_reason = reason
 
-    def on_forward(self, unit: UnitRef) -> None:
-        self.model.move_to(unit)
+    def on_forward(self, unit: UnitRef, fresh: bool = False) -> None:
+        self.model.forward_to(unit, fresh=fresh)
 
     def on_assign(self, officer_id: str) -> None:
         self.model.assignee = officer_id

@@ -94,6 +94,8 @@ class Clocks(_Section):
     # 督办时限: what a unit a case rose to after a statutory breach has to act (the breached
     # period itself never restarts).
     supervision: Span = Span.model_validate("P15D")
+    # 转办: forwards an officer may make; a further one needs a supervisor.
+    max_forwards: int = Field(default=2, ge=0, le=20)
 
     @field_validator("extension_max")
     @classmethod

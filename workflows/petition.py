@@ -318,6 +318,8 @@ class PetitionWorkflow:
         )
 
     async def _register(self, start: StartCase) -> None:
+        if workflow.patched(LAW_PATCH):
+            self._state.case.max_forwards = start.policy.clocks.max_forwards
         await self._start_clocks(["acceptance", "level"])
         registrar = ActionRequest(action="register", role=Role.officer, user_id=start.registered_by)
         self._record(
@@ -350,13 +352,16 @@ class PetitionWorkflow:
         elif request.action == "escalate":
             self._check_superior(request.action)
             path = path[1:]
+        context: dict[str, Any] = {"unit": path[0]}
+        if request.action == "forward":  # the receiving unit judges anew (not before the patch)
+            context["fresh"] = workflow.patched(LAW_PATCH)
         self._machine.act(
             request.action,
             role=request.role,
             actor=request.user_id,
             at=now,
             params=request.params,
-            unit=path[0],
+            **context,
         )
         self._state.unit_path = path
         params = parse_params(request.action, request.params).model_dump(mode="json")
