@@ -17,9 +17,13 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from petitionflow.temporal import DATA_CONVERTER
+from workflows.alert import AlertWorkflow
 from workflows.petition import PetitionWorkflow
 
-HISTORIES = sorted(Path(__file__).with_name("histories").glob("*/*.json"))
+FOLDER = Path(__file__).with_name("histories")
+# alert-* folders hold AlertWorkflow histories (tests/workflows/test_alert_workflow.py)
+HISTORIES = sorted(p for p in FOLDER.glob("*/*.json") if not p.parent.name.startswith("alert-"))
+ALERT_HISTORIES = sorted(FOLDER.glob("alert-*/*.json"))
 SCENARIOS = {
     "happy_path",
     "acceptance_breach",
@@ -28,6 +32,20 @@ SCENARIOS = {
     "forwarding",
     "appeal",
     "after_continue_as_new",
+}
+ALERT_SCENARIOS = {
+    "first_sending_on_every_channel",
+    "first_sending_looked_up",
+    "renotified_until_acked",
+    "acknowledged_by_signal",
+    "sent_once_without_renotify",
+    "delivery_retried_with_backoff",
+    "channel_gone_not_retried",
+    "delivery_given_up",
+    "lookup_retried",
+    "acknowledged_before_sending_lookup",
+    "acknowledged_before_sending_first_targets",
+    "no_channels",
 }
 
 
@@ -50,4 +68,18 @@ async def test_replay(path: Path) -> None:
     history = WorkflowHistory.from_json(f"petition-{path.stem}", path.read_text())
     replayer = Replayer(workflows=[PetitionWorkflow], data_converter=DATA_CONVERTER)
     # v1 histories predate search attributes and replay through the patch's old branch
+    await replayer.replay_workflow(history)
+
+
+@pytest.mark.parametrize("generation", ["alert-v1"])
+def test_alert_histories_of_every_behaviour_are_kept(generation: str) -> None:
+    assert {p.stem for p in ALERT_HISTORIES if p.parent.name == generation} >= ALERT_SCENARIOS
+
+
+@pytest.mark.parametrize(
+    "path", ALERT_HISTORIES, ids=[f"{p.parent.name}/{p.stem}" for p in ALERT_HISTORIES]
+)
+async def test_alert_replay(path: Path) -> None:
+    history = WorkflowHistory.from_json(f"alert-{path.stem}", path.read_text())
+    replayer = Replayer(workflows=[AlertWorkflow], data_converter=DATA_CONVERTER)
     await replayer.replay_workflow(history)
