@@ -21,6 +21,7 @@ from models.boundary import (
     DeadlineRequest,
     Petitioner,
     Projection,
+    UnitPathRequest,
 )
 from models.case import PetitionCase, UnitRef
 from models.clocks import ClockLedger
@@ -124,14 +125,14 @@ async def test_alert_recorded_once(db: Engine) -> None:
 def test_unit_path_walks_to_the_root(db: Engine) -> None:
     env = ActivityEnvironment()
     acts = ProjectionActivities(db)
-    path = env.run(acts.unit_path, "pinghu.zhapu.tangshan")
+    path = env.run(acts.unit_path, UnitPathRequest(unit_id="pinghu.zhapu.tangshan"))
     assert [(u.id, u.level) for u in path] == [
         ("pinghu.zhapu.tangshan", "village"),
         ("pinghu.zhapu", "town"),
         ("pinghu", "county"),
     ]
     with pytest.raises(ApplicationError) as err:
-        env.run(acts.unit_path, "nowhere")
+        env.run(acts.unit_path, UnitPathRequest(unit_id="nowhere"))
     assert err.value.type == "UnknownUnit" and err.value.non_retryable
 
 
@@ -150,3 +151,7 @@ def test_deadlines_activity_is_deterministic_for_its_input() -> None:
     assert first == second
     assert first["acceptance"].due_at.isoformat() == "2026-10-09T00:00:00+08:00"
     assert first["level"].due_at - request.start == timedelta(seconds=30)
+
+
+def test_unit_path_takes_a_bare_id_from_runs_scheduled_before_its_input_model() -> None:
+    assert UnitPathRequest.model_validate("pinghu") == UnitPathRequest(unit_id="pinghu")

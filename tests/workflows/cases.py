@@ -4,48 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
-from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from models.boundary import ActionRequest, CaseSnapshot, Petitioner, StartCase
 from models.case import UnitRef
 from models.policy import SlaPolicy, parse_policy
-from models.tables import AlertRow, CaseEventRow, CaseRow, UnitRow
-from models.vocabulary import Level
+from models.tables import AlertRow, CaseEventRow, CaseRow
+from petitionflow import unit_tree
 from petitionflow.temporal import workflow_id
+from tests.workflows.history_checks import assert_no_failed_workflow_tasks, save_history
 from workflows.petition import PetitionWorkflow
 
 # Saved histories by released behaviour; new ones are written to the current behaviour's folder
 # and older folders are never rewritten, so every running generation of cases stays replayable.
-HISTORIES = Path(__file__).with_name("histories") / "v5-law-every-path"
+GENERATION = "v5-law-every-path"
 PETITIONER = Petitioner(
     name="张三丰", id_number="33048219800101123X", phone="13812345678", address="东门社区1号"
 )
-
-
-async def failed_workflow_tasks(client: Client, handle: WorkflowHandle[Any, Any]) -> list[str]:
-    """The failures of every WorkflowTaskFailed event in the handle's first and latest runs. A
-    failed workflow task is retried for ever: no test may leave one behind."""
-    runs = [handle, client.get_workflow_handle(handle.id)]
-    found: list[str] = []
-    for run in runs:
-        for event in (await run.fetch_history()).events:
-            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
-                failure = event.workflow_task_failed_event_attributes.failure
-                found.append(f"{handle.id}: {failure.message}")
-    return sorted(set(found))
 
 
 @dataclass
@@ -56,15 +40,8 @@ class CaseDriver:
     started: list[WorkflowHandle[Any, Any]] = field(default_factory=list)
 
     def unit_path(self, unit_id: str) -> list[UnitRef]:
-        path = []
         with Session(self.engine) as session:
-            current: str | None = unit_id
-            while current:
-                row = session.get(UnitRow, current)
-                assert row is not None
-                path.append(UnitRef(id=row.id, level=Level(row.level), name=row.name))
-                current = row.parent_id
-        return path
+            return unit_tree.unit_path(session, unit_id, strict=True)
 
     async def start(
         self,
@@ -114,12 +91,9 @@ class CaseDriver:
                 await self.projected(handle)
             with contextlib.suppress(RPCError):
                 await handle.terminate("test finished")
-        failures = [
-            f
-            for handle in self.started
-            for f in await failed_workflow_tasks(self.env.client, handle)
-        ]
-        assert not failures, f"workflow tasks failed (a case would jam): {failures}"
+        for handle in self.started:  # a failed workflow task would jam the case for ever
+            await assert_no_failed_workflow_tasks(handle)  # the first run
+            await assert_no_failed_workflow_tasks(self.env.client.get_workflow_handle(handle.id))
 
     async def act(
         self,
@@ -180,9 +154,4 @@ class CaseDriver:
 
     async def save_history(self, handle: WorkflowHandle[Any, Any], name: str) -> None:
         """Keep the history for replay tests when PETITIONFLOW_REFRESH_HISTORIES=1."""
-        if os.environ.get("PETITIONFLOW_REFRESH_HISTORIES") != "1":
-            return
-        history = await handle.fetch_history()
-        HISTORIES.mkdir(parents=True, exist_ok=True)
-        data = json.loads(history.to_json())
-        (HISTORIES / f"{name}.json").write_text(json.dumps(data, indent=1) + "\n")
+        await save_history(handle, GENERATION, name)

@@ -25,7 +25,13 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from models.boundary import AlertDispatch, AlertTargets, DeliveryRequest, DeliveryTarget
+from models.boundary import (
+    AlertDispatch,
+    AlertTargets,
+    AlertTargetsRequest,
+    DeliveryRequest,
+    DeliveryTarget,
+)
 from tests.workflows.history_checks import assert_no_failed_workflow_tasks, events_of, save_history
 from workflows.alert import AlertWorkflow
 
@@ -72,7 +78,7 @@ class FakeChannels:
 
     def activities(self) -> list[Callable[..., Any]]:
         @activity.defn(name="alert_targets")
-        async def alert_targets(request: DeliveryRequest) -> AlertTargets:
+        async def alert_targets(request: AlertTargetsRequest) -> AlertTargets:
             info = activity.info()
             self.lookups.append((info.attempt, info.started_time))
             if self.lookup_failures:
