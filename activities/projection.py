@@ -28,10 +28,7 @@ from models.case import UnitRef
 from models.policy import Span
 from models.tables import AlertRow, CaseEventRow, CaseRow, UnitRow
 from models.vocabulary import Level
-
-
-def alert_workflow_id(alert_id: str) -> str:
-    return f"alert-{alert_id}"
+from petitionflow.temporal import alert_workflow_id
 
 
 class UnknownUnit(ApplicationError):
