@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from api.alerts.schemas import AlertFilters
 from api.auth import Caller, scoped
 from api.pagination import decode_cursor
 from models.tables import (
@@ -39,27 +40,19 @@ class AlertRepository:
                 found[row.alert_id].append(row)
         return found
 
-    def list_alerts(
-        self,
-        caller: Caller,
-        *,
-        unit_id: str | None,
-        kind: str | None,
-        acknowledged: bool | None,
-        limit: int,
-        cursor: str | None,
-    ) -> list[AlertRow]:
+    def list_alerts(self, caller: Caller, filters: AlertFilters) -> list[AlertRow]:
         """One page and one row more (its presence says there is a next page), newest first."""
         query = scoped(select(AlertRow), AlertRow.unit_id, caller)
-        if unit_id:
-            query = query.where(col(AlertRow.unit_id).in_(subtree(self.session, unit_id)))
-        if kind:
-            query = query.where(AlertRow.kind == kind)
-        if acknowledged is not None:
+        if filters.unit_id:
+            units = subtree(self.session, filters.unit_id)
+            query = query.where(col(AlertRow.unit_id).in_(units))
+        if filters.kind:
+            query = query.where(AlertRow.kind == filters.kind)
+        if filters.acknowledged is not None:
             ack = col(AlertRow.acknowledged_at).is_not(None)
-            query = query.where(ack if acknowledged else ~ack)
-        if cursor:
-            created, key = decode_cursor(cursor)
+            query = query.where(ack if filters.acknowledged else ~ack)
+        if filters.cursor:
+            created, key = decode_cursor(filters.cursor)
             query = query.where(
                 or_(
                     col(AlertRow.created_at) < created,
@@ -67,7 +60,7 @@ class AlertRepository:
                 )
             )
         query = query.order_by(col(AlertRow.created_at).desc(), col(AlertRow.alert_id).desc())
-        return list(self.session.exec(query.limit(limit + 1)).all())
+        return list(self.session.exec(query.limit(filters.limit + 1)).all())
 
     def get(self, alert_id: str) -> AlertRow | None:
         return self.session.get(AlertRow, alert_id)

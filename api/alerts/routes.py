@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from api.alerts.schemas import AlertOut, AlertPage, ChannelIn, ChannelOut
+from api.alerts.schemas import AlertFilters, AlertOut, AlertPage, ChannelIn, ChannelOut
 from api.alerts.service import AlertService
 from api.alerts.stream import stream
 from api.deps import CurrentCaller, DbSession, Temporal, get_engine
@@ -30,14 +30,10 @@ def list_alerts(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> AlertPage:
-    return AlertService(session).list_alerts(
-        caller=caller,
-        unit_id=unit_id,
-        kind=kind,
-        acknowledged=acknowledged,
-        limit=limit,
-        cursor=cursor,
+    filters = AlertFilters(
+        unit_id=unit_id, kind=kind, acknowledged=acknowledged, limit=limit, cursor=cursor
     )
+    return AlertService(session).list_alerts(caller=caller, filters=filters)
 
 
 @router.post("/alerts/{alert_id}/ack", response_model=AlertOut, responses=responses(401, 404))

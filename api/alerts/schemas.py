@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -38,6 +39,17 @@ class AlertOut(BaseModel):
     acknowledged_by: str | None
     notifications: int
     deliveries: list[Delivery]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertFilters:
+    """``GET /alerts``' query: ``unit_id`` includes the subtree."""
+
+    unit_id: str | None = None
+    kind: str | None = None
+    acknowledged: bool | None = None
+    limit: int = 50
+    cursor: str | None = None
 
 
 class AlertPage(BaseModel):

@@ -12,7 +12,14 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from api.alerts.repository import AlertRepository
-from api.alerts.schemas import AlertOut, AlertPage, ChannelIn, ChannelOut, alert_out
+from api.alerts.schemas import (
+    AlertFilters,
+    AlertOut,
+    AlertPage,
+    ChannelIn,
+    ChannelOut,
+    alert_out,
+)
 from api.auth import Caller
 from api.pagination import encode_cursor
 from api.problems import ProblemError
@@ -27,24 +34,9 @@ class AlertService:
     def __init__(self, session: Session) -> None:
         self.alerts = AlertRepository(session)
 
-    def list_alerts(
-        self,
-        *,
-        caller: Caller,
-        unit_id: str | None,
-        kind: str | None,
-        acknowledged: bool | None,
-        limit: int,
-        cursor: str | None,
-    ) -> AlertPage:
-        rows = self.alerts.list_alerts(
-            caller,
-            unit_id=unit_id,
-            kind=kind,
-            acknowledged=acknowledged,
-            limit=limit,
-            cursor=cursor,
-        )
+    def list_alerts(self, *, caller: Caller, filters: AlertFilters) -> AlertPage:
+        rows = self.alerts.list_alerts(caller, filters)
+        limit = filters.limit
         page = rows[:limit]
         deliveries = self.alerts.deliveries([r.alert_id for r in page])
         return AlertPage(

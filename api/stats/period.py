@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, INTERVAL, aggregate_order_by
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.selectable import Select
+from sqlalchemy.sql.selectable import CTE, CompoundSelect, Select
 
 from api.stats.queries import (
     CASES,
@@ -162,26 +162,8 @@ class PeriodQueries(StatsQueries):
         Set operations are hashed, never sorted or looked up one by one on the case id: case ids
         compare by the database's collation, which is slow for text outside the C locale.
         """
-        s, c = self.scope, CASES.c
-        events = union_all(
-            self._replies(), self._exits(), self._ratings(), self._visits()
-        ).subquery("events")
-        ev = events.c
-        duration = duration_between(c.created_at, ev.at)
-        timed = or_(ev.kind == REPLY, and_(ev.kind == EXIT, ev.detail == const("closed")))
-        joined = (
-            select(
-                ev.kind,
-                ev.detail,
-                ev.flag,
-                ev.events,
-                c.level,
-                case((ev.kind <= EXIT, interval_index(ev.at, self.weeks)), else_=0).label("week"),
-                case((timed, duration)).label("duration"),
-            )
-            .select_from(events.join(CASES, c.case_id == ev.case_id))
-            .where(self.in_scope, c.updated_at >= s.starts_at)
-            .cte("joined")
+        joined = self._joined(
+            union_all(self._replies(), self._exits(), self._ratings(), self._visits())
         )
         j = joined.c
         counts = select(
@@ -197,6 +179,29 @@ class PeriodQueries(StatsQueries):
         ).group_by(j.kind, j.detail, j.level, j.week, j.flag)
         durations = self._durations(j.kind, j.duration, NO_TEXT, NO_NUMBER)
         return self._rows(union_all(counts, durations))
+
+    def _joined(self, events: CompoundSelect[Any]) -> CTE:
+        """The event sets joined to the cases in scope: (kind, detail, flag, events, level,
+        week, duration)."""
+        s, c = self.scope, CASES.c
+        sub = events.subquery("events")
+        ev = sub.c
+        duration = duration_between(c.created_at, ev.at)
+        timed = or_(ev.kind == REPLY, and_(ev.kind == EXIT, ev.detail == const("closed")))
+        return (
+            select(
+                ev.kind,
+                ev.detail,
+                ev.flag,
+                ev.events,
+                c.level,
+                case((ev.kind <= EXIT, interval_index(ev.at, self.weeks)), else_=0).label("week"),
+                case((timed, duration)).label("duration"),
+            )
+            .select_from(sub.join(CASES, c.case_id == ev.case_id))
+            .where(self.in_scope, c.updated_at >= s.starts_at)
+            .cte("joined")
+        )
 
     def _replies(self) -> Select[Any]:
         """Standing replies given in the period; ``flag`` 1 when a statutory clock had breached
