@@ -29,11 +29,8 @@ from models.case import UnitRef
 from models.policy import Span
 from models.tables import AlertRow, CaseEventRow, CaseRow
 from petitionflow import unit_tree
+from petitionflow.temporal import alert_workflow_id
 from petitionflow.unit_tree import UnitCycleError, UnknownUnitError
-
-
-def alert_workflow_id(alert_id: str) -> str:
-    return f"alert-{alert_id}"
 
 
 class UnknownUnit(ApplicationError):

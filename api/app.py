@@ -10,18 +10,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
-from api import (
-    dashboard,
-    limits,
-    metrics,
-    problems,
-    routes_alerts,
-    routes_cases,
-    routes_codec,
-    routes_public,
-    routes_stats,
-)
+from api import dashboard, limits, metrics, problems, routes_codec
+from api.alerts.routes import router as alerts_router
+from api.cases.routes import router as cases_router
 from api.open311.routes import router as open311_router
+from api.public.routes import router as public_router
+from api.public.service import tracking_limiter
+from api.stats.routes import router as stats_router
 from petitionflow.db import make_engine
 from petitionflow.settings import Settings
 from petitionflow.temporal import connect
@@ -55,7 +50,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.tracking_limiter = routes_public.tracking_limiter()
+    app.state.tracking_limiter = tracking_limiter()
     if engine is not None:
         app.state.engine = engine
     if client is not None:
@@ -70,11 +65,11 @@ def create_app(
         allow_headers=["Authorization", "Content-Type", "X-Namespace"],
         allow_credentials=True,
     )
-    app.include_router(routes_cases.router)
-    app.include_router(routes_public.router)
+    app.include_router(cases_router)
+    app.include_router(public_router)
     app.include_router(routes_codec.router)
-    app.include_router(routes_alerts.router)
-    app.include_router(routes_stats.router)
+    app.include_router(alerts_router)
+    app.include_router(stats_router)
     app.include_router(open311_router)
     app.include_router(dashboard.router)
     dashboard.mount_static(app)

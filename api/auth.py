@@ -7,12 +7,16 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlalchemy.sql import Select
+from sqlmodel import Session, col, select
 
+from models.scope import visible_units
 from models.tables import UnitRow, UserRow
 from models.vocabulary import Role
+from petitionflow.unit_tree import subtree
 
 STAFF_ROLES = (Role.officer, Role.supervisor, Role.admin)
 
@@ -75,26 +79,18 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def subtree(session: Session, root: str) -> set[str]:
-    children: dict[str | None, list[str]] = {}
-    for unit_id, parent in session.exec(select(UnitRow.id, UnitRow.parent_id)).all():
-        children.setdefault(parent, []).append(unit_id)
-    found, stack = set(), [root]
-    while stack:
-        unit = stack.pop()
-        if unit not in found:
-            found.add(unit)
-            stack.extend(children.get(unit, []))
-    return found
-
-
 def caller_for(session: Session, user: UserRow) -> Caller:
     role = Role(user.role)
-    units: frozenset[str] | None
-    if role is Role.admin:
-        units = None
-    elif role is Role.supervisor:
-        units = frozenset(subtree(session, user.unit_id))
-    else:
-        units = frozenset({user.unit_id})
+    units = visible_units(role, user.unit_id, lambda unit_id: subtree(session, unit_id))
     return Caller(id=user.id, name=user.name, role=role, unit_id=user.unit_id, units=units)
+
+
+Query = TypeVar("Query", bound=Select)  # any row shape: Select is variadic
+
+
+def scoped(query: Query, unit_column: Any, caller: Caller) -> Query:
+    """The query limited to the rows whose ``unit_column`` is a unit the caller sees — the one
+    place the caller's scope becomes SQL; an admin's query is left as it is."""
+    if caller.units is None:
+        return query
+    return query.where(col(unit_column).in_(caller.units))

@@ -1,5 +1,5 @@
 """The API process of the benchmark: exactly what ``petitionflow api`` serves (same settings, same
-uvicorn config), plus ``GET /api/v1/stats`` when ``api/routes_stats.py`` exists but the app does
+uvicorn config), plus ``GET /api/v1/stats`` when ``api/stats/routes.py`` exists but the app does
 not mount it yet; and, with ``BENCH_SQL_LOG_DIR`` set, the statement recorder of ``sql_log``
 (idle unless its flag file exists). Run as ``python -m bench.api_server`` with the
 ``PETITIONFLOW_`` environment."""
@@ -28,11 +28,11 @@ def mount_stats(app: FastAPI) -> str:
     """Where the stats route comes from: the app itself, the bench, or nowhere (not written)."""
     if has_route(app, STATS_PATH):
         return "app"
-    if importlib.util.find_spec("api.routes_stats") is None:
+    if importlib.util.find_spec("api.stats.routes") is None:
         return "absent"
-    from api import routes_stats
+    from api.stats import routes as stats_routes
 
-    app.include_router(routes_stats.router)
+    app.include_router(stats_routes.router)
     return "mounted by bench"
 
 

@@ -10,7 +10,8 @@ import random
 import uuid
 from hashlib import sha256
 
-from api.cases_service import new_tracking_code, start_case
+from api.cases.schemas import new_tracking_code
+from api.cases.workflow import start_case
 from bench.stack import Stack
 from bench.workload import registration
 from models.boundary import CaseSnapshot, Petitioner, StartCase

@@ -172,8 +172,7 @@ def compute_deadline(
     if provisional:
         years = sorted({d.year for d in consulted if not calendar.covers(d)})
         why += (
-            f"（{'、'.join(map(str, years))} 年放假安排尚未公布，暂按周末和法定节日推算，"
-            "不含调休）"
+            f"（{'、'.join(map(str, years))} 年放假安排尚未公布，暂按周末和法定节日推算，不含调休）"
         )
     due = datetime.combine(last + _DAY, time(0), tzinfo=zone)  # 24:00 of the last day
     return Deadline(

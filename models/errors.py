@@ -2,18 +2,29 @@
 
 The lifecycle machine's library errors are translated into these, and each carries what the API
 needs: its HTTP status, a reason, and (for 409/403) the actions the caller may take now. The
-workflow re-raises them as ``ApplicationError(type=<class name>)`` so the API can map them back.
+workflow re-raises them as ``ApplicationError(type=<class name>, details=[to_details()])``;
+:func:`domain_error` turns such a name and details back into the error, so the API maps both
+kinds the same way.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import ClassVar
 
 
 @dataclass
 class DomainError(Exception):
     detail: str
     status: int = field(default=400, init=False)
+
+    # Every subclass by its class name: the ``type`` of the ``ApplicationError`` that carries it.
+    by_name: ClassVar[dict[str, type[DomainError]]] = {}
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        DomainError.by_name[cls.__name__] = cls
 
     def __str__(self) -> str:
         return self.detail
@@ -84,6 +95,29 @@ class NotInScope(DomainError):
 
     def __post_init__(self) -> None:
         self.status = 404
+
+
+@dataclass
+class UnknownUnit(DomainError):
+    """A unit id that is not in the tree → 422 (the ``unit_path`` activity raises it by name)."""
+
+    def __post_init__(self) -> None:
+        self.status = 422
+
+
+def domain_error(
+    name: str | None, message: str, details: Mapping[str, object] | None = None
+) -> DomainError | None:
+    """The domain error a Temporal failure carries by ``type`` name (``None`` if it is not one),
+    rebuilt from its ``to_details()``; ``message`` stands in for a missing ``detail``."""
+    cls = DomainError.by_name.get(name or "")
+    if cls is None:
+        return None
+    details = details or {}
+    known = {f.name for f in fields(cls) if f.init}
+    kwargs = {k: v for k, v in details.items() if k in known}
+    kwargs.setdefault("detail", message)
+    return cls(**kwargs)  # type: ignore[arg-type]
 
 
 class PolicyError(ValueError):

@@ -219,7 +219,7 @@ class PiiAccessRow(SQLModel, table=True):
 
 
 # PostgreSQL-only indexes that /stats reads at a million cases (covering and partial: index
-# ranges instead of full scans; see api/stats_queries.py, whose WHERE clauses match these
+# ranges instead of full scans; see api/stats/, whose WHERE clauses match these
 # predicates literally — change both together). SQLite, the embedded default, has no INCLUDE and
 # no need. Built by migration 0007 on PostgreSQL only.
 _OPEN = "'registered','handling','suspended','replied','under_review','reviewed','under_re_review'"

@@ -43,6 +43,11 @@ def workflow_id(case_id: str) -> str:
     return f"petition-{case_id}"
 
 
+def alert_workflow_id(alert_id: str) -> str:
+    """The alert's own workflow (re-notification until acknowledged)."""
+    return f"alert-{alert_id}"
+
+
 async def register_search_attributes(client: Client, namespace: str) -> list[str]:
     """Add the petition search attributes the namespace lacks; returns the names added."""
     try:

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from api.cases_service import CaseService
+from api.cases.service import CaseService
 from api.open311 import views, wording
 from api.open311.catalogue import service_by_code
 from api.open311.filters import RequestFilters
@@ -98,7 +98,7 @@ class Open311Service:
         key = idempotency_key or secrets.token_urlsafe(16)
         account_id = form.get("account_id") or None
         try:
-            status, case = await self.cases.register(body, caller, key)
+            status, case = await self.cases.register(body=body, caller=caller, key=key)
         except ProblemError as err:
             if err.status != 503:
                 raise
@@ -138,4 +138,4 @@ class Open311Service:
 
 def keyed_case_id(cases: CaseService, caller_id: str, key: str) -> str:
     """The case id ``CaseService.register`` derives for a keyed registration."""
-    return cases.case_id_for(caller_id, key)
+    return cases.case_id_for(user_id=caller_id, key=key)

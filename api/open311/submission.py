@@ -16,9 +16,9 @@ from urllib.parse import parse_qsl
 
 from pydantic import ValidationError
 
+from api.cases.schemas import PetitionerIn, RegistrationIn
 from api.open311.catalogue import LIST_DATATYPES, Attribute, Service, Value
 from api.open311.wire import Open311Error
-from api.schemas import PetitionerIn, RegistrationIn
 from models.vocabulary import Channel, Severity
 
 MAX_DESCRIPTION = 4000  # the spec's limit for the free text

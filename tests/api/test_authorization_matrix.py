@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import pytest
 
+from tests.api.cases.test_lifecycle import wait_listed
 from tests.api.conftest import USERS, Stack
-from tests.api.test_lifecycle import wait_listed
 from tests.conftest import UNITS
 
 PARENT = {u.id: u.parent_id for u in UNITS}

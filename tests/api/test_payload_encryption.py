@@ -8,8 +8,8 @@ import base64
 from temporalio.client import Client
 
 from petitionflow.temporal import DATA_CONVERTER
+from tests.api.cases.test_lifecycle import wait_listed
 from tests.api.conftest import Stack
-from tests.api.test_lifecycle import wait_listed
 
 PII = ["王五", "330482199001017773", "13912345678", "东门社区3号"]
 

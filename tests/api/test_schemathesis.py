@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.api.alerts.test_alerts import serve
 from tests.api.conftest import Stack
-from tests.api.test_alerts import serve
 from tests.test_dev_command import free_port
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

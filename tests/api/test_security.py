@@ -10,8 +10,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models.tables import CaseRow
+from tests.api.cases.test_lifecycle import wait_listed
 from tests.api.conftest import Stack, registration, resident_id
-from tests.api.test_lifecycle import wait_listed
 
 
 def cases_stored(api: Stack) -> int:

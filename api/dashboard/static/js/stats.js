@@ -1,4 +1,4 @@
-// GET /api/v1/stats (model: api/stats.py), turned into what the tiles and charts draw. Only this
+// GET /api/v1/stats (model: api/stats/schemas.py), turned into what the tiles and charts draw. Only this
 // file knows the response's shape.
 import { get, vocab } from "./api.js";
 import { pick, t } from "./i18n.js";

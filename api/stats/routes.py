@@ -1,4 +1,4 @@
-"""``GET /api/v1/stats``: thin — parameters in, the statistics' SQL, the figures out."""
+"""``GET /api/v1/stats``: thin — parameters in, the statistics service, the figures out."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from api import stats as definitions
 from api.deps import AppSettings, CurrentCaller, DbSession
 from api.problems import responses
-from api.stats import Stats
-from api.stats_params import period_bounds, scoped_units
-from api.stats_queries import StatsScope, compute_stats
+from api.stats import schemas as definitions
+from api.stats.schemas import Stats
+from api.stats.service import statistics
 
 router = APIRouter(prefix="/api/v1", tags=["statistics"])
 
@@ -65,16 +64,6 @@ def get_stats(
     from_: Annotated[str | None, Query(alias="from", description=FROM, **DAY_OR_INSTANT)] = None,
     to: Annotated[str | None, Query(description=TO, **DAY_OR_INSTANT)] = None,
 ) -> Stats:
-    zone = settings.sla_policy.zone
-    starts_at, ends_at = period_bounds(from_, to, now=now, zone=zone)
-    unit, units = scoped_units(session, caller, unit_id or caller.unit_id)
-    scope = StatsScope(
-        unit_id=unit.id,
-        unit_name=unit.name,
-        units=units,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        now=now.astimezone(zone),
-        zone=zone,
+    return statistics(
+        session, caller=caller, settings=settings, now=now, unit_id=unit_id, start=from_, end=to
     )
-    return compute_stats(session, scope)

@@ -1,8 +1,11 @@
-"""Request and response bodies of the public contract (``API.md``)."""
+"""Cases' request and response bodies (``API.md``), the list's filters and the tracking code."""
 
 from __future__ import annotations
 
+import base64
 import re
+import secrets
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union
 
@@ -125,22 +128,29 @@ class TimelineEvent(BaseModel):
     params: dict[str, Any]
 
 
-class Tracking(BaseModel):
-    """What a petitioner may see with a tracking code: state and dates, nothing personal."""
+@dataclass(frozen=True, kw_only=True)
+class CaseFilters:
+    """``GET /cases``' query: every filter optional, ``unit_id`` includes the subtree."""
 
-    tracking_code: str
-    state: str
-    state_label: str
-    created_at: datetime
-    updated_at: datetime
-    next_due_at: datetime | None
+    state: str | None = None
+    level: str | None = None
+    unit_id: str | None = None
+    overdue: bool | None = None
+    at_risk: bool | None = None
+    category: str | None = None
+    q: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    limit: int = 20
+    cursor: str | None = None
 
 
-class UnitOut(BaseModel):
-    id: str
-    name: str
-    level: Level
-    parent: str | None
+# 80 random bits in base32: unguessable, easy to read out over the phone, never sequential
+TRACKING_CODE = re.compile(r"^[A-Z2-7]{16}$")
+
+
+def new_tracking_code() -> str:
+    return base64.b32encode(secrets.token_bytes(10)).decode()
 
 
 def _action_model(name: str, params: type[BaseModel]) -> type[BaseModel]:

@@ -1,19 +1,15 @@
-"""The statistics' SQL on the projection (``cases`` and ``case_events``); definitions in
-``api/stats.py``. No HTTP here: the caller resolves the scope and the period."""
+"""The period: what happened in [starts_at, ends_at) — the intake, and one statement for
+everything the period's events say. Definitions in ``api/stats/schemas.py``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Float,
     Integer,
     String,
-    Table,
     and_,
     case,
     cast,
@@ -28,26 +24,29 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, INTERVAL, aggregate_order_by
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.selectable import CompoundSelect, Select
-from sqlmodel import Session, SQLModel
+from sqlalchemy.sql.selectable import CTE, CompoundSelect, Select
 
-import models.tables  # noqa: F401  (registers the projection tables in the metadata)
-from api.stats import (
-    AGEING_BUCKETS,
-    BACKLOG_OVERDUE_DAYS,
-    BACKLOG_VISITS,
-    AgeingBucket,
+from api.stats.queries import (
+    CASES,
+    EVENTS,
+    EXITS,
+    LEVELS,
+    OPEN_STATES,
+    STATES,
+    StatsQueries,
+    StatsScope,
+    statutory_breaches,
+)
+from api.stats.schemas import (
     Durations,
     LevelShare,
     OnTime,
     Period,
     ResolvedAtLevel,
     Satisfaction,
-    Stats,
     WeekCounts,
-    Workload,
 )
-from api.stats_sql import (
+from api.stats.sql import (
     const,
     const_in,
     duration_between,
@@ -56,182 +55,26 @@ from api.stats_sql import (
     json_text,
     rank_picks,
 )
-from models.lifecycle import FINAL_STATES, PetitionLifecycle
-from models.vocabulary import Level, Rating
+from models.vocabulary import Rating
 
-CASES: Table = SQLModel.metadata.tables["cases"]
-EVENTS: Table = SQLModel.metadata.tables["case_events"]
-STATES = tuple(s.id for s in PetitionLifecycle.states)
-OPEN_STATES = tuple(s for s in STATES if s not in FINAL_STATES)
-EXITS = ("closed", "not_accepted", "withdrawn")  # the final states, in the response's order
-LEVELS = tuple(level.value for level in Level)
 PERCENTS = (50, 90)
 REPLY, EXIT, RATING, VISIT = 1, 2, 3, 4  # the period's event sets (``_event_rows``)
+NO_TEXT: ColumnElement[str] = cast(null(), String)
+NO_NUMBER: ColumnElement[int] = cast(null(), Integer)
+ZERO: ColumnElement[int] = literal_column("0", Integer)
+ONE: ColumnElement[int] = literal_column("1", Integer)
 
 
-@dataclass(frozen=True)
-class StatsScope:
-    unit_id: str
-    unit_name: str
-    units: frozenset[str]  # the subtree of unit_id that the caller sees
-    starts_at: datetime
-    ends_at: datetime  # exclusive
-    now: datetime
-    zone: ZoneInfo
-
-
-def compute_stats(session: Session, scope: StatsScope) -> Stats:
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        # For this transaction only: the period's sorts and hashes (a hundred thousand rows at
-        # a million cases) fit in memory instead of spilling, and no statement pays for JIT
-        # compilation, which costs more than it saves at these sizes.
-        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
-        conn.exec_driver_sql("SET LOCAL jit = off")
-    return StatsQueries(conn, scope).stats()
-
-
-def _share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
-def _durations(count: int, values: Sequence[float | None]) -> Durations:
-    p50, p90 = values
-    return Durations(
-        count=count,
-        p50_seconds=p50,
-        p90_seconds=p90,
-        p50_days=None if p50 is None else round(p50 / 86400, 2),
-        p90_days=None if p90 is None else round(p90 / 86400, 2),
-    )
-
-
-class StatsQueries:
-    """Four statements: the open cases (one pass, grouped by unit, state and level), the intake
-    (one pass over the cases registered in the period), and one statement for everything the
-    period's events say (standing replies, final states, ratings, repeat visits): each of those
-    event sets is read from its own index range over the period, and all of them are joined to
-    the cases in scope once."""
+class PeriodQueries(StatsQueries):
+    """Two statements: the intake (one pass over the cases registered in the period), and one
+    for everything the period's events say (standing replies, final states, ratings, repeat
+    visits): each of those event sets is read from its own index range over the period, and all
+    of them are joined to the cases in scope once."""
 
     def __init__(self, conn: Connection, scope: StatsScope) -> None:
-        self.conn, self.scope = conn, scope
-        self.in_scope = CASES.c.unit_id.in_(sorted(scope.units))
+        super().__init__(conn, scope)
         self.weeks = self._week_starts()
 
-    def stats(self) -> Stats:
-        s = self.scope
-        return Stats(
-            unit_id=s.unit_id,
-            unit_name=s.unit_name,
-            generated_at=s.now,
-            timezone=s.zone.key,
-            workload=self.workload(),
-            period=self.period(),
-        )
-
-    # -- shared pieces ------------------------------------------------------------------------
-    def _in_period(self, column: ColumnElement[Any]) -> ColumnElement[bool]:
-        return and_(column >= self.scope.starts_at, column < self.scope.ends_at)
-
-    def _statutory_breach(self, events: Any) -> ColumnElement[bool]:
-        """A breach of a statutory duty clock: every ``breach`` event but the level windows'
-        (request windows never breach; they lapse and close the case). Written with constants,
-        as the partial index of statutory breaches spells it."""
-        return and_(
-            events.c.action == const("breach"),
-            json_text(events.c.params, "clock").not_like(const("level#%")),
-        )
-
-    def _monday(self, moment: datetime) -> date:
-        day = moment.astimezone(self.scope.zone).date()
-        return day - timedelta(days=day.weekday())
-
-    def _week_starts(self) -> list[datetime]:
-        """Each week's start in the period: Monday 00:00 local, the first clipped to the start."""
-        s = self.scope
-        monday = self._monday(s.starts_at)
-        starts = [s.starts_at]
-        while True:
-            monday += timedelta(days=7)
-            start = datetime.combine(monday, time(0), tzinfo=s.zone)
-            if start >= s.ends_at:
-                return starts
-            starts.append(start)
-
-    def _rows(self, statement: Select[Any] | CompoundSelect[Any]) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in self.conn.execute(statement)]
-
-    # -- open cases now -----------------------------------------------------------------------
-    def workload(self) -> Workload:
-        """One pass over the open cases of the scope, counted per (unit, state, level) with the
-        flags and the ageing thresholds as conditional counts."""
-        s, c = self.scope, CASES.c
-        overdue = c.overdue | (c.next_due_at <= s.now)
-        at_risk = c.at_risk | (c.next_warn_at <= s.now)
-        breaches = EVENTS.alias("breaches")
-        long_overdue = c.case_id.in_(
-            select(breaches.c.case_id).where(
-                self._statutory_breach(breaches),
-                breaches.c.at <= s.now - timedelta(days=BACKLOG_OVERDUE_DAYS),
-            )
-        )
-        # The visit count first: the breach lookup only for the cases it can still decide.
-        backlog = case((c.visit_count >= BACKLOG_VISITS, 1), (and_(overdue, long_overdue), 1))
-        # Whole days of age d ≥ m  ⇔  registered at or before now − m days.
-        aged = [
-            func.count(case((c.created_at <= s.now - timedelta(days=low), 1)))
-            for low, _ in AGEING_BUCKETS[1:]
-        ]
-        rows = self._rows(
-            select(
-                c.unit_id,
-                c.state,
-                c.level,
-                func.count(),
-                func.count(case((overdue, 1))),
-                func.count(case((at_risk, 1))),
-                func.count(backlog),
-                func.count(case((c.visit_count >= 2, 1))),
-                *aged,
-            )
-            .where(self.in_scope, const_in(c.state, OPEN_STATES))
-            .group_by(c.unit_id, c.state, c.level)
-        )
-        by_state = dict.fromkeys(OPEN_STATES, 0)
-        by_level = dict.fromkeys(LEVELS, 0)
-        by_unit = dict.fromkeys(sorted(s.units), 0)
-        flags = [0, 0, 0, 0]
-        at_least = [0] * len(AGEING_BUCKETS)  # open cases at least each bucket's min_days old
-        for unit_id, state, level, n, *counts in rows:
-            by_state[state] += n
-            by_level[level] += n
-            by_unit[unit_id] += n
-            for i, count in enumerate(counts[:4]):
-                flags[i] += count
-            at_least[0] += n
-            for i, count in enumerate(counts[4:], start=1):
-                at_least[i] += count
-        return Workload(
-            open=sum(by_state.values()),
-            by_state=by_state,
-            by_level=by_level,
-            by_unit=by_unit,
-            overdue=flags[0],
-            at_risk=flags[1],
-            backlog=flags[2],
-            with_repeat_visits=flags[3],
-            ageing=[
-                AgeingBucket(
-                    label=f"{low}-{high}" if high is not None else f"{low}+",
-                    min_days=low,
-                    max_days=high,
-                    count=at_least[i] - (at_least[i + 1] if i + 1 < len(at_least) else 0),
-                )
-                for i, (low, high) in enumerate(AGEING_BUCKETS)
-            ],
-        )
-
-    # -- the period ---------------------------------------------------------------------------
     def period(self) -> Period:
         s = self.scope
         intake = self._intake()
@@ -308,7 +151,7 @@ class StatsQueries:
 
         Every set is read from its own index range over the period, and the cases joined are
         those updated since its start. Both rely on the timeline's order, which gives the
-        totals of the definitions in ``api/stats.py``:
+        totals of the definitions in ``api/stats/schemas.py``:
 
         - a case's events are written in ``seq`` order with times never decreasing, so a reply
           or reopen that follows a reply given in the period was itself given at or after the
@@ -319,75 +162,8 @@ class StatsQueries:
         Set operations are hashed, never sorted or looked up one by one on the case id: case ids
         compare by the database's collation, which is slow for text outside the C locale.
         """
-        s, e, c = self.scope, EVENTS.c, CASES.c
-        no_text, no_number = cast(null(), String), cast(null(), Integer)
-        zero: ColumnElement[int] = literal_column("0", Integer)
-        one: ColumnElement[int] = literal_column("1", Integer)
-
-        later = EVENTS.alias("later")
-        reply_stands = ~exists().where(
-            later.c.case_id == e.case_id,
-            const_in(later.c.action, ("reply", "reopen")),
-            later.c.at >= s.starts_at,
-            later.c.seq > e.seq,
-        )
-        breaches = EVENTS.alias("breaches")
-        earlier_breach = and_(
-            e.case_id.in_(select(breaches.c.case_id).where(self._statutory_breach(breaches))),
-            exists().where(
-                breaches.c.case_id == e.case_id,
-                self._statutory_breach(breaches),
-                breaches.c.seq < e.seq,
-            ),
-        )
-        replies = select(
-            literal_column(str(REPLY)).label("kind"),
-            e.case_id,
-            e.at,
-            no_text.label("detail"),
-            case((earlier_breach, 1), else_=0).label("flag"),
-            one.label("events"),
-        ).where(e.action == const("reply"), self._in_period(e.at), reply_stands)
-        exits = select(literal_column(str(EXIT)), e.case_id, e.at, e.to_state, zero, one).where(
-            const_in(e.to_state, EXITS),
-            const_in(e.from_state, OPEN_STATES),
-            self._in_period(e.at),
-        )
-        newer = EVENTS.alias("newer")
-        latest_rating = ~exists().where(
-            newer.c.case_id == e.case_id,
-            newer.c.action == const("feedback"),
-            self._in_period(newer.c.at),
-            newer.c.seq > e.seq,
-        )
-        ratings = select(
-            literal_column(str(RATING)), e.case_id, e.at, json_text(e.params, "rating"), zero, one
-        ).where(e.action == const("feedback"), self._in_period(e.at), latest_rating)
-        visits = (
-            select(
-                literal_column(str(VISIT)), e.case_id, func.min(e.at), no_text, zero, func.count()
-            )
-            .where(e.action == const("visit"), self._in_period(e.at))
-            .group_by(e.case_id)
-        )
-        events = union_all(replies, exits, ratings, visits).subquery("events")
-
-        ev = events.c
-        duration = duration_between(c.created_at, ev.at)
-        timed = or_(ev.kind == REPLY, and_(ev.kind == EXIT, ev.detail == const("closed")))
-        joined = (
-            select(
-                ev.kind,
-                ev.detail,
-                ev.flag,
-                ev.events,
-                c.level,
-                case((ev.kind <= EXIT, interval_index(ev.at, self.weeks)), else_=0).label("week"),
-                case((timed, duration)).label("duration"),
-            )
-            .select_from(events.join(CASES, c.case_id == ev.case_id))
-            .where(self.in_scope, c.updated_at >= s.starts_at)
-            .cte("joined")
+        joined = self._joined(
+            union_all(self._replies(), self._exits(), self._ratings(), self._visits())
         )
         j = joined.c
         counts = select(
@@ -401,8 +177,88 @@ class StatsQueries:
             func.sum(j.events).label("events"),
             *[cast(null(), Float).label(f"p{p}") for p in PERCENTS],
         ).group_by(j.kind, j.detail, j.level, j.week, j.flag)
-        durations = self._durations(j.kind, j.duration, no_text, no_number)
+        durations = self._durations(j.kind, j.duration, NO_TEXT, NO_NUMBER)
         return self._rows(union_all(counts, durations))
+
+    def _joined(self, events: CompoundSelect[Any]) -> CTE:
+        """The event sets joined to the cases in scope: (kind, detail, flag, events, level,
+        week, duration)."""
+        s, c = self.scope, CASES.c
+        sub = events.subquery("events")
+        ev = sub.c
+        duration = duration_between(c.created_at, ev.at)
+        timed = or_(ev.kind == REPLY, and_(ev.kind == EXIT, ev.detail == const("closed")))
+        return (
+            select(
+                ev.kind,
+                ev.detail,
+                ev.flag,
+                ev.events,
+                c.level,
+                case((ev.kind <= EXIT, interval_index(ev.at, self.weeks)), else_=0).label("week"),
+                case((timed, duration)).label("duration"),
+            )
+            .select_from(sub.join(CASES, c.case_id == ev.case_id))
+            .where(self.in_scope, c.updated_at >= s.starts_at)
+            .cte("joined")
+        )
+
+    def _replies(self) -> Select[Any]:
+        """Standing replies given in the period; ``flag`` 1 when a statutory clock had breached
+        before the reply."""
+        s, e = self.scope, EVENTS.c
+        later = EVENTS.alias("later")
+        reply_stands = ~exists().where(
+            later.c.case_id == e.case_id,
+            const_in(later.c.action, ("reply", "reopen")),
+            later.c.at >= s.starts_at,
+            later.c.seq > e.seq,
+        )
+        breaches = statutory_breaches("breaches")
+        earlier_breach = and_(
+            e.case_id.in_(select(breaches.c.case_id)),
+            exists().where(breaches.c.case_id == e.case_id, breaches.c.seq < e.seq),
+        )
+        return select(
+            literal_column(str(REPLY)).label("kind"),
+            e.case_id,
+            e.at,
+            NO_TEXT.label("detail"),
+            case((earlier_breach, 1), else_=0).label("flag"),
+            ONE.label("events"),
+        ).where(e.action == const("reply"), self._in_period(e.at), reply_stands)
+
+    def _exits(self) -> Select[Any]:
+        e = EVENTS.c
+        return select(literal_column(str(EXIT)), e.case_id, e.at, e.to_state, ZERO, ONE).where(
+            const_in(e.to_state, EXITS),
+            const_in(e.from_state, OPEN_STATES),
+            self._in_period(e.at),
+        )
+
+    def _ratings(self) -> Select[Any]:
+        """Each case's latest rating in the period."""
+        e = EVENTS.c
+        newer = EVENTS.alias("newer")
+        latest_rating = ~exists().where(
+            newer.c.case_id == e.case_id,
+            newer.c.action == const("feedback"),
+            self._in_period(newer.c.at),
+            newer.c.seq > e.seq,
+        )
+        return select(
+            literal_column(str(RATING)), e.case_id, e.at, json_text(e.params, "rating"), ZERO, ONE
+        ).where(e.action == const("feedback"), self._in_period(e.at), latest_rating)
+
+    def _visits(self) -> Select[Any]:
+        e = EVENTS.c
+        return (
+            select(
+                literal_column(str(VISIT)), e.case_id, func.min(e.at), NO_TEXT, ZERO, func.count()
+            )
+            .where(e.action == const("visit"), self._in_period(e.at))
+            .group_by(e.case_id)
+        )
 
     def _durations(self, kind: Any, duration: Any, no_text: Any, no_number: Any) -> Select[Any]:
         """A row per ``kind`` with durations: their count and nearest-rank ``PERCENTS`` — the
@@ -451,6 +307,21 @@ class StatsQueries:
             )
             for i, (start, end) in enumerate(zip(starts, ends, strict=True))
         ]
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _durations(count: int, values: Sequence[float | None]) -> Durations:
+    p50, p90 = values
+    return Durations(
+        count=count,
+        p50_seconds=p50,
+        p90_seconds=p90,
+        p50_days=None if p50 is None else round(p50 / 86400, 2),
+        p90_days=None if p90 is None else round(p90 / 86400, 2),
+    )
 
 
 class _EventFigures:

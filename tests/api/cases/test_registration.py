@@ -9,8 +9,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models.tables import CaseRow
+from tests.api.cases.test_lifecycle import wait_listed
 from tests.api.conftest import Stack, resident_id
-from tests.api.test_lifecycle import wait_listed
 
 
 async def test_idempotent_registration_and_action(api: Stack) -> None:

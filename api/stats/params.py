@@ -1,5 +1,5 @@
-"""What a stats request asks for: the units (a subtree within the caller's scope) and the
-period. Bad input answers 422, a unit outside the scope 404 — as for cases."""
+"""What a stats request asks for: the period. Bad input answers 422, as for cases (the units
+asked for are resolved by ``api/stats/repository.py``: outside the scope, 404)."""
 
 from __future__ import annotations
 
@@ -7,29 +7,12 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
-
-from api.auth import Caller, subtree
 from api.problems import ProblemError
-from models.tables import UnitRow
 
 DEFAULT_PERIOD = timedelta(days=30)
 MAX_PERIOD = timedelta(days=731)  # two years: bounds the weekly series (one CASE branch a week)
-NOT_FOUND = "单位不存在或不在您的范围内 / no such unit in your scope"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
-
-
-def scoped_units(session: Session, caller: Caller, unit_id: str) -> tuple[UnitRow, frozenset[str]]:
-    """The unit asked for and the units counted: its subtree, less what the caller may not see
-    (an officer of a town sees the town's own cases, not its villages')."""
-    unit = session.get(UnitRow, unit_id)
-    if unit is None or not caller.sees(unit_id):
-        raise ProblemError(404, NOT_FOUND)
-    units = subtree(session, unit_id)
-    if caller.units is not None:
-        units &= caller.units
-    return unit, frozenset(units)
 
 
 def _invalid(field: str, message: str) -> ProblemError:

@@ -20,7 +20,7 @@ from starlette.routing import Route
 from temporalio.service import RPCError
 
 from activities.delivery import SIGNATURE_HEADER, sign
-from activities.projection import alert_workflow_id
+from petitionflow.temporal import alert_workflow_id
 from tests.api.conftest import Stack
 from tests.test_dev_command import free_port
 

@@ -1,8 +1,8 @@
 """Supervisor statistics (``GET /api/v1/stats``): the response model and its definitions.
 
-The figures are computed in SQL on the projection (``api/stats_queries.py``), for the cases held
-now by the units of one subtree (within the caller's scope); a case counts for the unit that holds
-it *now*, so a case escalated from a village to its town counts for the town.
+The figures are computed in SQL on the projection (``api/stats/workload.py``, ``period.py``), for
+the cases held now by the units of one subtree (within the caller's scope); a case counts for the
+unit that holds it *now*, so a case escalated from a village to its town counts for the town.
 
 Two views:
 

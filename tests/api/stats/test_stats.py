@@ -53,8 +53,8 @@ from sqlmodel import Session
 
 from api.app import create_app
 from api.auth import create_user
-from api.routes_stats import current_time, router
-from api.stats_sql import nearest_rank_percentiles
+from api.stats.routes import current_time, router
+from api.stats.sql import nearest_rank_percentiles
 from models.tables import CaseEventRow, CaseRow
 from petitionflow.settings import Settings
 from tests.api.conftest import CODEC_KEYS

@@ -5,13 +5,19 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Query, Response
-from starlette.concurrency import run_in_threadpool
 
-from api import pii
-from api.cases_service import CaseFilters, CaseService
+from api.cases.schemas import (
+    ActionIn,
+    CaseFilters,
+    CaseOut,
+    CasePage,
+    Instant,
+    RegistrationIn,
+    TimelineEvent,
+)
+from api.cases.service import CaseService
 from api.deps import AppSettings, CurrentCaller, DbSession, Temporal
 from api.problems import responses
-from api.schemas import ActionIn, CaseOut, CasePage, Instant, RegistrationIn, TimelineEvent
 from models.lifecycle import PetitionLifecycle
 from models.vocabulary import Level
 
@@ -51,7 +57,7 @@ async def register_case(
 ) -> CaseOut:
     """Register a petition: starts its workflow, or links a repeat to the open case."""
     status, snapshot = await service(session, client, settings).register(
-        body, caller, idempotency_key
+        body=body, caller=caller, key=idempotency_key
     )
     response.status_code = status
     return snapshot
@@ -93,7 +99,7 @@ def list_cases(
         limit=limit,
         cursor=cursor,
     )
-    return service(session, client, settings).list_cases(caller, filters)
+    return service(session, client, settings).list_cases(caller=caller, filters=filters)
 
 
 @router.get("/{case_id}", response_model=CaseOut, responses=responses(401, 403, 404, 422, 503))
@@ -108,13 +114,9 @@ async def get_case(
     ] = None,
     reason: Annotated[str | None, Query(max_length=500, description="why (with reveal)")] = None,
 ) -> CaseOut:
-    cases = service(session, client, settings)
-    snapshot = await cases.snapshot(case_id, caller)
-    if reveal == "pii":
-        row = await run_in_threadpool(cases.case_row, case_id, caller)
-        revealed = await run_in_threadpool(pii.reveal, session, row, caller, reason)
-        snapshot.petitioner_revealed = revealed
-    return snapshot
+    return await service(session, client, settings).read(
+        case_id=case_id, caller=caller, reveal=reveal == "pii", reason=reason
+    )
 
 
 @router.post(
@@ -133,7 +135,9 @@ async def act_on_case(
 ) -> CaseOut:
     """Take an action; 409 lists the actions allowed now."""
     raw: dict[str, Any] = body.model_dump(mode="json")  # type: ignore[attr-defined]
-    return await service(session, client, settings).act(case_id, caller, raw, idempotency_key)
+    return await service(session, client, settings).act(
+        case_id=case_id, caller=caller, body=raw, key=idempotency_key
+    )
 
 
 @router.get(
@@ -143,4 +147,4 @@ async def case_timeline(
     case_id: str, caller: CurrentCaller, session: DbSession, client: Temporal, settings: AppSettings
 ) -> list[TimelineEvent]:
     """From the projection: every event in order (it may trail the live snapshot briefly)."""
-    return await service(session, client, settings).timeline(case_id, caller)
+    return await service(session, client, settings).timeline(case_id=case_id, caller=caller)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.api.cases.test_lifecycle import wait_listed
 from tests.api.conftest import Stack
-from tests.api.test_lifecycle import wait_listed
 
 
 async def test_filters_and_pagination(api: Stack) -> None:

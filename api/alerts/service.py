@@ -1,0 +1,86 @@
+"""Alerts as supervisors see them: lists, acknowledgement, and where a unit's alerts are sent."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from datetime import UTC, datetime
+
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from api.alerts.repository import AlertRepository
+from api.alerts.schemas import (
+    AlertFilters,
+    AlertOut,
+    AlertPage,
+    ChannelIn,
+    ChannelOut,
+    alert_out,
+)
+from api.auth import Caller
+from api.pagination import encode_cursor
+from api.problems import ProblemError
+from models.tables import AlertChannelRow, AlertRow
+from models.vocabulary import Role
+from petitionflow.temporal import alert_workflow_id
+
+NO_ALERT = "预警不存在或不在您的范围内 / no such alert in your scope"
+
+
+class AlertService:
+    def __init__(self, session: Session) -> None:
+        self.alerts = AlertRepository(session)
+
+    def list_alerts(self, *, caller: Caller, filters: AlertFilters) -> AlertPage:
+        rows = self.alerts.list_alerts(caller, filters)
+        limit = filters.limit
+        page = rows[:limit]
+        deliveries = self.alerts.deliveries([r.alert_id for r in page])
+        return AlertPage(
+            items=[alert_out(r, deliveries[r.alert_id]) for r in page],
+            next_cursor=encode_cursor(page[-1].created_at, page[-1].alert_id)
+            if len(rows) > limit
+            else None,
+        )
+
+    async def acknowledge(self, *, alert_id: str, caller: Caller, client: Client) -> AlertOut:
+        row = await run_in_threadpool(self._acknowledged, alert_id, caller)
+        # Stop re-notification now; if the signal is lost the workflow reads the flag anyway.
+        with contextlib.suppress(RPCError):
+            await client.get_workflow_handle(alert_workflow_id(alert_id)).signal("acknowledge")
+        deliveries = await run_in_threadpool(self.alerts.deliveries, [alert_id])
+        return alert_out(row, deliveries[alert_id])
+
+    def _acknowledged(self, alert_id: str, caller: Caller) -> AlertRow:
+        row = self.alerts.get(alert_id)
+        if row is None or not caller.sees(row.unit_id):
+            raise ProblemError(404, NO_ALERT)
+        return self.alerts.acknowledge(row, by=caller.id)
+
+    # -- channels ------------------------------------------------------------------------------
+    def add_channel(self, *, body: ChannelIn, caller: Caller) -> ChannelOut:
+        if caller.role not in (Role.admin, Role.supervisor):
+            raise ProblemError(403, "只有督办领导或管理员可以配置 / supervisors and admins only")
+        if not caller.sees(body.unit_id):
+            raise ProblemError(403, "不能为范围外的单位配置 / the unit is outside your scope")
+        if not self.alerts.unit_exists(body.unit_id):
+            raise ProblemError(404, "单位不存在 / no such unit")
+        row = self.alerts.add_channel(
+            AlertChannelRow(
+                id=f"ch-{uuid.uuid4().hex[:12]}",
+                unit_id=body.unit_id,
+                kind=body.kind,
+                target=body.target,
+                secret=body.secret,
+                created_at=datetime.now(UTC),
+            )
+        )
+        return ChannelOut(**row.model_dump(exclude={"secret"}))
+
+    def channels(self, *, caller: Caller) -> list[ChannelOut]:
+        return [
+            ChannelOut(**r.model_dump(exclude={"secret"})) for r in self.alerts.channels(caller)
+        ]

@@ -1,0 +1,1 @@
+"""Cases: registration, actions, the live snapshot, lists and the timeline."""

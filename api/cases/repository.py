@@ -1,0 +1,141 @@
+"""The cases' reads and writes on the projection (``cases``, ``case_events``, the unit tree) and
+the idempotency records: the only SQL behind ``/api/v1/cases``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from api.auth import Caller, scoped
+from api.cases.schemas import TRACKING_CODE, CaseFilters
+from api.pagination import decode_cursor
+from api.problems import ProblemError
+from models.case import UnitRef
+from models.lifecycle import FINAL_STATES
+from models.tables import CaseEventRow, CaseRow, IdempotencyRow
+from petitionflow.unit_tree import subtree, unit_path
+
+NOT_FOUND = "案件不存在或不在您的范围内 / no such case in your scope"
+
+
+class CaseRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- units --------------------------------------------------------------------------------
+    def unit_path(self, unit_id: str) -> list[UnitRef]:
+        """The unit and its ancestors, nearest first; empty for an unknown unit."""
+        return unit_path(self.session, unit_id)
+
+    # -- cases --------------------------------------------------------------------------------
+    def get(self, case_id: str) -> CaseRow | None:
+        return self.session.get(CaseRow, case_id)
+
+    def case_row(self, case_id: str, caller: Caller) -> CaseRow:
+        """The projected case, if the caller may see it (404 otherwise, as for no case)."""
+        row = self.session.get(CaseRow, case_id)
+        if row is None or not caller.sees(row.unit_id):
+            raise ProblemError(404, NOT_FOUND)
+        return row
+
+    def events(self, case_id: str) -> list[CaseEventRow]:
+        query = select(CaseEventRow).where(CaseEventRow.case_id == case_id)
+        return list(self.session.exec(query.order_by(col(CaseEventRow.seq))).all())
+
+    def earlier_cases(
+        self, *, petitioner_key: str, category: str, county: str
+    ) -> tuple[CaseRow | None, CaseRow | None]:
+        """The open case on the same matter, or one closed after re-review (复核终结)."""
+        if not petitioner_key:
+            return None, None
+        in_county = subtree(self.session, county)
+        rows = self.session.exec(
+            select(CaseRow)
+            .where(CaseRow.petitioner_key == petitioner_key, CaseRow.category == category)
+            .order_by(col(CaseRow.created_at).desc())
+        ).all()
+        rows = [r for r in rows if r.unit_id in in_county]
+        open_case = next((r for r in rows if r.state not in FINAL_STATES), None)
+        final_case = next(
+            (
+                r
+                for r in rows
+                if r.state == "closed"
+                and any(o.get("stage") == "re_review" for o in r.snapshot.get("opinions", []))
+            ),
+            None,
+        )
+        return open_case, final_case
+
+    def list_cases(self, caller: Caller, filters: CaseFilters) -> list[CaseRow]:
+        """One page and one row more (its presence says there is a next page), newest first."""
+        query = scoped(select(CaseRow), CaseRow.unit_id, caller)
+        if filters.unit_id:
+            query = query.where(col(CaseRow.unit_id).in_(subtree(self.session, filters.unit_id)))
+        for name in ("state", "level", "category"):
+            value = getattr(filters, name)
+            if value:
+                query = query.where(getattr(CaseRow, name) == value)
+        for condition in _conditions(filters):
+            query = query.where(condition)
+        query = query.order_by(col(CaseRow.created_at).desc(), col(CaseRow.case_id).desc())
+        return list(self.session.exec(query.limit(filters.limit + 1)).all())
+
+    # -- idempotency --------------------------------------------------------------------------
+    def idempotency(self, key: str) -> IdempotencyRow | None:
+        return self.session.get(IdempotencyRow, key)
+
+    def remember(self, *, key: str, digest: str, case_id: str, status: int) -> None:
+        """Record the first answer to an Idempotency-Key (a later record of it changes nothing)."""
+        if self.session.get(IdempotencyRow, key) is None:
+            self.session.add(
+                IdempotencyRow(
+                    key=key,
+                    request_hash=digest,
+                    case_id=case_id,
+                    status_code=status,
+                    created_at=datetime.now(UTC),
+                )
+            )
+            self.session.commit()
+
+
+def _conditions(filters: CaseFilters) -> list[Any]:
+    """The list's time, text and cursor conditions."""
+    conditions: list[Any] = []
+    now = datetime.now(UTC)
+    if filters.overdue is not None:
+        # The projected due times answer even while a worker is behind.
+        late = or_(col(CaseRow.overdue), col(CaseRow.next_due_at) <= now)
+        conditions.append(late if filters.overdue else ~late)
+    if filters.at_risk is not None:
+        risky = or_(col(CaseRow.at_risk), col(CaseRow.next_warn_at) <= now)
+        conditions.append(risky if filters.at_risk else ~risky)
+    if filters.q and TRACKING_CODE.match(filters.q.strip().upper()):
+        # A tracking code names one case: its unique index answers, not a scan of the text.
+        conditions.append(col(CaseRow.tracking_code) == filters.q.strip().upper())
+    elif filters.q:
+        pattern = f"%{filters.q}%"
+        conditions.append(
+            or_(
+                col(CaseRow.title).ilike(pattern),
+                col(CaseRow.description).ilike(pattern),
+                col(CaseRow.category).ilike(pattern),
+            )
+        )
+    if filters.created_from:
+        conditions.append(col(CaseRow.created_at) >= filters.created_from)
+    if filters.created_to:
+        conditions.append(col(CaseRow.created_at) < filters.created_to)
+    if filters.cursor:
+        created, case_id = decode_cursor(filters.cursor)
+        conditions.append(
+            or_(
+                col(CaseRow.created_at) < created,
+                (col(CaseRow.created_at) == created) & (col(CaseRow.case_id) < case_id),
+            )
+        )
+    return conditions

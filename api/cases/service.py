@@ -1,0 +1,332 @@
+"""Case use-cases behind the routes: registration with repeat matching and idempotency, actions
+as workflow updates, reads from the workflow (live) or the projection (lists, timeline)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.service import RPCError, RPCStatusCode
+
+from api import pii
+from api.auth import Caller
+from api.cases.repository import NOT_FOUND, CaseRepository
+from api.cases.schemas import (
+    CaseFilters,
+    CaseOut,
+    CasePage,
+    CaseSummary,
+    RegistrationIn,
+    TimelineEvent,
+    new_tracking_code,
+)
+from api.cases.workflow import CaseWorkflows, unavailable, update_problem
+from api.pagination import encode_cursor
+from api.problems import ProblemError
+from models.boundary import ActionRequest, CaseSnapshot, StartCase, VisitRequest
+from models.case import UnitRef
+from models.tables import CaseRow, IdempotencyRow
+from models.vocabulary import ACTION_LABELS, Level
+from petitionflow.settings import Settings
+
+_DEPTH = {Level.county: 0, Level.town: 1, Level.village: 2}
+# The session is synchronous: its queries run in the thread pool, never on the event loop,
+# which every other request (and the live alert streams) shares. One at a time per request.
+db = run_in_threadpool
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An Idempotency-Key in use: the request's digest, and the first answer if there was one."""
+
+    key: str
+    digest: str
+    first: IdempotencyRow | None
+
+
+def unknown_unit(unit_id: str) -> ProblemError:
+    return ProblemError(
+        422,
+        f"unit_id: 单位不存在 / unknown unit {unit_id!r}",
+        errors=[{"field": "unit_id", "message": "unknown unit"}],
+    )
+
+
+class CaseService:
+    def __init__(self, *, session: Session, client: Client, settings: Settings) -> None:
+        self.session, self.settings = session, settings
+        self.cases = CaseRepository(session)
+        self.workflows = CaseWorkflows(client=client, settings=settings)
+        self._secret = settings.secret()
+
+    # -- keys ---------------------------------------------------------------------------------
+    def _keyed(self, *parts: str) -> str:
+        return hmac.new(self._secret, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
+
+    def petitioner_key(self, id_number: str) -> str:
+        """HMAC of the ID number: matches repeats without ever storing the number as a key."""
+        return self._keyed("petitioner", id_number.strip().upper()) if id_number else ""
+
+    def case_id_for(self, *, user_id: str, key: str) -> str:
+        """The case an Idempotency-Key registers: derived, so a retry finds it even when the
+        first answer was lost."""
+        return self._keyed("case", user_id, key)[:20]
+
+    # -- idempotency --------------------------------------------------------------------------
+    async def _claim(self, key: str | None, scope: str, body: Any) -> Claim | None:
+        """``None`` without a key; 422 for a key reused with another body."""
+        if not key:
+            return None
+        digest = hashlib.sha256(
+            json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()
+        ).hexdigest()
+        first = await db(self.cases.idempotency, scope)
+        if first is not None and first.request_hash != digest:
+            raise ProblemError(
+                422,
+                "Idempotency-Key 已用于另一个请求 / this Idempotency-Key was used with another "
+                "request body",
+                errors=[{"field": "Idempotency-Key", "message": "reused with a different body"}],
+            )
+        return Claim(scope, digest, first)
+
+    async def _remember(self, claim: Claim | None, case_id: str, status: int) -> None:
+        if claim is not None:
+            await db(
+                lambda: self.cases.remember(
+                    key=claim.key, digest=claim.digest, case_id=case_id, status=status
+                )
+            )
+
+    # -- registration -------------------------------------------------------------------------
+    async def register(
+        self, *, body: RegistrationIn, caller: Caller, key: str | None
+    ) -> tuple[int, CaseOut]:
+        claim = await self._claim(key, f"{caller.id}:register:{key}", body.model_dump())
+        if claim and claim.first is not None:
+            snap = await self.snapshot(case_id=claim.first.case_id, caller=caller)
+            return claim.first.status_code, snap
+        path = await db(self.cases.unit_path, body.unit_id)
+        if not path:
+            raise unknown_unit(body.unit_id)
+        if not caller.sees(body.unit_id):
+            raise ProblemError(403, "不能为范围外的单位登记 / the unit is outside your scope")
+        if key:
+            # A retry whose first try registered the case but never got its answer (the API
+            # died in between): the key names the case, so answer with it — never a "repeat".
+            earlier = await self._existing(self.case_id_for(user_id=caller.id, key=key), caller)
+            if earlier is not None:
+                await self._remember(claim, earlier.case_id, 201)
+                return 201, earlier
+        petitioner_key = self.petitioner_key(body.petitioner.id_number)
+        open_case, final_case = await db(
+            lambda: self.cases.earlier_cases(
+                petitioner_key=petitioner_key, category=body.category, county=path[-1].id
+            )
+        )
+        if open_case is not None:
+            snap = await self._visit(open_case, caller, body, key)
+            await self._remember(claim, open_case.case_id, 200)
+            return 200, snap
+        case_id = self.case_id_for(user_id=caller.id, key=key) if key else uuid.uuid4().hex[:20]
+        start = self._start_case(
+            case_id, body, caller, path, petitioner_key, repeat_final=final_case is not None
+        )
+        try:
+            snapshot = await self.workflows.start(start)
+        except (WorkflowUpdateRPCTimeoutOrCancelledError, RPCError):
+            raise unavailable("the case is saved but not yet registered") from None
+        await self._remember(claim, case_id, 201)
+        return 201, CaseOut.for_role(snapshot, caller.role)
+
+    async def _existing(self, case_id: str, caller: Caller) -> CaseOut | None:
+        try:
+            return await self.snapshot(case_id=case_id, caller=caller)
+        except ProblemError as err:
+            if err.status == 404:
+                return None
+            raise
+
+    async def _visit(
+        self, row: CaseRow, caller: Caller, body: RegistrationIn, key: str | None
+    ) -> CaseOut:
+        request = VisitRequest(role=caller.role, user_id=caller.id, channel=body.channel)
+        update_id = f"visit:{caller.id}:{key}" if key else f"visit:{uuid.uuid4().hex}"
+        try:
+            snapshot = await self.workflows.visit(row.case_id, request, update_id=update_id)
+        except WorkflowUpdateFailedError as err:
+            raise update_problem(err) from None
+        except (WorkflowUpdateRPCTimeoutOrCancelledError, RPCError):
+            raise unavailable("could not link the repeat petition") from None
+        return CaseOut.for_role(snapshot, caller.role)
+
+    def _start_case(
+        self,
+        case_id: str,
+        body: RegistrationIn,
+        caller: Caller,
+        path: list[UnitRef],
+        petitioner_key: str,
+        *,
+        repeat_final: bool,
+    ) -> StartCase:
+        # A case starts at the level its severity calls for (小事不出村、大事不出镇).
+        wanted = _DEPTH[body.severity.starting_level()]
+        while len(path) > 1 and _DEPTH[path[0].level] > wanted:
+            path = path[1:]
+        return StartCase(
+            case_id=case_id,
+            tracking_code=new_tracking_code(),
+            kind=body.kind,
+            category=body.category,
+            severity=body.severity,
+            channel=body.channel,
+            title=body.title,
+            description=body.description,
+            petitioner=body.petitioner,
+            petitioner_key=petitioner_key,
+            unit_path=path,
+            policy=self.settings.sla_policy,
+            registered_by=caller.id,
+            repeat_final=repeat_final,
+        )
+
+    # -- reads --------------------------------------------------------------------------------
+    async def snapshot(self, *, case_id: str, caller: Caller) -> CaseOut:
+        """The live snapshot from the workflow; the projection's copy if no worker answers."""
+        try:
+            snap = await self.workflows.snapshot(case_id)
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                raise ProblemError(404, NOT_FOUND) from None
+            row = await db(self.cases.get, case_id)
+            if row is None:
+                raise unavailable("the case cannot be read right now") from None
+            snap = CaseSnapshot.model_validate(row.snapshot)
+        if not caller.sees(snap.unit_id):
+            raise ProblemError(404, NOT_FOUND)
+        return CaseOut.for_role(snap, caller.role)
+
+    async def read(
+        self, *, case_id: str, caller: Caller, reveal: bool, reason: str | None
+    ) -> CaseOut:
+        """The snapshot; with ``reveal``, the petitioner's personal data too, on record."""
+        snapshot = await self.snapshot(case_id=case_id, caller=caller)
+        if reveal:
+            row = await db(self.cases.case_row, case_id, caller)
+            revealed = await db(pii.reveal, self.session, row, caller, reason)
+            snapshot.petitioner_revealed = revealed
+        return snapshot
+
+    async def timeline(self, *, case_id: str, caller: Caller) -> list[TimelineEvent]:
+        if await db(self.cases.get, case_id) is None:
+            # Registered a moment ago and not projected yet: the workflow says whether it exists
+            # (and is in scope); its events follow as soon as they are written.
+            await self.snapshot(case_id=case_id, caller=caller)
+        else:
+            await db(self.cases.case_row, case_id, caller)
+        rows = await db(self.cases.events, case_id)
+        return [
+            TimelineEvent(
+                seq=r.seq,
+                action=r.action,
+                action_label=ACTION_LABELS.get(r.action, ("登记", ""))[0],
+                actor=r.actor,
+                role=r.role,
+                from_state=r.from_state,
+                to_state=r.to_state,
+                at=r.at,
+                params=r.params,
+            )
+            for r in rows
+        ]
+
+    def list_cases(self, *, caller: Caller, filters: CaseFilters) -> CasePage:
+        rows = self.cases.list_cases(caller, filters)
+        page = rows[: filters.limit]
+        more = len(rows) > filters.limit
+        return CasePage(
+            items=[summary(r) for r in page],
+            next_cursor=encode_cursor(page[-1].created_at, page[-1].case_id) if more else None,
+        )
+
+    # -- actions ------------------------------------------------------------------------------
+    async def act(
+        self, *, case_id: str, caller: Caller, body: dict[str, Any], key: str | None
+    ) -> CaseOut:
+        claim = await self._claim(key, f"{caller.id}:act:{case_id}:{key}", body)
+        action = body["action"]
+        params = {k: v for k, v in body.items() if k != "action"}
+        # The workflow's validator checks the scope against where the case is now (404 outside
+        # it), so an action costs one round trip to the worker, not a query before it.
+        request = ActionRequest(
+            action=action,
+            params=params,
+            role=caller.role,
+            user_id=caller.id,
+            caller_unit_id=None if caller.units is None else caller.unit_id,
+        )
+        if action == "forward":
+            target = params.get("unit_id", "")
+            path = await db(self.cases.unit_path, target)
+            if not path:
+                raise unknown_unit(target)
+            request.unit_path = path
+        update_id = f"{caller.id}:{key}" if key else uuid.uuid4().hex
+        try:
+            snap = await self.workflows.act(case_id, request, update_id=update_id)
+        except WorkflowUpdateFailedError as err:
+            raise update_problem(err) from None
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            raise unavailable("the action was not applied") from None
+        except RPCError as err:
+            if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+                raise await self._finished(case_id, caller, action) from None
+            raise unavailable("the action was not applied") from None
+        await self._remember(claim, case_id, 200)
+        return CaseOut.for_role(snap, caller.role)
+
+    async def _finished(self, case_id: str, caller: Caller, action: str) -> ProblemError:
+        """No such case, or its workflow has finished: a closed case takes no actions."""
+        row = await db(self.cases.case_row, case_id, caller)  # 404: unknown or out of scope
+        label = row.snapshot.get("state_label", row.state)
+        return ProblemError(
+            409,
+            f"案件已{label}，不能再执行“{action}” / the case is {row.state}; no actions "
+            "are allowed",
+            type="/problems/InvalidTransition",
+            allowed_actions=[],
+        )
+
+
+def summary(row: CaseRow) -> CaseSummary:
+    return CaseSummary(
+        case_id=row.case_id,
+        tracking_code=row.tracking_code,
+        state=row.state,
+        state_label=row.snapshot.get("state_label", row.state),
+        level=Level(row.level),
+        unit_id=row.unit_id,
+        assignee=row.assignee,
+        kind=row.kind,
+        category=row.category,
+        severity=row.severity,
+        title=row.title,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        visit_count=row.visit_count,
+        next_due_at=row.next_due_at,
+        at_risk=row.at_risk,
+        overdue=row.overdue,
+    )

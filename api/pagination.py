@@ -1,0 +1,27 @@
+"""Keyset pagination cursors: the last row's (created_at, id), opaque to the client."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+
+from api.problems import ProblemError
+
+
+def encode_cursor(created_at: datetime, key: str) -> str:
+    raw = json.dumps([created_at.isoformat(), key]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, key = json.loads(raw)
+        return datetime.fromisoformat(created), str(key)
+    except (ValueError, TypeError):
+        raise ProblemError(
+            422,
+            "cursor: 无效的分页游标 / invalid cursor",
+            errors=[{"field": "cursor", "message": "invalid cursor"}],
+        ) from None

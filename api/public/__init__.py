@@ -1,0 +1,1 @@
+"""What answers without a case: tracking for petitioners, the unit tree, health."""

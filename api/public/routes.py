@@ -1,0 +1,66 @@
+"""Tracking for petitioners, the unit tree, and health."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from limits.strategies import MovingWindowRateLimiter
+
+from api.deps import CurrentCaller, DbSession, Temporal
+from api.pii import PiiAccess, access_log
+from api.problems import responses
+from api.public.schemas import Tracking, UnitOut
+from api.public.service import PublicService
+
+router = APIRouter()
+
+
+@router.get(
+    "/api/v1/track/{tracking_code}",
+    response_model=Tracking,
+    responses=responses(404, 429),
+    tags=["public"],
+)
+def track(
+    tracking_code: Annotated[str, Path(max_length=64)], session: DbSession, request: Request
+) -> Tracking:
+    """No authentication and no personal data: state and dates only. Rate-limited per client
+    address."""
+    limiter: MovingWindowRateLimiter = request.app.state.tracking_limiter
+    return PublicService(session).track(
+        tracking_code=tracking_code,
+        client=request.client.host if request.client else "unknown",
+        limiter=limiter,
+    )
+
+
+@router.get("/api/v1/units", response_model=list[UnitOut], responses=responses(401), tags=["units"])
+def units(caller: CurrentCaller, session: DbSession) -> list[UnitOut]:
+    return PublicService(session).units(caller=caller)
+
+
+@router.get(
+    "/api/v1/pii-access-log",
+    response_model=list[PiiAccess],
+    responses=responses(401, 403),
+    tags=["operations"],
+)
+def pii_access_log(
+    caller: CurrentCaller,
+    session: DbSession,
+    case_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[PiiAccess]:
+    """Who read unmasked personal data, when, on which case and why (admins only)."""
+    return access_log(session, caller, case_id, limit)
+
+
+@router.get("/healthz", tags=["operations"])
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["operations"], responses=responses(503))
+async def readyz(session: DbSession, client: Temporal) -> dict[str, str]:
+    return await PublicService(session).readiness(client=client)
