@@ -97,6 +97,9 @@ class PetitionCase(BaseModel):
     # step with its clock ledger): an action that needs one running is refused, never failed.
     lapsed: list[str] = Field(default_factory=list)
     forwards: int = 0
+    # 复查/复核 by an organ outside the tree (no unit above): the top unit's supervisors record
+    # the opinion it sends.
+    review_outside: bool = False
     # Forwards an officer may make before a supervisor must decide (policy; None: no cap, as for
     # cases registered before the cap existed).
     max_forwards: int | None = None
@@ -138,6 +141,13 @@ class PetitionCase(BaseModel):
         self.reopened = True
         self.assessment = None
         self.tracks = _all_pending()
+
+    def refer_for_review(self, unit: UnitRef | None) -> None:
+        """复查 goes to the organ one level up, 复核 to the next: the case moves to ``unit``;
+        with no unit above, it stays and the opinion comes from outside the tree."""
+        self.review_outside = unit is None
+        if unit is not None:
+            self.move_to(unit)
 
     def forward_to(self, unit: UnitRef, *, fresh: bool) -> None:
         """转办: the receiving unit takes the case over; ``fresh``: it judges the matter anew,

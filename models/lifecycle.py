@@ -90,9 +90,9 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     )
     reopen = replied.to(handling, cond=["by_supervisor", "rated_unsatisfied", "not_reopened"])
     request_review = replied.to(under_review, cond=["by_officer", "window_open"])
-    review_opinion = under_review.to(reviewed, cond="by_officer")
+    review_opinion = under_review.to(reviewed, cond="by_reviewer")
     request_re_review = reviewed.to(under_re_review, cond=["by_officer", "window_open"])
-    re_review_opinion = under_re_review.to(closed, cond="by_officer")
+    re_review_opinion = under_re_review.to(closed, cond="by_reviewer")
     # Events open in every state before closing: withdrawal, the clocks' warnings and breaches,
     # repeat visits.
     _open = (registered, handling, suspended, replied, under_review, reviewed, under_re_review)
@@ -129,6 +129,12 @@ class PetitionLifecycle(StateChart[PetitionCase]):
             return True
         at_cap = not self.model.may_forward()
         return role == (Role.supervisor if at_cap else Role.officer)
+
+    def by_reviewer(self, role: str = "") -> bool:
+        """复查、复核意见由上级机关的办理人员录入；上级机关不在系统内时由督办领导录入 / The review organ's officers record the opinion; a supervisor records one received from an organ outside the tree."""  # noqa: E501
+        if role == Role.admin:
+            return True
+        return role == (Role.supervisor if self.model.review_outside else Role.officer)
 
     def by_officer_or_system(self, role: str = "") -> bool:
         """只有办理人员可以不予受理 / Only a case officer may decline a petition."""
@@ -172,7 +178,7 @@ class PetitionLifecycle(StateChart[PetitionCase]):
 
     def below_county(self) -> bool:
         """已在县级，不能再上报 / The case is already at county level."""
-        return self.model.level is not Level.county
+        return self.model.level.rank < Level.county.rank
 
     def paused_handling(self) -> bool:
         """中止前不在办理中 / The case was not suspended from handling."""
@@ -197,6 +203,14 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     # -- actions: what each event changes on the case ---------------------------------------
     def on_decline(self, reason: str | None = None) -> None:
         self.model.decline_reason = reason
+
+    def on_request_review(self, review_unit: UnitRef | None = None, outside: bool = False):
+        if review_unit is not None or outside:
+            self.model.refer_for_review(review_unit)
+
+    def on_request_re_review(self, review_unit: UnitRef | None = None, outside: bool = False):
+        if review_unit is not None or outside:
+            self.model.refer_for_review(review_unit)
 
     def on_forward(self, unit: UnitRef, fresh: bool = False) -> None:
         self.model.forward_to(unit, fresh=fresh)

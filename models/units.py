@@ -10,8 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from models.vocabulary import Level
 
-_DEPTH = {Level.county: 0, Level.town: 1, Level.village: 2}
-
 
 class UnitTreeError(ValueError):
     """A unit tree file that cannot be imported; the message names the unit and the problem."""
@@ -53,13 +51,15 @@ def check_tree(units: list[UnitSpec], existing: dict[str, Level]) -> None:
             raise UnitTreeError(f"unit {unit.id!r} is listed twice")
         seen.add(unit.id)
         if unit.parent is None:
-            if unit.level is not Level.county:
-                raise UnitTreeError(f"unit {unit.id!r}: only a county may have no parent")
+            if unit.level.rank < Level.county.rank:
+                raise UnitTreeError(
+                    f"unit {unit.id!r}: only a county or a unit above one may have no parent"
+                )
         elif unit.parent not in known:
             raise UnitTreeError(
                 f"unit {unit.id!r}: parent {unit.parent!r} is unknown (list parents first)"
             )
-        elif _DEPTH[known[unit.parent]] >= _DEPTH[unit.level]:
+        elif known[unit.parent].rank <= unit.level.rank:
             raise UnitTreeError(
                 f"unit {unit.id!r}: a {unit.level.value} cannot sit under a "
                 f"{known[unit.parent].value}"

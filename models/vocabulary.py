@@ -16,9 +16,19 @@ class Role(StrEnum):
 
 
 class Level(StrEnum):
+    """Levels from the bottom up. Cases are handled and escalate village → town → county; the
+    levels above county receive only 复查 and 复核 (review and re-review of a county's reply)."""
+
     village = "village"
     town = "town"
     county = "county"
+    city = "city"
+    province = "province"
+
+    @property
+    def rank(self) -> int:
+        """0 at the bottom (village); a parent's rank is higher than its children's."""
+        return list(Level).index(self)
 
 
 class Channel(StrEnum):
@@ -138,6 +148,8 @@ LEVEL_LABELS: dict[Level, tuple[str, str]] = {
     Level.village: ("村(社区)", "Village"),
     Level.town: ("镇(街道)", "Town"),
     Level.county: ("县(市)", "County"),
+    Level.city: ("地级市", "City"),
+    Level.province: ("省", "Province"),
 }
 
 TRACK_LABELS: dict[Track, tuple[str, str]] = {

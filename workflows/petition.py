@@ -69,6 +69,7 @@ BATCHED_OUTBOX_PATCH = "batched-outbox-v1"
 # statutory periods that never restart on escalation (a supervision window instead), and no due
 # time, risk or lateness published while a clock stands still.
 LAW_PATCH = "law-every-path-v1"
+REVIEW_REQUESTS = frozenset({"request_review", "request_re_review"})
 
 # Pure computation: retried only if a worker dies mid-call.
 DEADLINE_OPTIONS = ActivityOptions(
@@ -355,6 +356,10 @@ class PetitionWorkflow:
         context: dict[str, Any] = {"unit": path[0]}
         if request.action == "forward":  # the receiving unit judges anew (not before the patch)
             context["fresh"] = workflow.patched(LAW_PATCH)
+        elif request.action in REVIEW_REQUESTS and workflow.patched(LAW_PATCH):
+            # 复查 by the organ one level up, 复核 by the next; none above: an outside organ
+            path, outside = (path[1:], False) if len(path) > 1 else (path, True)
+            context.update(review_unit=None if outside else path[0], outside=outside)
         self._machine.act(
             request.action,
             role=request.role,
@@ -365,7 +370,10 @@ class PetitionWorkflow:
         )
         self._state.unit_path = path
         params = parse_params(request.action, request.params).model_dump(mode="json")
-        self._record(request.action, request, from_state=from_state, params=params)
+        recorded = dict(params)
+        if "outside" in context:  # the timeline says who reviews: a unit, or an outside organ
+            recorded["review_by"] = "outside" if context["outside"] else path[0].id
+        self._record(request.action, request, from_state=from_state, params=recorded)
         await self._replan_clocks(request.action, from_state, params, by=request.user_id)
         if request.action == "escalate":
             await self._after_escalation(cause=None)
@@ -476,7 +484,7 @@ class PetitionWorkflow:
     async def _escalate_after_breach(self, clock: Clock) -> None:
         """A breach rises the case one level; at the top it calls for supervision (督办)."""
         case = self._state.case
-        if len(self._state.unit_path) < 2 or case.level is Level.county:
+        if len(self._state.unit_path) < 2 or case.level.rank >= Level.county.rank:
             self._alert("supervision", clock)
             return
         try:

@@ -40,7 +40,6 @@ from models.tables import CaseRow, IdempotencyRow
 from models.vocabulary import ACTION_LABELS, Level
 from petitionflow.settings import Settings
 
-_DEPTH = {Level.county: 0, Level.town: 1, Level.village: 2}
 # The session is synchronous: its queries run in the thread pool, never on the event loop,
 # which every other request (and the live alert streams) shares. One at a time per request.
 db = run_in_threadpool
@@ -182,8 +181,8 @@ class CaseService:
         repeat_final: bool,
     ) -> StartCase:
         # A case starts at the level its severity calls for (小事不出村、大事不出镇).
-        wanted = _DEPTH[body.severity.starting_level()]
-        while len(path) > 1 and _DEPTH[path[0].level] > wanted:
+        wanted = body.severity.starting_level().rank
+        while len(path) > 1 and path[0].level.rank < wanted:
             path = path[1:]
         return StartCase(
             case_id=case_id,

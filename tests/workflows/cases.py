@@ -102,14 +102,19 @@ class CaseDriver:
         *,
         role: str = "officer",
         user: str | None = None,
+        unit: str | None = None,
         update_id: str | None = None,
         **params: Any,
     ) -> CaseSnapshot:
-        return await handle.execute_update(
-            PetitionWorkflow.act,
-            ActionRequest(action=action, params=params, role=role, user_id=user or f"u-{role}"),
-            id=update_id,
+        """``unit``: the caller's unit, checked against where the case is now (None: no check)."""
+        request = ActionRequest(
+            action=action,
+            params=params,
+            role=role,
+            user_id=user or f"u-{role}",
+            caller_unit_id=unit,
         )
+        return await handle.execute_update(PetitionWorkflow.act, request, id=update_id)
 
     async def snapshot(self, handle: WorkflowHandle[Any, Any]) -> CaseSnapshot:
         return await handle.query(PetitionWorkflow.snapshot)

@@ -11,8 +11,12 @@ from temporalio.service import RPCError
 from tests.workflows.cases import CaseDriver
 
 
-async def replied_case(driver: CaseDriver):
-    handle = await driver.start()
+def deadline_of(snap, clock: str):
+    return next(d for d in snap.deadlines if d.clock == clock and d.status == "running")
+
+
+async def replied_case(driver: CaseDriver, unit_id: str = "pinghu.danghu.dongmen"):
+    handle = await driver.start(unit_id=unit_id)
     await driver.act(handle, "accept")
     await driver.act(handle, "assess", claim="reasonable")
     await driver.act(handle, "complete_track", track="resolution")
@@ -20,22 +24,33 @@ async def replied_case(driver: CaseDriver):
     return handle
 
 
-async def test_review_and_re_review_to_closing(driver: CaseDriver) -> None:
+async def test_review_and_re_review_go_up_the_tree_to_closing(driver: CaseDriver) -> None:
+    """信访工作条例: 复查 by the organ one level up, 复核 by the next level up — never by the
+    unit that replied (observed: the replying officer recorded both opinions)."""
+    village, town, county = "pinghu.danghu.dongmen", "pinghu.danghu", "pinghu"
     handle = await replied_case(driver)
-    await driver.act(handle, "feedback", rating="unsatisfied")
-    snap = await driver.act(handle, "request_review", note="申请复查")
-    assert snap.state == "under_review"
-    await driver.act(handle, "review_opinion", decision="upheld", summary="维持原答复")
-    snap = await driver.act(handle, "request_re_review")
-    assert snap.state == "under_re_review"
-    snap = await driver.act(handle, "suspend", reason="hearing", note="听证")
+    await driver.act(handle, "feedback", rating="unsatisfied", unit=village)
+    snap = await driver.act(handle, "request_review", note="申请复查", unit=village)
+    assert (snap.state, snap.unit_id, snap.level) == ("under_review", town, "town")
+    assert deadline_of(snap, "review").unit_id == town
+    with pytest.raises(WorkflowUpdateFailedError) as err:  # the replying unit: not its case now
+        await driver.act(handle, "review_opinion", decision="upheld", summary="x", unit=village)
+    assert err.value.cause.type == "NotInScope"  # type: ignore[union-attr]
+    await driver.act(handle, "review_opinion", decision="upheld", summary="维持原答复", unit=town)
+    snap = await driver.act(handle, "request_re_review", unit=town)
+    assert (snap.state, snap.unit_id, snap.level) == ("under_re_review", county, "county")
+    with pytest.raises(WorkflowUpdateFailedError):
+        await driver.act(handle, "re_review_opinion", decision="x", summary="x", unit=town)
+    snap = await driver.act(handle, "suspend", reason="hearing", note="听证", unit=county)
     assert snap.state == "suspended"
     await driver.sleep(days=5)
-    snap = await driver.act(handle, "resume")
+    snap = await driver.act(handle, "resume", unit=county)
     assert snap.state == "under_re_review"
     re_review = next(d for d in snap.deadlines if d.clock == "re_review")
     assert re_review.paused[0]["reason"] == "hearing"  # hearing time is not counted
-    snap = await driver.act(handle, "re_review_opinion", decision="revised", summary="变更")
+    snap = await driver.act(
+        handle, "re_review_opinion", decision="revised", summary="变更", unit=county
+    )
     assert snap.state == "closed"
     assert [o.stage for o in snap.opinions] == ["reply", "review", "re_review"]
     assert {d.status for d in snap.deadlines} == {"met"}
@@ -50,9 +65,35 @@ async def test_review_and_re_review_to_closing(driver: CaseDriver) -> None:
         "resume",
         "re_review_opinion",
     ]
+    requests = {e.action: e.params for e in events if e.action.startswith("request_")}
+    assert requests["request_review"]["review_by"] == town
+    assert requests["request_re_review"]["review_by"] == county
     kinds = [a.kind for a in driver.alerts(snap.case_id)]
     assert kinds == ["unsatisfied"]
     await driver.save_history(handle, "appeal")
+
+
+async def test_review_of_a_top_unit_reply_is_recorded_for_the_outside_organ(
+    driver: CaseDriver,
+) -> None:
+    """No unit above the county in the tree: the case stays tracked at the county, whose
+    supervisors record the opinion the outside organ sends; the timeline says so."""
+    handle = await replied_case(driver, unit_id="pinghu")
+    snap = await driver.act(handle, "request_review", unit="pinghu")
+    assert (snap.state, snap.unit_id) == ("under_review", "pinghu")
+    assert "review_opinion" not in snap.allowed_actions["officer"]
+    assert "review_opinion" in snap.allowed_actions["supervisor"]
+    assert deadline_of(snap, "review").status == "running"
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await driver.act(handle, "review_opinion", decision="upheld", summary="x")
+    assert err.value.cause.type == "Forbidden"  # type: ignore[union-attr]
+    snap = await driver.act(
+        handle, "review_opinion", role="supervisor", decision="upheld", summary="嘉兴市复查意见"
+    )
+    assert snap.state == "reviewed"
+    events = await driver.projected(handle)
+    request = next(e for e in events if e.action == "request_review")
+    assert request.params["review_by"] == "outside"
 
 
 async def test_request_after_the_window_is_rejected(driver: CaseDriver) -> None:
