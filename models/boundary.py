@@ -207,13 +207,15 @@ class DeadlineRequest(BaseModel):
 
 class Recount(BaseModel):
     """A whole-day period counted again: after a pause (``paused_on`` → ``resumed_on``, local
-    dates) or an extension (``extend_days``)."""
+    dates), an extension (``extend_days``), or a newly published schedule (``clock``)."""
 
     clock_id: str
     deadline: Deadline
     paused_on: date | None = None
     resumed_on: date | None = None
     extend_days: int | None = None
+    # A newly published schedule: the whole clock, counted again from its start.
+    clock: Clock | None = None
 
 
 class RecountRequest(BaseModel):

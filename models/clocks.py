@@ -241,6 +241,15 @@ class ClockLedger(BaseModel):
             clock.warn_at = warn_time(clock.started_at, clock.due_at, self.warn_share)
         return clock
 
+    def provisional(self) -> list[Clock]:
+        """Live whole-day clocks counted before their year's holiday schedule was published."""
+        return [c for c in self.live() if c.whole_days and c.deadline.provisional]
+
+    def recount(self, clock_id: str, deadline: Deadline) -> None:
+        """A live clock counted again (a newly published schedule): its due time moves."""
+        clock = next(c for c in self.live() if c.id == clock_id)
+        clock.move_due(deadline.due_at, deadline)
+
     def lapsed(self) -> list[ClockName]:
         """Statutory clocks whose latest run breached and that no live run has replaced."""
         latest: dict[ClockName, Clock] = {}

@@ -108,6 +108,29 @@ class WorkCalendar:
         return day.weekday() < 5 and day not in statutory_holidays(day.year)
 
 
+class CalendarFile:
+    """The override file, read again when it changes: a schedule published while the service
+    runs (``petitionflow calendar apply``) counts from the next computation on."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._seen: tuple[float, int] | None = None
+        self._calendar = WorkCalendar.from_file(path) if path and path.exists() else WorkCalendar()
+
+    def __call__(self) -> WorkCalendar:
+        if self.path is None:
+            return self._calendar
+        try:
+            stat = self.path.stat()
+            seen: tuple[float, int] | None = (stat.st_mtime, stat.st_size)
+        except FileNotFoundError:
+            seen = None
+        if seen != self._seen:
+            self._seen = seen
+            self._calendar = WorkCalendar.from_file(self.path) if seen else WorkCalendar()
+        return self._calendar
+
+
 class Deadline(BaseModel):
     """A computed due time with everything needed to answer "why is it due that day"."""
 
@@ -277,3 +300,33 @@ def extend_deadline(
 def warn_time(start: datetime, due: datetime, share: float) -> datetime:
     """When an early warning fires: ``share`` of the way from start to due."""
     return start + (due - start) * share
+
+
+def recount_deadline(
+    start: datetime,
+    span: Span,
+    *,
+    mode: Mode,
+    pauses: list[tuple[datetime, datetime]],
+    extension: tuple[datetime, int] | None,
+    zone: ZoneInfo,
+    calendar: WorkCalendar,
+) -> Deadline:
+    """A whole-day period counted again from its start under today's calendar (a newly
+    published schedule), with its pauses and its extension applied again in the order they
+    happened."""
+    deadline = compute_deadline(start, span, mode=mode, zone=zone, calendar=calendar)
+    steps: list[tuple[datetime, int, tuple[datetime, datetime] | int]] = [
+        (begin, 0, (begin, end)) for begin, end in pauses
+    ]
+    if extension is not None:
+        steps.append((extension[0], 1, extension[1]))
+    for _, _, step in sorted(steps, key=lambda item: (item[0], item[1])):
+        if isinstance(step, int):
+            deadline = extend_deadline(deadline, step, zone=zone, calendar=calendar)
+        else:
+            begin, end = (moment.astimezone(zone).date() for moment in step)
+            deadline = resume_deadline(deadline, begin, end, zone=zone, calendar=calendar)
+    return deadline.model_copy(
+        update={"explanation": f"放假安排公布后重新计算：{deadline.explanation}"}
+    )

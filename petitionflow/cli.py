@@ -15,7 +15,7 @@ from pathlib import Path
 import uvicorn
 from pydantic import ValidationError
 
-from models.daycount import compute_deadline
+from models.daycount import CalendarFile, compute_deadline
 from models.errors import CalendarError, PolicyError
 from models.policy import Span
 from models.units import UnitTreeError
@@ -55,6 +55,21 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
 
     migrate(settings.resolved_database_url)
     print("database schema is up to date")
+    return 0
+
+
+def _calendar_apply(args: argparse.Namespace, settings: Settings) -> int:
+    from petitionflow.calendar import merge_schedule, signal_provisional_cases
+    from petitionflow.temporal import connect
+
+    years = merge_schedule(settings.calendar_path, Path(args.file))
+    print(f"calendar: {', '.join(map(str, years))} written to {settings.calendar_path}")
+
+    async def signal() -> int:
+        return await signal_provisional_cases(await connect(settings))
+
+    count = asyncio.run(signal())
+    print(f"{count} running case(s) with provisional due times asked to count again")
     return 0
 
 
@@ -109,12 +124,16 @@ async def run_worker(settings: Settings) -> None:
 
     from petitionflow.db import make_engine
     from petitionflow.observability import publish_open_cases, worker_runtime
-    from petitionflow.temporal import connect
+    from petitionflow.temporal import connect, register_search_attributes
     from petitionflow.worker import build_worker
 
     settings.sla_policy  # noqa: B018  (fail at start-up on a bad policy, not at the first case)
     runtime = worker_runtime(settings)
     client = await connect(settings, runtime=runtime)
+    # A search attribute the namespace lacks would fail every workflow task that sets it.
+    added = await register_search_attributes(client, settings.temporal_namespace)
+    if added:
+        log.info("search attributes registered", extra={"added": added})
     engine = make_engine(settings.resolved_database_url)
     meter_runtime = runtime or Runtime.default()
     gauges = asyncio.create_task(publish_open_cases(engine, meter_runtime))
@@ -124,6 +143,7 @@ async def run_worker(settings: Settings) -> None:
             task_queue=settings.task_queue,
             engine=engine,
             calendar=settings.work_calendar,
+            calendar_file=CalendarFile(settings.calendar_path),
             executor=executor,
             delivery=settings.delivery(),
             max_cached_workflows=settings.worker_max_cached_workflows,
@@ -225,6 +245,17 @@ def build_parser() -> argparse.ArgumentParser:
     users_create.add_argument("--unit", required=True)
     users_create.add_argument("--name", default="")
     users_create.set_defaults(run=_users_create)
+
+    calendar = commands.add_parser("calendar", help="holiday schedules").add_subparsers(
+        dest="calendar_command", required=True
+    )
+    calendar_apply = calendar.add_parser(
+        "apply",
+        help="load a published schedule (TOML, one table per year) and recount the provisional "
+        "due times of running cases",
+    )
+    calendar_apply.add_argument("file")
+    calendar_apply.set_defaults(run=_calendar_apply)
 
     deadline = commands.add_parser(
         "deadline", help="print the due time the service would compute for a period"

@@ -11,7 +11,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.alerts import DeliveryConfig
-from models.daycount import WorkCalendar
+from models.daycount import CalendarFile, WorkCalendar
 from models.policy import SlaPolicy, load_policy
 from petitionflow.codec import CodecKeyError, EncryptionCodec, new_key_spec, parse_keys
 
@@ -114,6 +114,12 @@ class Settings(BaseSettings):
     def sla_policy(self) -> SlaPolicy:
         return load_policy(self.policy)
 
+    @property
+    def calendar_path(self) -> Path:
+        """The holiday schedule overrides: PETITIONFLOW_CALENDAR, else calendar.toml in the data
+        directory (where `petitionflow calendar apply` writes when the variable is unset)."""
+        return self.calendar or self.data_dir / "calendar.toml"
+
     @cached_property
     def work_calendar(self) -> WorkCalendar:
-        return WorkCalendar.from_file(self.calendar)
+        return CalendarFile(self.calendar_path)()

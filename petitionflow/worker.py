@@ -14,7 +14,7 @@ from activities.deadlines import DeadlineActivities
 from activities.delivery import AlertDelivery
 from activities.projection import ProjectionActivities
 from models.alerts import ChannelKind, DeliveryConfig
-from models.daycount import WorkCalendar
+from models.daycount import CalendarFile, WorkCalendar
 from workflows.alert import DELIVERY_ACTIVITIES, AlertWorkflow
 from workflows.petition import PetitionWorkflow
 
@@ -40,11 +40,12 @@ def build_worker(
     engine: Engine,
     calendar: WorkCalendar,
     executor: ThreadPoolExecutor,
+    calendar_file: CalendarFile | None = None,
     delivery: DeliveryConfig | None = None,
     max_cached_workflows: int = 10_000,
     max_concurrent_activities: int | None = None,
 ) -> Worker:
-    deadlines = DeadlineActivities(calendar)
+    deadlines = DeadlineActivities(calendar, reload=calendar_file)
     projection = ProjectionActivities(engine, client)
     alerts = AlertDelivery(engine, delivery or DeliveryConfig())
     # Unset: the SDK's default (tests pass small executors of their own).

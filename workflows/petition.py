@@ -109,6 +109,7 @@ class PetitionWorkflow:
         self._outbox: list[CaseEvent | AlertInput] = []
         self._published: tuple[object, ...] = ()
         self._petition: Petition | None = None
+        self._recount_requested = False
         self._sync_lapsed()
 
     # -- run ----------------------------------------------------------------------------------
@@ -123,6 +124,8 @@ class PetitionWorkflow:
         while not self._final and not self._should_continue_as_new():
             await self._sleep_until_next_clock()
             async with self._lock:
+                if self._recount_requested:
+                    await self._recount_provisional()
                 await self._fire_due_clocks()
         await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._outbox)
         drain.cancel()
@@ -221,6 +224,12 @@ class PetitionWorkflow:
     def _sync_lapsed(self) -> None:
         """The machine's view of which statutory periods have lapsed, from the ledger."""
         self._state.case.lapsed = list(self._state.ledger.lapsed())
+
+    @workflow.signal(name="calendar_published")
+    def calendar_published(self) -> None:
+        """A year's holiday schedule was published: count provisional periods again."""
+        self._recount_requested = True
+        self._changed = True
 
     @workflow.update(name="registration")
     async def registration(self) -> CaseSnapshot:
@@ -420,6 +429,19 @@ class PetitionWorkflow:
         ledger.stop(set(plan.stop), now)
         await self._start_clocks(list(plan.start))
 
+    async def _recount_provisional(self) -> None:
+        """Provisional whole-day periods counted again under the published schedule; each
+        recount is kept on its clock with its explanation."""
+        self._recount_requested = False
+        ledger = self._state.ledger
+        recounts = await self._recount(
+            [Recount(clock_id=c.id, deadline=c.deadline, clock=c) for c in ledger.provisional()]
+        )
+        for clock_id, deadline in recounts.items():
+            ledger.recount(clock_id, deadline)
+        if recounts:
+            self._publish()
+
     async def _recount(self, recounts: list[Recount]) -> dict[str, Deadline]:
         """Whole-day periods counted again by the calendar (an activity: calendar data changes).
         Cases from before the law patch shifted by exact time and keep doing so on replay."""
@@ -527,20 +549,24 @@ class PetitionWorkflow:
         if not workflow.patched(SEARCH_ATTRIBUTES_PATCH):
             return
         case, ledger = self._state.case, self._state.ledger
+        provisional: bool | None = None  # not published before the law patch
         if workflow.patched(LAW_PATCH):
-            next_due, breached = (
-                ledger.next_due(),
-                ledger.overdue(case.suspended_from or case.state),
-            )
+            next_due = ledger.next_due()
+            breached = ledger.overdue(case.suspended_from or case.state)
+            provisional = bool(ledger.provisional())
         else:  # as published before: a paused clock's nominal due time, any breach ever
             next_due = min((c.due_at for c in ledger.live() if c.is_duty), default=None)
             breached = any(c.status == "breached" for c in ledger.clocks)
-        values = (case.state, case.level.value, case.unit_id, next_due, breached)
+        values = (case.state, case.level.value, case.unit_id, next_due, breached, provisional)
         if values != self._published:
-            state, level, unit_id, next_due, breached = values
             workflow.upsert_search_attributes(
                 search_attributes.updates(
-                    state=state, level=level, unit_id=unit_id, next_due=next_due, breached=breached
+                    state=case.state,
+                    level=case.level.value,
+                    unit_id=case.unit_id,
+                    next_due=next_due,
+                    breached=breached,
+                    provisional=provisional,
                 )
             )
             self._published = values

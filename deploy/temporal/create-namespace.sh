@@ -17,7 +17,7 @@ fi
 # The petition search attributes (no personal data), registered once.
 existing=$(temporal operator search-attribute list -n "$NAMESPACE" --address "$ADDRESS")
 for pair in PetitionState:Keyword PetitionLevel:Keyword PetitionUnit:Keyword \
-            PetitionNextDue:Datetime PetitionBreached:Bool; do
+            PetitionNextDue:Datetime PetitionBreached:Bool PetitionProvisional:Bool; do
   name=${pair%%:*}; type=${pair#*:}
   if ! echo "$existing" | grep -qw "$name"; then
     temporal operator search-attribute create -n "$NAMESPACE" --address "$ADDRESS" \

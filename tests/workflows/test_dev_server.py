@@ -8,13 +8,17 @@ import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from models.daycount import WorkCalendar
+from models.daycount import CalendarFile, WorkCalendar
+from petitionflow.calendar import merge_schedule, signal_provisional_cases
 from petitionflow.devserver import binary
 from petitionflow.temporal import DATA_CONVERTER
 from petitionflow.worker import build_worker
@@ -23,7 +27,12 @@ from workflows import search_attributes
 
 
 @pytest.fixture
-async def local_driver(engine: Engine) -> AsyncIterator[CaseDriver]:
+def calendar_file(tmp_path: Path) -> CalendarFile:
+    return CalendarFile(tmp_path / "calendar.toml")
+
+
+@pytest.fixture
+async def local_driver(engine: Engine, calendar_file: CalendarFile) -> AsyncIterator[CaseDriver]:
     env = await WorkflowEnvironment.start_local(
         data_converter=DATA_CONVERTER,
         dev_server_existing_path=binary("temporal"),
@@ -38,6 +47,7 @@ async def local_driver(engine: Engine) -> AsyncIterator[CaseDriver]:
                 task_queue=task_queue,
                 engine=engine,
                 calendar=WorkCalendar(),
+                calendar_file=calendar_file,
                 executor=executor,
             )
             async with worker:
@@ -111,3 +121,35 @@ async def test_search_attributes_answer_the_cli(local_driver: CaseDriver) -> Non
     assert handle.id in out
     # nothing personal is searchable
     assert "张三丰" not in str(attrs) and "13812345678" not in str(attrs)
+
+
+async def test_a_published_schedule_recounts_provisional_due_times(
+    local_driver: CaseDriver, calendar_file: CalendarFile, tmp_path: Path
+) -> None:
+    """`petitionflow calendar apply`: the schedule joins the override file, and running cases
+    whose due times were provisional (found by their search attribute) count again."""
+    # a period long enough to end in a year no package has a schedule for
+    handle = await local_driver.start(policy='[clocks]\nacceptance = "P4000D"\n')
+    before = next(
+        d for d in (await local_driver.snapshot(handle)).deadlines if d.id.startswith("acc")
+    )
+    assert before.provisional
+    last_day = before.due_at.astimezone(ZoneInfo("Asia/Shanghai")).date() - timedelta(days=1)
+    published = tmp_path / "published.toml"
+    published.write_text(f"[{last_day.year}]\nholidays = [{last_day}]\nworkdays = []\n")
+    assert merge_schedule(calendar_file.path, published) == [last_day.year]  # type: ignore[arg-type]
+
+    client = local_driver.env.client
+    for _ in range(100):  # visibility is eventually consistent
+        if await signal_provisional_cases(client):
+            break
+        await asyncio.sleep(0.1)
+    for _ in range(100):
+        snap = await local_driver.snapshot(handle)
+        after = next(d for d in snap.deadlines if d.id == "acceptance#1")
+        if after.due_at != before.due_at:
+            break
+        await asyncio.sleep(0.1)
+    assert after.due_at > before.due_at  # the last day is a holiday now: it rolls over
+    assert after.explanation.startswith("放假安排公布后重新计算")
+    assert "法定休假日" in after.explanation
