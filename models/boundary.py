@@ -188,6 +188,7 @@ class CaseSnapshot(BaseModel):
     feedback: list[Feedback]
     opinions: list[Opinion]
     decline_reason: str | None
+    forwards: int = 0  # 转办 so far; officers may forward up to the policy's max_forwards
     allowed_actions: dict[str, list[str]]  # per role
     petitioner: MaskedPetitioner
     next_due_at: datetime | None

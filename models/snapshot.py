@@ -43,6 +43,7 @@ def build_snapshot(
         feedback=list(case.feedback),
         opinions=list(case.opinions),
         decline_reason=case.decline_reason,
+        forwards=case.forwards,
         allowed_actions={r.value: petition.allowed_actions(r, at=now) for r in SNAPSHOT_ROLES},
         petitioner=info.petitioner,
         next_due_at=ledger.next_due(),

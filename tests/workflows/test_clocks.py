@@ -240,3 +240,30 @@ async def test_manual_escalation_moves_up_with_a_fresh_level_window(driver: Case
     assert snap.escalations[0].cause == "manual" and snap.escalations[0].by == "u-officer"
     await driver.projected(handle)
     assert alert_kinds(driver, snap.case_id) == ["escalation"]
+
+
+async def test_the_receiving_unit_judges_anew_and_forwards_are_capped(driver: CaseDriver) -> None:
+    """Observed: a case forwarded from handling kept the sender's assessment and tracks (reply
+    allowed right after accept), and could bounce between units for ever."""
+    handle = await driver.start(policy="[clocks]\nmax_forwards = 2\n")
+    received = (await driver.snapshot(handle)).created_at
+    await driver.sleep(days=2)
+    await driver.act(handle, "accept")
+    await driver.act(handle, "assess", claim="reasonable")
+    await driver.act(handle, "complete_track", track="resolution")
+    snap = await driver.act(handle, "forward", unit_id="pinghu.zhapu")
+    assert (snap.state, snap.unit_id, snap.assessment) == ("registered", "pinghu.zhapu", None)
+    assert set(snap.tracks.values()) == {"pending"}
+    snap = await driver.act(handle, "accept")
+    assert "reply" not in snap.allowed_actions["officer"]  # assess and handle first
+    snap = await driver.act(handle, "forward", unit_id="pinghu.danghu.dongmen")
+    assert snap.forwards == 2
+    # the cap is reached: officers may no longer forward; a supervisor decides
+    assert "forward" not in snap.allowed_actions["officer"]
+    assert "forward" in snap.allowed_actions["supervisor"]
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await driver.act(handle, "forward", unit_id="pinghu.zhapu")
+    assert err.value.cause.type == "Forbidden"  # type: ignore[union-attr]
+    snap = await driver.act(handle, "forward", role="supervisor", unit_id="pinghu.zhapu")
+    assert (snap.unit_id, snap.forwards) == ("pinghu.zhapu", 3)
+    assert snap.created_at == received  # the day of receipt is kept, whatever the forwards
