@@ -1,0 +1,194 @@
+"""The clocks of a case as the workflow runs them: carrying out the clock plan of each action,
+recounting whole-day periods, firing warnings and breaches, and escalating after a breach."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+from workflows.case_core import CaseCore
+from workflows.options import ActivityOptions
+from workflows.patches import (
+    LAW_PATCH,
+)
+
+with workflow.unsafe.imports_passed_through():
+    from activities.deadlines import DeadlineActivities
+    from models.boundary import (
+        DeadlineRequest,
+        Recount,
+        RecountRequest,
+    )
+    from models.clock_plan import plan_clocks
+    from models.clocks import (
+        REQUEST_WINDOWS,
+        Clock,
+        ClockName,
+    )
+    from models.daycount import Deadline
+    from models.errors import DomainError
+    from models.vocabulary import Level, Role
+
+# Pure computation: retried only if a worker dies mid-call.
+DEADLINE_OPTIONS = ActivityOptions(
+    start_to_close_timeout=timedelta(seconds=30),
+    retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30)),
+)
+
+
+class CaseClocks(CaseCore):
+    async def _replan_clocks(
+        self, action: str, from_state: str, params: dict[str, Any], *, by: str
+    ) -> None:
+        """Carry out what the action does to the clocks (``models/clock_plan.py``)."""
+        ledger, now = self._state.ledger, workflow.now()
+        plan = plan_clocks(action, from_state, self._state.case.state, params)
+        if plan.pause_reason is not None:
+            ledger.pause_all(now, plan.pause_reason)
+        if plan.resume:
+            local = self._state.policy.zone
+            recounts = await self._recount(
+                [
+                    Recount(
+                        clock_id=c.id,
+                        deadline=c.deadline,
+                        paused_on=c.paused[-1].start.astimezone(local).date(),
+                        resumed_on=now.astimezone(local).date(),
+                    )
+                    for c in ledger.paused_clocks()
+                    if c.whole_days
+                ]
+            )
+            ledger.resume_all(now, recounts)
+        if plan.extension is not None:
+            ext = plan.extension
+            clock = ledger.running(ext.clock)
+            recounts = await self._recount(
+                [Recount(clock_id=clock.id, deadline=clock.deadline, extend_days=ext.days)]
+                if clock is not None and clock.whole_days
+                else []
+            )
+            recount = recounts.get(clock.id) if clock else None
+            ledger.extend(
+                ext.clock, days=ext.days, reason=ext.reason, by=by, at=now, recount=recount
+            )
+        if plan.stop_all:
+            ledger.stop_all(now)
+        ledger.stop(set(plan.stop), now)
+        await self._start_clocks(list(plan.start))
+
+    async def _recount_provisional(self) -> None:
+        """Provisional whole-day periods counted again under the published schedule; each
+        recount is kept on its clock with its explanation."""
+        self._recount_requested = False
+        ledger = self._state.ledger
+        recounts = await self._recount(
+            [Recount(clock_id=c.id, deadline=c.deadline, clock=c) for c in ledger.provisional()]
+        )
+        for clock_id, deadline in recounts.items():
+            ledger.recount(clock_id, deadline)
+        if recounts:
+            self._publish()
+
+    async def _recount(self, recounts: list[Recount]) -> dict[str, Deadline]:
+        """Whole-day periods counted again by the calendar (an activity: calendar data changes).
+        Cases from before the law patch shifted by exact time and keep doing so on replay."""
+        if not recounts or not workflow.patched(LAW_PATCH):
+            return {}
+        return await workflow.execute_activity_method(
+            DeadlineActivities.recount_deadlines,
+            RecountRequest(recounts=recounts, policy=self._state.policy),
+            start_to_close_timeout=DEADLINE_OPTIONS.start_to_close_timeout,
+            retry_policy=DEADLINE_OPTIONS.retry_policy,
+        )
+
+    async def _start_clocks(self, names: list[ClockName]) -> None:
+        """Start clocks at the responsible unit; a unit at county level has no level window."""
+        case, policy = self._state.case, self._state.policy
+        spans: dict[ClockName, str] = {}
+        for name in names:
+            if name == "level":
+                window = getattr(policy.levels, case.level.value, None)
+                if window is not None:
+                    spans[name] = window.iso
+            else:
+                spans[name] = getattr(policy.clocks, name).iso
+        if not spans:
+            return
+        now = workflow.now()
+        deadlines = await workflow.execute_activity_method(
+            DeadlineActivities.compute_deadlines,
+            DeadlineRequest(start=now, spans=dict(spans), policy=policy),
+            start_to_close_timeout=DEADLINE_OPTIONS.start_to_close_timeout,
+            retry_policy=DEADLINE_OPTIONS.retry_policy,
+        )
+        for name in spans:
+            clock = self._state.ledger.start(
+                name,
+                deadlines[name],
+                unit_id=case.unit_id,
+                level=case.level,
+            )
+            if name in REQUEST_WINDOWS:
+                case.window_closes_at = clock.due_at
+
+    # -- clocks firing ------------------------------------------------------------------------
+    async def _fire_due_clocks(self) -> None:
+        for clock, what in self._state.ledger.due(workflow.now()):
+            if self._final:
+                return
+            if what == "warn":
+                self._system_event("warn", clock)
+                self._alert("warning", clock)
+            elif what == "lapse":  # the petitioner did not ask for review in time: 办结
+                self._system_event("auto_close", clock)
+                self._state.ledger.stop_all(workflow.now())
+            else:
+                self._system_event("breach", clock)
+                self._alert("breach", clock)
+                await self._escalate_after_breach(clock)
+        self._sync_lapsed()
+        self._changed = True
+        self._publish()
+
+    async def _escalate_after_breach(self, clock: Clock) -> None:
+        """A breach rises the case one level; at the top it calls for supervision (督办)."""
+        case = self._state.case
+        if len(self._state.unit_path) < 2 or case.level.rank >= Level.county.rank:
+            self._alert("supervision", clock)
+            return
+        try:
+            self._machine.check("auto_escalate", role=Role.system)
+        except DomainError:
+            return  # the machine does not move the case in this state; the breach alert stands
+        target = self._state.unit_path[1]
+        self._system_event("auto_escalate", clock, unit=target)
+        self._state.unit_path = self._state.unit_path[1:]
+        await self._after_escalation(cause=clock)
+
+    async def _after_escalation(self, *, cause: Clock | None) -> None:
+        """The new unit gets a fresh level window. After a breach the breached statutory period
+        stays breached with its legal due time; the new unit gets a supervision window (督办时限)
+        to act. (Before the law patch the breached clock restarted at the new unit.)"""
+        now = workflow.now()
+        ledger = self._state.ledger
+        starting: list[ClockName] = ["level"]
+        if workflow.patched(LAW_PATCH):
+            ledger.stop({"level", "supervision"}, now)
+            if cause is not None and cause.name != "level":
+                starting.append("supervision")
+        else:
+            ledger.stop({"level"}, now)
+            if cause is not None and cause.name != "level":
+                ledger.stop({cause.name}, now)
+                starting.append(cause.name)
+        await self._start_clocks(starting)
+        self._alert("escalation", cause, occurrence=len(self._state.case.escalations))
+
+    def _system_event(self, event: str, clock: Clock, **context: Any) -> None:
+        from_state = self._state.case.state
+        self._machine.raise_event(event, at=workflow.now(), clock=clock.name, **context)
+        self._record(event, None, from_state=from_state, params={"clock": clock.id})
