@@ -170,45 +170,39 @@ def compute_deadline(
         )
 
     event_day = start.astimezone(zone).date()
-    consulted: list[date] = []
     rolled_from: date | None = None
     if mode == "natural":
-        last = event_day + span.days * _DAY
-        consulted.append(last)
-        if not calendar.is_working_day(last):
-            rolled_from = last
-            while not calendar.is_working_day(last):
-                last += _DAY
-                consulted.append(last)
+        last, rolled_from = _roll(event_day + span.days * _DAY, calendar)
+        consulted = _days(event_day + span.days * _DAY, last)
         why = f"自 {event_day} 次日起算 {span.days} 日，末日 {rolled_from or last}"
         if rolled_from:
             why += f" 为法定休假日，顺延至其后第一个工作日 {last}"
     else:
-        last, counted = event_day, 0
-        while counted < span.days:
-            last += _DAY
-            consulted.append(last)
-            counted += calendar.is_working_day(last)
+        last = _advance_working(event_day, span.days, calendar)
+        consulted = _days(event_day + _DAY, last)
         why = f"自 {event_day} 次日起算 {span.days} 个工作日，末日 {last}"
-
     provisional = not all(calendar.covers(d) for d in consulted)
     if provisional:
         years = sorted({d.year for d in consulted if not calendar.covers(d)})
         why += (
             f"（{'、'.join(map(str, years))} 年放假安排尚未公布，暂按周末和法定节日推算，不含调休）"
         )
-    due = datetime.combine(last + _DAY, time(0), tzinfo=zone)  # 24:00 of the last day
     return Deadline(
         start=start,
         span=span.iso,
         mode=mode,
-        due_at=due,
+        due_at=datetime.combine(last + _DAY, time(0), tzinfo=zone),  # 24:00 of the last day
         last_day=last,
         rolled_over_from=rolled_from,
         provisional=provisional,
         calendar=calendar.source,
         explanation=f"{why}，于 {last} 24:00 届满",
     )
+
+
+def _days(first: date, last: date) -> list[date]:
+    """Every day from ``first`` to ``last``, both included."""
+    return [first + i * _DAY for i in range((last - first).days + 1)]
 
 
 def _roll(last: date, calendar: WorkCalendar) -> tuple[date, date | None]:
@@ -272,7 +266,7 @@ def resume_deadline(
         last, rolled_from = _advance_working(current.last_day, moved, calendar), None
         unit = "个工作日"
     why = f"{paused_on} 中止、{resumed_on} 恢复，中止期间 {moved} {unit}不计入期间"
-    consulted = [paused_on + i * _DAY for i in range((last - paused_on).days + 1)]
+    consulted = _days(paused_on, last)
     return _recounted(
         current, last, rolled_from, zone=zone, calendar=calendar, why=why, consulted=consulted
     )
@@ -291,7 +285,7 @@ def extend_deadline(
         last, rolled_from = _advance_working(current.last_day, days, calendar), None
         unit = "个工作日"
     why = f"延期 {days} {unit}，自原期限末日 {current.last_day} 次日起算"
-    consulted = [current.last_day + i * _DAY for i in range(1, (last - current.last_day).days + 1)]
+    consulted = _days(current.last_day + _DAY, last)
     return _recounted(
         current, last, rolled_from, zone=zone, calendar=calendar, why=why, consulted=consulted
     )
