@@ -101,13 +101,9 @@ class ProjectionActivities:
         row = session.get(CaseRow, snap.case_id, with_for_update=True)
         if row is None:
             row = CaseRow(
+                **snap.header(),
                 case_id=snap.case_id,
                 tracking_code=snap.tracking_code,
-                kind=snap.kind,
-                category=snap.category,
-                severity=snap.severity,
-                channel=snap.channel,
-                title=snap.title,
                 created_at=snap.created_at,
                 **self._mutable(projection),
             )

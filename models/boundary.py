@@ -53,16 +53,27 @@ def _mask(value: str, *, keep_start: int, keep_end: int) -> str:
     return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
 
 
-class CaseInfo(BaseModel):
-    """What a case was registered with and never changes (no personal data)."""
+class CaseHeader(BaseModel):
+    """What a case is registered with and never changes (no personal data): one definition for
+    the registration, the workflow's input and state, the snapshot, the projection row and the
+    list summary. A new header field is a line here and its column in ``models/tables.py``."""
 
-    case_id: str
-    tracking_code: str
     kind: Kind
     category: str
     severity: Severity
     channel: Channel
     title: str
+
+    def header(self) -> dict[str, Any]:
+        """The header fields, to build another member of the family from this one."""
+        return {name: getattr(self, name) for name in CaseHeader.model_fields}
+
+
+class CaseInfo(CaseHeader):
+    """What a case was registered with and never changes (no personal data)."""
+
+    case_id: str
+    tracking_code: str
     created_at: datetime
     registered_by: str
     petitioner: MaskedPetitioner
@@ -81,16 +92,11 @@ class CaseState(BaseModel):
     applied_updates: list[str] = Field(default_factory=list)
 
 
-class StartCase(BaseModel):
+class StartCase(CaseHeader):
     """Workflow input. ``registration`` is written to the projection once, at the first run."""
 
     case_id: str
     tracking_code: str
-    kind: Kind
-    category: str
-    severity: Severity
-    channel: Channel
-    title: str
     description: str = ""
     petitioner: Petitioner | None = None
     petitioner_key: str = ""  # keyed hash of the ID number, for repeat matching
@@ -162,8 +168,8 @@ class ClockView(BaseModel):
         )
 
 
-class CaseSnapshot(BaseModel):
-    """The live snapshot of ``API.md``; the query's answer."""
+class CaseSnapshot(CaseHeader):
+    """The live snapshot of ``docs/api.md``; the query's answer."""
 
     case_id: str
     tracking_code: str
@@ -173,11 +179,6 @@ class CaseSnapshot(BaseModel):
     level: Level
     unit_id: str
     assignee: str | None
-    kind: Kind
-    category: str
-    severity: Severity
-    channel: Channel
-    title: str
     created_at: datetime
     visit_count: int
     assessment: Assessment | None

@@ -20,6 +20,7 @@ def build_snapshot(
     petition = petition or Petition(case)
     zh, en = STATE_LABELS[case.state]
     return CaseSnapshot(
+        **info.header(),
         case_id=info.case_id,
         tracking_code=info.tracking_code,
         state=case.state,
@@ -28,11 +29,6 @@ def build_snapshot(
         level=case.level,
         unit_id=case.unit_id,
         assignee=case.assignee,
-        kind=info.kind,
-        category=info.category,
-        severity=info.severity,
-        channel=info.channel,
-        title=info.title,
         created_at=info.created_at,
         visit_count=state.visit_count,
         assessment=case.assessment,

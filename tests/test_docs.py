@@ -26,6 +26,8 @@ WHO = {
     "by_officer_or_system": "officer",
     "by_supervisor": "supervisor",
     "by_handler": "handler",
+    "by_forwarder": "officer",  # and a supervisor past the forwarding cap
+    "by_reviewer": "officer",  # and a supervisor when the review organ is outside the tree
     "by_system": "system",
 }
 EVERY_OPEN_STATE = "any state that is not final"

@@ -255,13 +255,9 @@ class PetitionWorkflow(CaseClocks):
         assert start.petitioner is not None, "a new case needs its petitioner"
         return CaseState(
             info=CaseInfo(
+                **start.header(),
                 case_id=start.case_id,
                 tracking_code=start.tracking_code,
-                kind=start.kind,
-                category=start.category,
-                severity=start.severity,
-                channel=start.channel,
-                title=start.title,
                 created_at=now,
                 registered_by=start.registered_by,
                 petitioner=start.petitioner.masked(),

@@ -13,9 +13,11 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     create_model,
     field_validator,
+    model_validator,
 )
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
@@ -23,9 +25,9 @@ from stdnum.iso7064 import mod_11_2
 
 from api.pii import PetitionerRevealed
 from models.actions import ACTION_PARAMS
-from models.boundary import CaseSnapshot, Petitioner
+from models.boundary import CaseHeader, CaseSnapshot, Petitioner
 from models.text import CleanText
-from models.vocabulary import Channel, Kind, Level, Severity
+from models.vocabulary import Level
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
@@ -64,12 +66,11 @@ class PetitionerIn(CleanText, Petitioner):
         return v
 
 
-class RegistrationIn(CleanText):
+class RegistrationIn(CleanText, CaseHeader):
+    """The header as a caller sends it: its text fields narrowed to what the service accepts."""
+
     petitioner: PetitionerIn
-    channel: Channel
-    kind: Kind
     category: str = Field(min_length=1, max_length=100)
-    severity: Severity
     unit_id: str = Field(min_length=1, max_length=200)
     title: str = Field(min_length=1, max_length=300)
     description: str = Field(default="", max_length=20_000)
@@ -91,7 +92,21 @@ class CaseOut(CaseSnapshot):
         return cls(**data, allowed_actions=by_role.get(role, []), allowed_actions_by_role=by_role)
 
 
-class CaseSummary(BaseModel):
+class CaseSummary(CaseHeader):
+    """A case in a list, read from its projection row (``from_attributes``; the state's label
+    comes from the row's snapshot)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _label_from_row(cls, data: Any) -> Any:
+        if isinstance(data, dict) or hasattr(data, "state_label"):
+            return data
+        snapshot = getattr(data, "snapshot", None) or {}
+        fields = {name: getattr(data, name) for name in cls.model_fields if hasattr(data, name)}
+        return {**fields, "state_label": snapshot.get("state_label", fields.get("state"))}
+
     case_id: str
     tracking_code: str
     state: str
@@ -99,10 +114,6 @@ class CaseSummary(BaseModel):
     level: Level
     unit_id: str
     assignee: str | None
-    kind: Kind
-    category: str
-    severity: Severity
-    title: str
     created_at: datetime
     updated_at: datetime
     visit_count: int

@@ -37,7 +37,7 @@ from api.problems import ProblemError
 from models.boundary import ActionRequest, CaseSnapshot, StartCase, VisitRequest
 from models.case import UnitRef
 from models.tables import CaseRow, IdempotencyRow
-from models.vocabulary import ACTION_LABELS, Level
+from models.vocabulary import ACTION_LABELS
 from petitionflow.settings import Settings
 
 # The session is synchronous: its queries run in the thread pool, never on the event loop,
@@ -185,13 +185,9 @@ class CaseService:
         while len(path) > 1 and path[0].level.rank < wanted:
             path = path[1:]
         return StartCase(
+            **body.header(),
             case_id=case_id,
             tracking_code=new_tracking_code(),
-            kind=body.kind,
-            category=body.category,
-            severity=body.severity,
-            channel=body.channel,
-            title=body.title,
             description=body.description,
             petitioner=body.petitioner,
             petitioner_key=petitioner_key,
@@ -310,22 +306,4 @@ class CaseService:
 
 
 def summary(row: CaseRow) -> CaseSummary:
-    return CaseSummary(
-        case_id=row.case_id,
-        tracking_code=row.tracking_code,
-        state=row.state,
-        state_label=row.snapshot.get("state_label", row.state),
-        level=Level(row.level),
-        unit_id=row.unit_id,
-        assignee=row.assignee,
-        kind=row.kind,
-        category=row.category,
-        severity=row.severity,
-        title=row.title,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        visit_count=row.visit_count,
-        next_due_at=row.next_due_at,
-        at_risk=row.at_risk,
-        overdue=row.overdue,
-    )
+    return CaseSummary.model_validate(row)

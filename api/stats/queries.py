@@ -25,7 +25,8 @@ EVENTS: Table = SQLModel.metadata.tables["case_events"]
 STATES = tuple(s.id for s in PetitionLifecycle.states)
 OPEN_STATES = tuple(s for s in STATES if s not in FINAL_STATES)
 EXITS = ("closed", "not_accepted", "withdrawn")  # the final states, in the response's order
-LEVELS = tuple(level.value for level in Level)
+# Where cases are handled; the levels above county only receive review and re-review.
+LEVELS = tuple(level.value for level in Level if level.rank <= Level.county.rank)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ USERS = {
     "officer": ("officer", "pinghu.danghu.dongmen"),
     "officer_zhapu": ("officer", "pinghu.zhapu.tangshan"),
     "officer_town": ("officer", "pinghu.danghu"),
+    "officer_county": ("officer", "pinghu"),
     "supervisor": ("supervisor", "pinghu.danghu"),
     "supervisor_zhapu": ("supervisor", "pinghu.zhapu"),
     "admin": ("admin", "pinghu"),

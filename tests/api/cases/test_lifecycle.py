@@ -34,10 +34,10 @@ async def test_full_lifecycle_over_http(api: Stack) -> None:
         ("extend", "supervisor", {"days": 10, "reason": "需协调多部门"}),
         ("reply", "officer", {"summary": "书面答复意见"}),
         ("feedback", "officer", {"rating": "basically_satisfied"}),
-        ("request_review", "officer", {}),
-        ("review_opinion", "officer", {"decision": "upheld", "summary": "维持"}),
-        ("request_re_review", "officer", {}),
-        ("re_review_opinion", "officer", {"decision": "upheld", "summary": "维持"}),
+        ("request_review", "officer", {}),  # 复查 goes to the town above the village
+        ("review_opinion", "officer_town", {"decision": "upheld", "summary": "维持"}),
+        ("request_re_review", "officer_town", {}),  # 复核 to the county above the town
+        ("re_review_opinion", "officer_county", {"decision": "upheld", "summary": "维持"}),
     ]
     for action, who, params in steps:
         r = await api.act(case_id, action, who=who, **params)
@@ -45,35 +45,37 @@ async def test_full_lifecycle_over_http(api: Stack) -> None:
     final = r.json()
     assert final["state"] == "closed" and final["allowed_actions"] == []
 
-    r = await api.get(f"/api/v1/cases/{case_id}")
+    # the replying village no longer holds the case; the county that recorded 复核 does
+    assert (await api.get(f"/api/v1/cases/{case_id}")).status_code == 404
+    r = await api.get(f"/api/v1/cases/{case_id}", who="officer_county")
     assert r.status_code == 200 and r.json()["state"] == "closed"
 
-    await wait_listed(api, case_id, "closed")
-    timeline = (await api.get(f"/api/v1/cases/{case_id}/timeline")).json()
+    await wait_listed(api, case_id, "closed", who="officer_county")
+    timeline = (await api.get(f"/api/v1/cases/{case_id}/timeline", who="officer_county")).json()
     assert [e["action"] for e in timeline] == ["register"] + [s[0] for s in steps]
     assert [e["seq"] for e in timeline] == list(range(1, len(timeline) + 1))
     assert timeline[6]["actor"] == "u-supervisor" and timeline[6]["role"] == "supervisor"
     assert timeline[1]["from_state"] == "registered" and timeline[1]["to_state"] == "handling"
 
-    listed = (await api.get("/api/v1/cases", state="closed")).json()["items"]
-    assert [c["case_id"] for c in listed] == [case_id]
+    listed = (await api.get("/api/v1/cases", who="officer_county", state="closed")).json()
+    assert [c["case_id"] for c in listed["items"]] == [case_id]
 
 
 async def test_repeat_final_matter_is_declined(api: Stack) -> None:
     r = await api.register(petitioner_id_number="330482199001019998")
     case_id = r.json()["case_id"]
-    for action, params in [
-        ("accept", {}),
-        ("assess", {"claim": "unreasonable"}),
-        ("complete_track", {"track": "education"}),
-        ("reply", {"summary": "答复"}),
-        ("request_review", {}),
-        ("review_opinion", {"decision": "upheld", "summary": "维持"}),
-        ("request_re_review", {}),
-        ("re_review_opinion", {"decision": "upheld", "summary": "维持"}),
+    for action, who, params in [
+        ("accept", "officer", {}),
+        ("assess", "officer", {"claim": "unreasonable"}),
+        ("complete_track", "officer", {"track": "education"}),
+        ("reply", "officer", {"summary": "答复"}),
+        ("request_review", "officer", {}),
+        ("review_opinion", "officer_town", {"decision": "upheld", "summary": "维持"}),
+        ("request_re_review", "officer_town", {}),
+        ("re_review_opinion", "officer_county", {"decision": "upheld", "summary": "维持"}),
     ]:
-        assert (await api.act(case_id, action, **params)).status_code == 200
-    await wait_listed(api, case_id, "closed")
+        assert (await api.act(case_id, action, who=who, **params)).status_code == 200
+    await wait_listed(api, case_id, "closed", who="officer_county")
     again = await api.register(petitioner_id_number="330482199001019998")
     assert again.status_code == 201
     assert again.json()["state"] == "not_accepted"
