@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from api import dashboard, limits, metrics, problems, routes_codec
 from api.alerts.routes import router as alerts_router
+from api.alerts.stream import AlertHub
 from api.cases.routes import router as cases_router
 from api.open311.routes import router as open311_router
 from api.public.routes import router as public_router
@@ -37,9 +38,15 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_engine = engine is None
-        app.state.engine = engine or make_engine(settings.resolved_database_url)
+        app.state.engine = engine or make_engine(
+            settings.resolved_database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_seconds,
+        )
         app.state.temporal = client or await connect(settings)
         yield
+        await app.state.alert_hub.close()
         if own_engine:
             app.state.engine.dispose()
 
@@ -51,6 +58,10 @@ def create_app(
     )
     app.state.settings = settings
     app.state.tracking_limiter = tracking_limiter()
+    app.state.alert_hub = AlertHub(
+        poll_seconds=lambda: settings.stream_poll_seconds,
+        max_per_user=lambda: settings.stream_max_per_user,
+    )
     if engine is not None:
         app.state.engine = engine
     if client is not None:
