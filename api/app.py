@@ -68,7 +68,7 @@ def create_app(
         app.state.temporal = client
     problems.install(app)
     metrics.install(app)
-    limits.install(app)
+    limits.install(app, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,  # the Temporal Web UI calls the codec endpoint from its own origin
         allow_origins=[o.strip() for o in settings.codec_cors_origins.split(",") if o.strip()],
