@@ -14,6 +14,7 @@ from api import dashboard, limits, metrics, problems, routes_codec
 from api.alerts.routes import router as alerts_router
 from api.alerts.stream import AlertHub
 from api.cases.routes import router as cases_router
+from api.client_address import trusted_networks
 from api.open311.routes import router as open311_router
 from api.public.routes import router as public_router
 from api.public.service import tracking_limiter
@@ -33,6 +34,7 @@ def create_app(
     settings = settings or Settings()
     settings.sla_policy  # noqa: B018  (a bad policy stops start-up, naming the key)
     settings.secret()
+    trusted_networks(settings.trusted_proxies)  # a bad address stops start-up, naming it
     settings.payload_codec  # noqa: B018  (outside dev a missing payload key stops start-up)
 
     @asynccontextmanager

@@ -9,7 +9,10 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from api.public.service import tracking_limiter
 from models.tables import CaseRow
+from petitionflow.cli import api_server
+from petitionflow.settings import Settings
 from tests.api.cases.test_lifecycle import wait_listed
 from tests.api.conftest import Stack, registration, resident_id
 
@@ -125,3 +128,37 @@ async def test_racing_accept_and_decline_one_wins(api: Stack) -> None:
         await wait_listed(api, case_id, "handling" if accept.status_code == 200 else "not_accepted")
         timeline = (await api.get(f"/api/v1/cases/{case_id}/timeline", who="admin")).json()
         assert [e["action"] for e in timeline][1:] in (["accept"], ["decline"])
+
+
+@pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
+async def test_x_forwarded_for_does_not_bypass_the_tracking_limit(stack: Stack) -> None:
+    """A client cannot choose the address the limit counts: proxy headers are believed only
+    from a proxy named in PETITIONFLOW_TRUSTED_PROXIES, and then only the hop it added."""
+
+    async def track(i: int, forwarded: str) -> int:
+        r = await stack.http.get(
+            f"/api/v1/track/GUESS{i:011d}", headers={"X-Forwarded-For": forwarded}
+        )
+        return r.status_code
+
+    spoofed = [await track(i, f"198.51.100.{i}") for i in range(31)]
+    assert set(spoofed[:30]) == {404} and spoofed[30] == 429
+
+    stack.settings.trusted_proxies = "127.0.0.1, 10.0.0.0/8"  # the test client's address
+    stack.http._transport.app.state.tracking_limiter = tracking_limiter()  # type: ignore[attr-defined]
+    # behind the proxies, each client is counted on its own …
+    assert {await track(i, f"203.0.113.{i}, 10.1.2.3") for i in range(30)} == {404}
+    # … and a client that puts a forged hop in front is still counted by its real address
+    forged = [await track(i, f"192.0.2.{i}, 203.0.113.200, 10.1.2.3") for i in range(31)]
+    assert set(forged[:30]) == {404} and forged[30] == 429
+
+
+def test_uvicorn_believes_no_proxy_headers(tmp_path) -> None:
+    server = api_server(Settings(env="test", data_dir=tmp_path))
+    assert server.config.proxy_headers is False
+    server.config.load()
+    layers, app = [], server.config.loaded_app
+    while app is not None:
+        layers.append(type(app).__name__)
+        app = getattr(app, "app", None)
+    assert "ProxyHeadersMiddleware" not in layers, layers
