@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
@@ -71,12 +70,9 @@ def create_app(
     problems.install(app)
     metrics.install(app)
     limits.install(app, max_bytes=settings.max_body_bytes)
-    app.add_middleware(
-        CORSMiddleware,  # the Temporal Web UI calls the codec endpoint from its own origin
-        allow_origins=[o.strip() for o in settings.codec_cors_origins.split(",") if o.strip()],
-        allow_methods=["POST", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "X-Namespace"],
-        allow_credentials=True,
+    app.add_middleware(  # the Temporal Web UI calls the codec endpoint from its own origin
+        routes_codec.CodecCors,
+        origins=[o.strip() for o in settings.codec_cors_origins.split(",") if o.strip()],
     )
     app.include_router(cases_router)
     app.include_router(public_router)
