@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from api import dashboard, limits, metrics, problems, routes_codec
 from api.alerts.routes import router as alerts_router
+from api.alerts.stream import AlertHub
 from api.cases.routes import router as cases_router
+from api.client_address import trusted_networks
 from api.open311.routes import router as open311_router
 from api.public.routes import router as public_router
 from api.public.service import tracking_limiter
@@ -32,14 +33,21 @@ def create_app(
     settings = settings or Settings()
     settings.sla_policy  # noqa: B018  (a bad policy stops start-up, naming the key)
     settings.secret()
+    trusted_networks(settings.trusted_proxies)  # a bad address stops start-up, naming it
     settings.payload_codec  # noqa: B018  (outside dev a missing payload key stops start-up)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_engine = engine is None
-        app.state.engine = engine or make_engine(settings.resolved_database_url)
+        app.state.engine = engine or make_engine(
+            settings.resolved_database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_seconds,
+        )
         app.state.temporal = client or await connect(settings)
         yield
+        await app.state.alert_hub.close()
         if own_engine:
             app.state.engine.dispose()
 
@@ -51,19 +59,20 @@ def create_app(
     )
     app.state.settings = settings
     app.state.tracking_limiter = tracking_limiter()
+    app.state.alert_hub = AlertHub(
+        poll_seconds=lambda: settings.stream_poll_seconds,
+        max_per_user=lambda: settings.stream_max_per_user,
+    )
     if engine is not None:
         app.state.engine = engine
     if client is not None:
         app.state.temporal = client
     problems.install(app)
     metrics.install(app)
-    limits.install(app)
-    app.add_middleware(
-        CORSMiddleware,  # the Temporal Web UI calls the codec endpoint from its own origin
-        allow_origins=[o.strip() for o in settings.codec_cors_origins.split(",") if o.strip()],
-        allow_methods=["POST", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "X-Namespace"],
-        allow_credentials=True,
+    limits.install(app, max_bytes=settings.max_body_bytes)
+    app.add_middleware(  # the Temporal Web UI calls the codec endpoint from its own origin
+        routes_codec.CodecCors,
+        origins=[o.strip() for o in settings.codec_cors_origins.split(",") if o.strip()],
     )
     app.include_router(cases_router)
     app.include_router(public_router)

@@ -57,3 +57,16 @@ def get_caller(
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
+
+
+def get_caller_briefly(
+    engine: Annotated[Engine, Depends(get_engine)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    """The caller, from a session closed before the route runs: for long responses (the alert
+    stream), which must not hold a database connection while they last."""
+    with Session(engine) as session:
+        return get_caller(session, credentials)
+
+
+BriefCaller = Annotated[Caller, Depends(get_caller_briefly)]

@@ -1,38 +1,66 @@
 """Bad requests stopped at the door: oversized bodies (413) and non-JSON bodies on the JSON API
-(415), answered as problems before any handler runs — so nothing is written."""
+(415), answered as problems before any handler runs — so nothing is written, and a large body is
+never parsed. The limit is ``PETITIONFLOW_MAX_BODY_BYTES``; a chunked body is read only as far as
+the limit."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fastapi import FastAPI, Request, Response
-
+from api.open311.wire import error_response
 from api.problems import problem
 
-MAX_BODY_BYTES = 1 << 20  # a petition's text is a few KiB; 1 MiB leaves ample room
 JSON_API = "/api/"
+OPEN311 = "/open311/"  # answers in the spec's error shape
 WITH_BODY = {"POST", "PUT", "PATCH"}
 
 
-def install(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]):
-        if request.method in WITH_BODY:
-            declared = request.headers.get("content-length")
-            if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
-                return problem(413, f"请求体过大 / body larger than {MAX_BODY_BYTES} bytes")
-            if declared is None:
-                body = await request.body()  # chunked: count what actually arrives
-                if len(body) > MAX_BODY_BYTES:
-                    return problem(413, f"请求体过大 / body larger than {MAX_BODY_BYTES} bytes")
-                declared = str(len(body))
-            media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            if (
-                request.url.path.startswith(JSON_API)
-                and int(declared) > 0
-                and media != "application/json"
-            ):
-                return problem(
-                    415, f"只接受 application/json / expected application/json, got {media!r}"
-                )
-        return await call_next(request)
+class BodyGuard:
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in WITH_BODY:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        detail = f"请求体过大 / body larger than {self.max_bytes} bytes"
+        too_large = (
+            error_response("json" if scope["path"].endswith(".json") else "xml", 413, (detail,))
+            if scope["path"].startswith(OPEN311)
+            else problem(413, detail)
+        )
+        declared = headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await too_large(scope, receive, send)
+            return
+        messages: list[Message] = []
+        size = 0
+        while True:  # at most max_bytes are held: the body is read before the app sees it
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
+                await too_large(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+        media = headers.get("content-type", "").split(";")[0].strip().lower()
+        if scope["path"].startswith(JSON_API) and size > 0 and media != "application/json":
+            answer = problem(
+                415, f"只接受 application/json / expected application/json, got {media!r}"
+            )
+            await answer(scope, receive, send)
+            return
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
+def install(app: FastAPI, *, max_bytes: int) -> None:
+    app.add_middleware(BodyGuard, max_bytes=max_bytes)

@@ -6,6 +6,7 @@ import base64
 import json
 from datetime import datetime
 
+from api.instants import in_range
 from api.problems import ProblemError
 
 
@@ -18,7 +19,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created, key = json.loads(raw)
-        return datetime.fromisoformat(created), str(key)
+        if not isinstance(key, str):
+            raise TypeError(key)
+        return in_range(datetime.fromisoformat(created)), key
     except (ValueError, TypeError):
         raise ProblemError(
             422,

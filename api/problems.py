@@ -17,6 +17,9 @@ from models.actions import ACTION_PARAMS
 from models.errors import DomainError
 
 MEDIA_TYPE = "application/problem+json"
+# A problem lists at most this many errors (the first ones) and counts them all in
+# ``errors_total``: an invalid body of any size answers with a small problem.
+MAX_ERRORS = 20
 # Tags of the bodies that are discriminated unions (actions; alert channels' kinds): pydantic puts
 # the tag in an error's location, where the caller expects the field's name.
 UNION_BRANCHES = frozenset(ACTION_PARAMS) | {"webhook", "email"}
@@ -31,6 +34,7 @@ class Problem(BaseModel):
     detail: str
     allowed_actions: list[str] | None = None
     errors: list[dict[str, str]] | None = None
+    errors_total: int | None = None
 
 
 class ProblemError(Exception):
@@ -58,6 +62,11 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
+    errors = extra.get("errors")
+    if isinstance(errors, list) and len(errors) > MAX_ERRORS:
+        extra = {**extra, "errors": errors[:MAX_ERRORS]}
+    if isinstance(errors, list):
+        extra = {**extra, "errors_total": len(errors)}
     body = {
         "type": type,
         "title": HTTPStatus(status).phrase,
@@ -66,6 +75,13 @@ def problem(
         **{k: v for k, v in extra.items() if v is not None},
     }
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def summary(errors: list[dict[str, str]]) -> str:
+    """The detail line of a list of field errors: the first few, and how many more there are."""
+    shown = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:MAX_ERRORS])
+    more = len(errors) - MAX_ERRORS
+    return shown + (f"; … 另有 {more} 项 / and {more} more" if more > 0 else "")
 
 
 def from_domain(err: DomainError) -> ProblemError:
@@ -102,8 +118,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"field": _field(e), "message": e["msg"]} for e in exc.errors()]
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return problem(422, detail, type="/problems/InvalidParams", errors=errors)
+        return problem(422, summary(errors), type="/problems/InvalidParams", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

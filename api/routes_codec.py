@@ -5,15 +5,39 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter
+from fastapi.middleware.cors import CORSMiddleware
 from google.protobuf import json_format
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.api.common.v1 import Payloads
 
 from api.deps import AppSettings, CurrentCaller
 from api.problems import ProblemError, responses
 from models.vocabulary import Role
 
-router = APIRouter(prefix="/codec", tags=["operations"])
+PREFIX = "/codec"
+router = APIRouter(prefix=PREFIX, tags=["operations"])
+
+
+class CodecCors:
+    """CORS for the codec endpoint only: the Temporal Web UI's origins may call ``/codec``, and
+    no other route answers a cross-origin request or preflight."""
+
+    def __init__(self, app: ASGIApp, *, origins: list[str]) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(
+            app,
+            allow_origins=origins,
+            allow_methods=["POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-Namespace"],
+            allow_credentials=True,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        inner = self.cors if path == PREFIX or path.startswith(PREFIX + "/") else self.app
+        await inner(scope, receive, send)
+
 
 # protobuf's JSON for bytes: standard or URL-safe base64, padding optional (never 4n+1 chars)
 _B64 = "[A-Za-z0-9+/_-]"

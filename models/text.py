@@ -17,6 +17,27 @@ _BLANKS = r"[^\S\u000b\u000c\u001c-\u001f\u0085]*"  # whitespace that is not a c
 REQUIRED_TEXT_PATTERN = rf"^{_BLANKS}[^\s{CONTROL}][^{CONTROL}]*$"  # not only blanks
 
 
+# Bidirectional formatting controls (RLO U+202E and kin) reorder how a text is displayed: in a
+# title or a name they can make a record read as something it is not. Refused there.
+BIDI = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_BIDI_CHARS = (
+    frozenset("\u061c\u200e\u200f")
+    | {chr(c) for c in range(0x202A, 0x202F)}
+    | {chr(c) for c in range(0x2066, 0x206A)}
+)
+NAMING_FIELDS = frozenset({"title", "name"})  # titles and names: no bidi controls
+
+
+def no_bidi(value: str) -> str:
+    bad = sorted({c for c in value if c in _BIDI_CHARS})
+    if bad:
+        raise ValueError(
+            f"不得含双向控制字符 / bidirectional control characters are not allowed: "
+            f"{[hex(ord(c)) for c in bad]}"
+        )
+    return value
+
+
 def printable(value: str) -> str:
     """Refuse control characters; newlines and tabs are text."""
     bad = sorted({c for c in value if unicodedata.category(c) == "Cc" and c not in "\n\r\t"})
@@ -27,9 +48,12 @@ def printable(value: str) -> str:
 
 def document_text(schema: dict[str, Any]) -> None:
     """``json_schema_extra``: the text rules as a pattern on every free-text property."""
-    for prop in schema.get("properties", {}).values():
+    for name, prop in schema.get("properties", {}).items():
         if prop.get("type") == "string" and not {"pattern", "enum", "format", "const"} & set(prop):
-            prop["pattern"] = REQUIRED_TEXT_PATTERN if prop.get("minLength", 0) else TEXT_PATTERN
+            pattern = REQUIRED_TEXT_PATTERN if prop.get("minLength", 0) else TEXT_PATTERN
+            if name in NAMING_FIELDS:
+                pattern = pattern.replace(CONTROL, CONTROL + BIDI)
+            prop["pattern"] = pattern
 
 
 class CleanText(BaseModel):
@@ -46,6 +70,8 @@ class CleanText(BaseModel):
         if type(value) is not str:  # enum members are str too, and stay members
             return value
         value = printable(value).strip()
+        if info.field_name in NAMING_FIELDS:
+            value = no_bidi(value)
         field = cls.model_fields.get(info.field_name or "")
         required = field is not None and any(
             isinstance(m, MinLen) and m.min_length > 0 for m in field.metadata

@@ -110,6 +110,10 @@ def api_server(settings: Settings) -> uvicorn.Server:
         port=settings.api_port,
         log_level="info",
         access_log=False,  # URLs carry no personal data, but keep logs lean
+        # The app reads X-Forwarded-For itself, and only from PETITIONFLOW_TRUSTED_PROXIES:
+        # uvicorn's own default believes any proxy header sent from 127.0.0.1.
+        proxy_headers=False,
+        forwarded_allow_ips="",
     )
     return uvicorn.Server(config)
 

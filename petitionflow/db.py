@@ -10,6 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import create_engine
 
+from petitionflow.files import private_dir, private_file
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -20,13 +22,22 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_timeout: float = 30
+) -> Engine:
+    """The engine, with its pool's sizes (the API passes ``PETITIONFLOW_DB_POOL_*``)."""
     url = normalize_url(url)
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        path = url.split("///", 1)[-1].split("?", 1)[0]
+        if path and path != ":memory:" and not path.startswith("file:"):
+            # the SQLite file (and its -wal/-shm, which SQLite gives the same mode) 0600
+            private_file(private_dir(Path(path).parent) / Path(path).name)
+            engine = create_engine(
+                url, connect_args={"check_same_thread": False, "timeout": 30}, **pool
+            )
+        else:
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(conn, _record):
@@ -38,7 +49,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def alembic_config(url: str) -> Config:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from temporalio.client import Client
 
+from petitionflow.files import private_dir
 from petitionflow.settings import Settings
 
 
@@ -33,7 +34,7 @@ async def reachable(settings: Settings) -> bool:
 
 async def start_dev_server(settings: Settings, *, timeout: float = 60) -> subprocess.Popen[bytes]:
     host, _, port = settings.temporal_address.rpartition(":")
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     log = (settings.data_dir / "temporal.log").open("ab")
     process = subprocess.Popen(
         [

@@ -14,6 +14,7 @@ from models.alerts import DeliveryConfig
 from models.daycount import CalendarFile, WorkCalendar
 from models.policy import SlaPolicy, load_policy
 from petitionflow.codec import CodecKeyError, EncryptionCodec, new_key_spec, parse_keys
+from petitionflow.files import private_dir
 
 
 class Settings(BaseSettings):
@@ -56,6 +57,17 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     stream_poll_seconds: float = Field(default=1.0, gt=0)
+    stream_max_per_user: int = Field(default=5, ge=1)  # open alert streams per user (429 past)
+    # The API's database pool (per process): connections kept, extra ones allowed under load,
+    # and how long a request waits for one before failing.
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout_seconds: float = Field(default=10, gt=0)
+    # Request bodies larger than this are refused with 413 before any parsing.
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    # Addresses (or CIDR networks) of reverse proxies whose X-Forwarded-For names the client,
+    # comma-separated; empty: no proxy header is believed.
+    trusted_proxies: str = ""
     # How long an action waits for the worker before answering 503 with Retry-After.
     update_timeout_seconds: float = Field(default=10, gt=0)
 
@@ -71,7 +83,7 @@ class Settings(BaseSettings):
         else:
             file = self.data_dir / "codec_keys"
             if not file.exists():
-                file.parent.mkdir(parents=True, exist_ok=True)
+                private_dir(file.parent)
                 file.write_text(new_key_spec())
                 file.chmod(0o600)
             spec = file.read_text().strip()
@@ -101,7 +113,7 @@ class Settings(BaseSettings):
             raise ValueError("PETITIONFLOW_SECRET_KEY is required when PETITIONFLOW_ENV=prod")
         file = self.data_dir / "secret_key"
         if not file.exists():
-            file.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(file.parent)
             file.write_text(secrets.token_urlsafe(48))
             file.chmod(0o600)
         return file.read_text().strip().encode()

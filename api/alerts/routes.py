@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -10,8 +9,8 @@ from fastapi.responses import StreamingResponse
 
 from api.alerts.schemas import AlertFilters, AlertOut, AlertPage, ChannelIn, ChannelOut
 from api.alerts.service import AlertService
-from api.alerts.stream import stream
-from api.deps import CurrentCaller, DbSession, Temporal, get_engine
+from api.alerts.stream import AlertHub, stream
+from api.deps import BriefCaller, CurrentCaller, DbSession, Temporal, get_engine
 from api.problems import responses
 from models.alerts import AlertKind
 
@@ -47,19 +46,15 @@ async def acknowledge(
 @router.get(
     "/alerts/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}, **responses(401)},
+    responses={200: {"content": {"text/event-stream": {}}}, **responses(401, 429)},
 )
-async def alert_stream(request: Request, caller: CurrentCaller) -> StreamingResponse:
+async def alert_stream(request: Request, caller: BriefCaller) -> StreamingResponse:
     """Server-sent events: `alert` for each new alert and `case` for each state change in the
-    caller's scope."""
+    caller's scope. At most `PETITIONFLOW_STREAM_MAX_PER_USER` open streams per user (429)."""
+    hub: AlertHub = request.app.state.alert_hub
+    subscription = hub.subscribe(get_engine(request), caller)
     return StreamingResponse(
-        stream(
-            get_engine(request),
-            caller,
-            since=datetime.now(UTC),
-            poll_seconds=request.app.state.settings.stream_poll_seconds,
-            is_gone=request.is_disconnected,
-        ),
+        stream(hub, subscription, is_gone=request.is_disconnected),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

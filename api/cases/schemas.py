@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -23,6 +24,7 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 from stdnum.iso7064 import mod_11_2
 
+from api.instants import in_range
 from api.pii import PetitionerRevealed
 from models.actions import ACTION_PARAMS
 from models.boundary import CaseHeader, CaseSnapshot, Petitioner
@@ -39,7 +41,7 @@ def _rfc3339(value: object) -> object:
     return value
 
 
-Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(in_range)]
 ID_NUMBER = r"^[0-9]{17}[0-9Xx]$"  # ASCII digits: \d would take any script's
 
 

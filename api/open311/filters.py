@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import col, select
 
+from api.instants import in_range
 from api.open311.catalogue import CATALOGUED_CATEGORIES, OTHER, service_by_code
 from api.open311.wire import Open311Error
 from models.lifecycle import FINAL_STATES
@@ -116,4 +117,8 @@ def _instant(name: str, value: str | None, errors: list[str]) -> datetime | None
             "date-time with an offset, e.g. 2026-01-01T00:00:00Z"
         )
         return None
-    return moment
+    try:
+        return in_range(moment)
+    except ValueError as exc:
+        errors.append(f"{name}: {exc}")
+        return None

@@ -168,7 +168,9 @@ async def create_request(
         raise Open311Error(
             400, "请以 application/x-www-form-urlencoded 提交 / send the form url-encoded"
         )
-    form = Form(request.url.query, await request.body())
+    form = Form(
+        request.url.query, await request.body(), api_key_header=request.headers.get("x-api-key")
+    )
     status, created = await _service(session, client, settings).submit(form, idempotency_key)
     return render(fmt, "service_requests", [created], status=status)
 

@@ -34,14 +34,22 @@ class Form:
     """Form fields (the spec's ``application/x-www-form-urlencoded``), query string first so the
     body wins. An empty field counts as absent, as the spec's optional arguments require."""
 
-    def __init__(self, query: str, body: bytes) -> None:
+    def __init__(self, query: str, body: bytes, *, api_key_header: str | None = None) -> None:
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             raise Open311Error(400, "请求体须为 UTF-8 编码 / the body must be UTF-8") from None
-        self.pairs = parse_qsl(query, keep_blank_values=True) + parse_qsl(
-            text, keep_blank_values=True
-        )
+        in_query = parse_qsl(query, keep_blank_values=True)
+        if any(name == "api_key" for name, _ in in_query):
+            # a key in the URL ends up in proxies' and servers' access logs
+            raise Open311Error(
+                400,
+                "api_key 须放在请求体或 X-Api-Key 头中，不得放在网址里 / send api_key in the "
+                "form body or the X-Api-Key header, never in the query string",
+            )
+        self.pairs = in_query + parse_qsl(text, keep_blank_values=True)
+        if api_key_header and api_key_header.strip():
+            self.pairs.append(("api_key", api_key_header.strip()))
 
     def get(self, name: str) -> str:
         values = [v.strip() for k, v in self.pairs if k == name and v.strip()]

@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from fastapi import Response
 
+from api.problems import MAX_ERRORS
+
 Format = Literal["json", "xml"]
 FORMATS: tuple[Format, ...] = ("json", "xml")
 MEDIA_TYPES: dict[str, str] = {
@@ -59,7 +61,18 @@ def render(
 def error_response(
     fmt: Format, status: int, descriptions: tuple[str, ...], headers: dict[str, str] | None = None
 ) -> Response:
-    errors = [{"code": status, "description": d} for d in descriptions]
+    """The spec's error list. Only the first ``MAX_ERRORS`` are listed, and one more error says
+    how many were left out: a request with thousands of bad fields answers a short list."""
+    errors = [{"code": status, "description": d} for d in descriptions[:MAX_ERRORS]]
+    if len(descriptions) > MAX_ERRORS:
+        more = len(descriptions) - MAX_ERRORS
+        errors.append(
+            {
+                "code": status,
+                "description": f"… 另有 {more} 项错误（共 {len(descriptions)} 项） / "
+                f"and {more} more errors ({len(descriptions)} in all)",
+            }
+        )
     return render(fmt, "errors", errors, status=status, headers=headers)
 
 

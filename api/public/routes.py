@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from limits.strategies import MovingWindowRateLimiter
 
+from api.client_address import client_address
 from api.deps import CurrentCaller, DbSession, Temporal
 from api.pii import PiiAccess, access_log
 from api.problems import responses
@@ -30,7 +31,7 @@ def track(
     limiter: MovingWindowRateLimiter = request.app.state.tracking_limiter
     return PublicService(session).track(
         tracking_code=tracking_code,
-        client=request.client.host if request.client else "unknown",
+        client=client_address(request),
         limiter=limiter,
     )
 

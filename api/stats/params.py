@@ -7,6 +7,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from api.instants import in_range
 from api.problems import ProblemError
 
 DEFAULT_PERIOD = timedelta(days=30)
@@ -33,13 +34,22 @@ def _instant(field: str, value: str, zone: ZoneInfo, *, end: bool) -> datetime:
             day = date.fromisoformat(value)
         except ValueError:
             raise _invalid(field, "not a valid date") from None
-        return datetime.combine(day + timedelta(days=1 if end else 0), time(0), tzinfo=zone)
+        try:
+            return in_range(datetime.combine(day, time(0), tzinfo=zone)) + timedelta(
+                days=1 if end else 0
+            )
+        except ValueError as exc:
+            raise _invalid(field, str(exc)) from None
     if not _DATE_TIME.match(value):
         raise _invalid(field, "expected an RFC 3339 date (2026-03-01) or date-time with offset")
     try:
-        return datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
     except ValueError:
         raise _invalid(field, "not a valid date-time") from None
+    try:
+        return in_range(moment)
+    except ValueError as exc:
+        raise _invalid(field, str(exc)) from None
 
 
 def period_bounds(

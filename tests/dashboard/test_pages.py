@@ -10,6 +10,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from api.dashboard import STATIC_DIR
+from tests.api.cases.test_lifecycle import wait_listed
 from tests.dashboard.browser import screenshot, sign_in, valid_id_number
 from tests.dashboard.conftest import LiveDashboard
 
@@ -126,3 +127,24 @@ async def test_alert_message_links_open_the_case_page(dashboard: LiveDashboard, 
     await expect(page.locator("h1.case-title")).to_have_text("楼道堆物")
     await page.goto(f"{dashboard.url}/dashboard/cases/c-not-in-scope")
     await expect(page.locator("h1.case-title")).to_have_text("案件不存在或不在您的管辖范围内")
+
+
+async def test_notes_named_like_object_members_render_as_text(
+    dashboard: LiveDashboard, page: Page
+) -> None:
+    """Free text is never looked up as a label it inherits: a note `constructor` is a note."""
+    stack = dashboard.stack
+    registered = await stack.register(title="楼道堆物", petitioner_id_number=valid_id_number())
+    case_id = registered.json()["case_id"]
+    await wait_listed(stack, case_id, "registered")
+    accepted = await stack.act(case_id, "accept", note="constructor")
+    assert accepted.status_code == 200, accepted.text
+    extended = await stack.act(case_id, "extend", who="supervisor", days=10, reason="__proto__")
+    assert extended.status_code == 200, extended.text
+    await sign_in(page, dashboard.url, dashboard.tokens["supervisor"])
+    await page.goto(f"{dashboard.url}/dashboard/cases/{case_id}")
+    timeline = page.get_by_test_id("event-timeline")
+    await expect(timeline).to_contain_text("constructor")
+    await expect(timeline).to_contain_text("__proto__")
+    text = await timeline.inner_text()
+    assert "function" not in text and "[native code]" not in text, text

@@ -89,3 +89,31 @@ async def test_an_idempotency_key_reused_for_another_request(o311: Open311Stack)
     assert read(again)[0]["service_request_id"] == read(first)[0]["service_request_id"]
     other = await o311.submit(headers=key, description="另一件事")
     assert "Idempotency-Key" in errors_of(other, 400)[0]
+
+
+async def test_50000_attribute_fields_answer_a_small_error(o311_stack: Open311Stack) -> None:
+    """Too large a form is refused unread (413 in the spec's shape); one under the limit with
+    thousands of unknown attributes lists the first 20 errors and counts the rest."""
+    huge = {f"attribute[a{i}]": "x" for i in range(50_000)}
+    r = await o311_stack.submit(**huge)
+    assert len(r.content) < 2_000
+    assert "larger than" in errors_of(r, 413)[0]
+    many = {f"attribute[a{i}]": "x" for i in range(5_000)}
+    r = await o311_stack.submit(**many)
+    assert len(r.content) < 10_000, len(r.content)
+    descriptions = errors_of(r, 400)
+    assert len(descriptions) == 21
+    assert all(d.startswith("attribute[a") for d in descriptions[:20])
+    assert "5000 in all" in descriptions[20]
+    assert nothing_registered(o311_stack)
+
+
+async def test_api_key_only_in_the_body_or_a_header(o311_stack: Open311Stack) -> None:
+    in_url = await o311_stack.http.post(
+        f"/open311/v2/requests.json?api_key={o311_stack.key}",
+        data={"service_code": "property", "address_string": "东门社区", "description": "电梯"},
+    )
+    assert "api_key" in errors_of(in_url, 400)[0]
+    assert nothing_registered(o311_stack)
+    r = await o311_stack.submit(key="", headers={"X-Api-Key": "o311_not-a-key"})
+    assert errors_of(r, 403)[0].startswith("api_key")

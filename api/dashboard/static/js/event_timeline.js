@@ -2,11 +2,11 @@
 // state it moved the case from and to.
 import { vocab } from "./api.js";
 import { formatTime, h } from "./dom.js";
-import { pick, t } from "./i18n.js";
+import { own, pick, t } from "./i18n.js";
 import { unitName } from "./units.js";
 
 function stateLabel(state) {
-  return state ? pick(vocab().states[state], state) : "—";
+  return state ? pick(own(vocab().states, state), state) : "—";
 }
 
 /** A parameter's value in words: enums through their labels, clocks by name, units by name. */
@@ -22,14 +22,13 @@ function valueText(name, value) {
     clock: v.clocks,
   };
   if (name === "unit_id") return unitName(value);
-  if (name === "clock") return pick(v.clocks[value.split("#")[0]], value);
-  if (tables[name]?.[value]) return pick(tables[name][value]);
-  if (v.choices[value]) return pick(v.choices[value]);
-  return value;
+  if (name === "clock") return pick(own(v.clocks, value.split("#")[0]), value);
+  const label = own(own(tables, name), value) ?? own(v.choices, value);
+  return label ? pick(label, value) : value;
 }
 
 function paramText(name, value) {
-  return `${pick(vocab().fields[name], name)}: ${valueText(name, value)}`;
+  return `${pick(own(vocab().fields, name), name)}: ${valueText(name, value)}`;
 }
 
 function eventItem(event) {
@@ -45,12 +44,12 @@ function eventItem(event) {
     h(
       "div",
       { class: "event-body" },
-      h("strong", {}, pick(v.actions[event.action], event.action_label)),
+      h("strong", {}, pick(own(v.actions, event.action), event.action_label)),
       " ",
       h(
         "span",
         { class: "muted small" },
-        `${t("by")} ${event.actor} (${pick(v.roles[event.role], event.role)})`,
+        `${t("by")} ${event.actor} (${pick(own(v.roles, event.role), event.role)})`,
       ),
       h(
         "div",

@@ -126,7 +126,13 @@ export function setLang(value) {
 /** A [Chinese, English] pair in the current language; a plain string as it is. */
 export function pick(pair, fallback = "") {
   if (Array.isArray(pair)) return current === "en" ? pair[1] : pair[0];
-  return pair ?? fallback;
+  return typeof pair === "string" ? pair : fallback;
+}
+
+/** A table's own entry, or undefined: free text such as a note "constructor" or "__proto__"
+ * must not find what every object inherits. */
+export function own(table, key) {
+  return table != null && typeof key === "string" && Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 /** The page's own words, with {name} placeholders filled in. */
