@@ -16,7 +16,8 @@ from api.auth import Caller
 from api.problems import ProblemError
 from api.public.repository import PublicRepository
 from api.public.schemas import Tracking, UnitOut
-from models.vocabulary import STATE_LABELS, Level
+from models.tables import CaseRow
+from models.vocabulary import Level
 
 # Tracking codes are unguessable; the limit makes trying many of them pointless too.
 TRACKING_LIMIT = parse_limit("30/minute")
@@ -25,6 +26,17 @@ TRACKING_LIMIT = parse_limit("30/minute")
 def tracking_limiter() -> MovingWindowRateLimiter:
     """Per process (one per app): behind several replicas the limit is per replica."""
     return MovingWindowRateLimiter(MemoryStorage())
+
+
+def tracking_of(row: CaseRow, *, unit_name: str) -> Tracking:
+    """The tracking view of a projected case (its row's columns are the freshest)."""
+    snapshot = row.snapshot | {
+        "tracking_code": row.tracking_code,
+        "state": row.state,
+        "created_at": row.created_at,
+        "next_due_at": row.next_due_at,
+    }
+    return Tracking.of(snapshot, unit_name=unit_name, updated_at=row.updated_at)
 
 
 class PublicService:
@@ -44,14 +56,7 @@ class PublicService:
         row = self.repository.case_by_tracking_code(tracking_code)
         if row is None:
             raise ProblemError(404, "查询码无效 / unknown tracking code")
-        return Tracking(
-            tracking_code=row.tracking_code,
-            state=row.state,
-            state_label=STATE_LABELS[row.state][0],
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            next_due_at=row.next_due_at,
-        )
+        return tracking_of(row, unit_name=self.repository.unit_name(row.unit_id))
 
     def units(self, *, caller: Caller) -> list[UnitOut]:
         return [
