@@ -60,7 +60,7 @@ def create_app(
     limits.install(app)
     app.add_middleware(
         CORSMiddleware,  # the Temporal Web UI calls the codec endpoint from its own origin
-        allow_origins=[o.strip() for o in settings.codec_cors_origins.split(",") if o.strip()],
+        allow_origins=settings.codec_origins,
         allow_methods=["POST", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "X-Namespace"],
         allow_credentials=True,
