@@ -72,7 +72,7 @@ def create_app(
     limits.install(app, max_bytes=settings.max_body_bytes)
     app.add_middleware(  # the Temporal Web UI calls the codec endpoint from its own origin
         routes_codec.CodecCors,
-        origins=[o.strip() for o in settings.codec_cors_origins.split(",") if o.strip()],
+        origins=settings.codec_origins,
     )
     app.include_router(cases_router)
     app.include_router(public_router)

@@ -6,11 +6,13 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from pydantic import ValidationError
@@ -175,15 +177,40 @@ DEMO_USERS = [
 ]
 
 
+class ComponentFailed(Exception):
+    """A part of the embedded default stopped on its own: what and why."""
+
+
+async def _component(name: str, work: Coroutine[Any, Any, None]) -> None:
+    """Run a part of ``petitionflow dev``; its failure names it (uvicorn exits on a bind error)."""
+    try:
+        await work
+    except asyncio.CancelledError:
+        raise
+    except SystemExit as exc:
+        raise ComponentFailed(f"{name} exited (status {exc.code})") from None
+    except Exception as exc:
+        raise ComponentFailed(f"{name} failed: {type(exc).__name__}: {exc}") from exc
+
+
+async def _exited(server: subprocess.Popen[bytes], log: Path) -> None:
+    while server.poll() is None:
+        await asyncio.sleep(0.5)
+    raise ComponentFailed(f"the Temporal dev server exited (status {server.returncode}); see {log}")
+
+
 async def run_dev(settings: Settings) -> None:
     """The embedded default: dev server (unless one is already up), schema, demo units and
-    users, the worker and the API in one process. Ctrl-C stops all of it."""
+    users, the worker and the API in one process. Ctrl-C stops all of it; so does any part
+    that stops on its own, naming it (exit status 1)."""
     from api.auth import create_user
     from petitionflow.db import make_engine, migrate
-    from petitionflow.devserver import reachable, start_dev_server
+    from petitionflow.devserver import check_ports, reachable, start_dev_server
     from petitionflow.temporal import connect, register_search_attributes
     from petitionflow.unit_tree import DEMO_UNITS, import_file
 
+    temporal_up = await reachable(settings)
+    check_ports(settings, temporal=not temporal_up)  # before anything starts
     migrate(settings.resolved_database_url)
     engine = make_engine(settings.resolved_database_url)
     import_file(engine, DEMO_UNITS)
@@ -192,29 +219,45 @@ async def run_dev(settings: Settings) -> None:
         for uid, role, unit, name in DEMO_USERS
     ]
     engine.dispose()
-    server = None if await reachable(settings) else await start_dev_server(settings)
-    await register_search_attributes(await connect(settings), settings.temporal_namespace)
+    server = None if temporal_up else await start_dev_server(settings)
     api = api_server(settings)
-    worker = asyncio.create_task(run_worker(settings))
-    base = f"http://{settings.api_host}:{settings.api_port}"
-    print(f"API                {base}/api/v1   (docs {base}/docs)")
-    print(f"Dashboard          {base}/dashboard")
-    print(f"Temporal frontend  {settings.temporal_address}")
-    print(f"Temporal Web UI    http://127.0.0.1:{settings.temporal_ui_port}")
-    print(f"Database           {settings.resolved_database_url}")
-    print("Demo tokens (dev only, new on every start):")
-    for role, unit, token in tokens:
-        print(f"  {role:<10} {unit:<24} {token}")
-    sys.stdout.flush()
+    parts: list[asyncio.Task[None]] = []
+    failure: str | None = None
     try:
-        await api.serve()  # returns on Ctrl-C / SIGTERM
+        await register_search_attributes(await connect(settings), settings.temporal_namespace)
+        serving = asyncio.create_task(_component("the API", api.serve()))
+        parts += [serving, asyncio.create_task(_component("the worker", run_worker(settings)))]
+        if server is not None:
+            parts.append(asyncio.create_task(_exited(server, settings.data_dir / "temporal.log")))
+        base = f"http://{settings.api_host}:{settings.api_port}"
+        print(f"API                {base}/api/v1   (docs {base}/docs)")
+        print(f"Dashboard          {base}/dashboard")
+        print(f"Temporal frontend  {settings.temporal_address}")
+        print(f"Temporal Web UI    http://127.0.0.1:{settings.temporal_ui_port}")
+        print(f"Database           {settings.resolved_database_url}")
+        print("Demo tokens (dev only, new on every start):")
+        for role, unit, token in tokens:
+            print(f"  {role:<10} {unit:<24} {token}")
+        sys.stdout.flush()
+        done, _ = await asyncio.wait(parts, return_when=asyncio.FIRST_COMPLETED)
+        for part in done:  # the API returns on Ctrl-C / SIGTERM; any other end is a failure
+            error = part.exception()
+            if error is not None:
+                failure = str(error)
+            elif part is not serving:
+                failure = "a component stopped on its own"
     finally:
-        worker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await worker
+        api.should_exit = True
+        for part in reversed(parts):
+            if part is not parts[0]:
+                part.cancel()
+            with contextlib.suppress(BaseException):
+                await part
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
+    if failure is not None:
+        raise SystemExit(f"petitionflow dev: {failure}; stopped everything")
 
 
 def _dev(args: argparse.Namespace, settings: Settings) -> int:

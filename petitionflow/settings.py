@@ -36,8 +36,9 @@ class Settings(BaseSettings):
     # Payload encryption keys "id:base64key,..." (32-byte AES keys) and the one new payloads use.
     codec_keys: SecretStr | None = None
     codec_active_key: str | None = None  # the last listed key when unset
-    # Origins of the Temporal Web UI allowed to call the codec endpoint.
-    codec_cors_origins: str = "http://127.0.0.1:8233,http://localhost:8233"
+    # Origins of the Temporal Web UI allowed to call the codec endpoint (comma-separated); unset,
+    # the dev server's UI at PETITIONFLOW_TEMPORAL_UI_PORT on 127.0.0.1 and localhost.
+    codec_cors_origins: str | None = None
     # Observability: the worker's Prometheus endpoint (SDK and business metrics), logs, traces.
     worker_metrics_address: str | None = "127.0.0.1:9464"
     # Workflows kept in the worker's memory between tasks. An evicted case is rebuilt by
@@ -117,6 +118,14 @@ class Settings(BaseSettings):
             file.write_text(secrets.token_urlsafe(48))
             file.chmod(0o600)
         return file.read_text().strip().encode()
+
+    @property
+    def codec_origins(self) -> list[str]:
+        """The browser origins allowed to call ``/codec``: the Web UI's."""
+        if self.codec_cors_origins is not None:
+            return [o.strip() for o in self.codec_cors_origins.split(",") if o.strip()]
+        port = self.temporal_ui_port
+        return [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
 
     @property
     def resolved_database_url(self) -> str:

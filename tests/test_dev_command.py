@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
+import pytest
 
 EXE = str(Path(sys.executable).with_name("petitionflow"))
 
@@ -101,3 +103,64 @@ def test_dev_keeps_cases_across_restarts(tmp_path: Path) -> None:
         after = r.json()
         assert after["state"] == "handling"
         assert after["deadlines"] == before["deadlines"]
+
+
+def dev_env(tmp_path: Path, **more: str) -> dict[str, str]:
+    env = os.environ | {
+        "PETITIONFLOW_DATA_DIR": str(tmp_path / "data"),
+        "PETITIONFLOW_API_PORT": str(free_port()),
+        "PETITIONFLOW_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+        "PETITIONFLOW_TEMPORAL_UI_PORT": str(free_port()),
+        "PETITIONFLOW_WORKER_METRICS_ADDRESS": f"127.0.0.1:{free_port()}",
+        **more,
+    }
+    env.pop("PETITIONFLOW_DATABASE_URL", None)
+    return env
+
+
+@pytest.mark.parametrize(
+    ("variable", "what"),
+    [
+        ("PETITIONFLOW_WORKER_METRICS_ADDRESS", "the worker's Prometheus metrics"),
+        ("PETITIONFLOW_API_PORT", "the API"),
+        ("PETITIONFLOW_TEMPORAL_UI_PORT", "the Temporal Web UI"),
+    ],
+)
+def test_dev_stops_naming_a_busy_port(tmp_path: Path, variable: str, what: str) -> None:
+    """A taken port stops `petitionflow dev` at once with its address and variable, instead of
+    a worker dying silently while the API answers ready."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        value = f"127.0.0.1:{port}" if variable.endswith("ADDRESS") else str(port)
+        done = subprocess.run(
+            [EXE, "dev"],
+            env=dev_env(tmp_path, **{variable: value}),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode != 0
+    assert f"127.0.0.1:{port} ({what}) is in use" in done.stderr, done.stderr
+    assert variable in done.stderr
+    assert not (tmp_path / "data" / "temporal.db").exists()  # nothing was started
+
+
+def test_dev_stops_when_a_component_dies(tmp_path: Path) -> None:
+    """The dev server killed under it: `petitionflow dev` says which part died and exits
+    non-zero instead of hanging until Ctrl-C."""
+    env = dev_env(tmp_path)
+    with Dev(env, tmp_path / "dev.log") as dev:
+        ui = int(env["PETITIONFLOW_TEMPORAL_UI_PORT"])
+        [server] = [
+            p
+            for p in psutil.Process(dev.proc.pid).children()
+            if "start-dev" in p.cmdline() and str(ui) in p.cmdline()
+        ]
+        command = server.cmdline()
+        codec = command[command.index("--ui-codec-endpoint") + 1]
+        assert codec == f"{dev.base}/codec"
+        server.kill()
+        assert dev.proc.wait(timeout=45) != 0
+    assert "the Temporal dev server exited" in dev.log.read_text()

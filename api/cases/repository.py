@@ -4,9 +4,11 @@ the idempotency records: the only SQL behind ``/api/v1/cases``."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_
+from sqlalchemy import delete, or_, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api.auth import Caller, scoped
@@ -87,6 +89,58 @@ class CaseRepository:
     # -- idempotency --------------------------------------------------------------------------
     def idempotency(self, key: str) -> IdempotencyRow | None:
         return self.session.get(IdempotencyRow, key)
+
+    # -- matters ------------------------------------------------------------------------------
+    # A matter (one petitioner's category in one county) → its open case, recorded by the
+    # registration before the workflow starts, so a repeat arriving before the case's first
+    # projection write is still linked. Kept beside the idempotency keys: a key → a case id.
+    def hold_matter(self, matter: str, case_id: str) -> str:
+        """The open case the matter's record names; the record is made to name ``case_id`` if
+        there is none or the case it names is closed. Atomic across requests: one insert wins."""
+        row = self.session.get(IdempotencyRow, matter)
+        if row is None:
+            self.session.add(
+                IdempotencyRow(
+                    key=matter,
+                    request_hash="matter",
+                    case_id=case_id,
+                    status_code=201,
+                    created_at=datetime.now(UTC),
+                )
+            )
+            try:
+                self.session.commit()
+                return case_id
+            except IntegrityError:
+                self.session.rollback()
+                row = self.session.get(IdempotencyRow, matter, populate_existing=True)
+                assert row is not None
+        held = self.session.get(CaseRow, row.case_id)
+        if held is not None and held.state in FINAL_STATES:
+            return case_id if self._move_matter(matter, row.case_id, case_id) else row.case_id
+        return row.case_id
+
+    def release_matter(self, matter: str, case_id: str, before: datetime) -> bool:
+        """Forget that the matter's open case is ``case_id`` (no workflow runs it), if the
+        record was made before ``before``: a younger one may still be starting."""
+        result = self.session.execute(
+            delete(IdempotencyRow).where(
+                col(IdempotencyRow.key) == matter,
+                col(IdempotencyRow.case_id) == case_id,
+                col(IdempotencyRow.created_at) < before,
+            )
+        )
+        self.session.commit()
+        return bool(cast(CursorResult[Any], result).rowcount)
+
+    def _move_matter(self, matter: str, old: str, new: str) -> bool:
+        result = self.session.execute(
+            update(IdempotencyRow)
+            .where(col(IdempotencyRow.key) == matter, col(IdempotencyRow.case_id) == old)
+            .values(case_id=new, created_at=datetime.now(UTC))
+        )
+        self.session.commit()
+        return bool(cast(CursorResult[Any], result).rowcount)
 
     def remember(self, *, key: str, digest: str, case_id: str, status: int) -> None:
         """Record the first answer to an Idempotency-Key (a later record of it changes nothing)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi.responses import JSONResponse
 
 from api.cases.schemas import (
     ActionIn,
@@ -18,6 +19,7 @@ from api.cases.schemas import (
 from api.cases.service import CaseService
 from api.deps import AppSettings, CurrentCaller, DbSession, Temporal
 from api.problems import responses
+from api.public.schemas import Tracking
 from models.lifecycle import PetitionLifecycle
 from models.vocabulary import Level
 
@@ -31,7 +33,11 @@ IdempotencyKey = Annotated[
     ),
 ]
 REPEAT: dict[int | str, dict[str, object]] = {
-    200: {"model": CaseOut, "description": "a repeat petition linked to the open case"}
+    200: {
+        "model": CaseOut | Tracking,
+        "description": "a repeat petition linked to the open case: the case if it is in the "
+        "caller's scope, otherwise only what its tracking page shows",
+    }
 }
 STATES = tuple(s.id for s in PetitionLifecycle.states)
 
@@ -54,11 +60,13 @@ async def register_case(
     settings: AppSettings,
     response: Response,
     idempotency_key: IdempotencyKey = None,
-) -> CaseOut:
+) -> CaseOut | Response:
     """Register a petition: starts its workflow, or links a repeat to the open case."""
     status, snapshot = await service(session, client, settings).register(
         body=body, caller=caller, key=idempotency_key
     )
+    if isinstance(snapshot, Tracking):  # a repeat of a case outside the caller's scope
+        return JSONResponse(snapshot.model_dump(mode="json"), status_code=status)
     response.status_code = status
     return snapshot
 

@@ -3,11 +3,13 @@ as workflow updates, reads from the workflow (live) or the projection (lists, ti
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -34,6 +36,8 @@ from api.cases.schemas import (
 from api.cases.workflow import CaseWorkflows, unavailable, update_problem
 from api.pagination import encode_cursor
 from api.problems import ProblemError
+from api.public.repository import PublicRepository
+from api.public.schemas import Tracking
 from models.boundary import ActionRequest, CaseSnapshot, StartCase, VisitRequest
 from models.case import UnitRef
 from models.tables import CaseRow, IdempotencyRow
@@ -52,6 +56,10 @@ class Claim:
     key: str
     digest: str
     first: IdempotencyRow | None
+
+
+class CaseGone(Exception):
+    """The case a matter's record names has no running workflow (never started, or closed)."""
 
 
 def unknown_unit(unit_id: str) -> ProblemError:
@@ -111,20 +119,23 @@ class CaseService:
     # -- registration -------------------------------------------------------------------------
     async def register(
         self, *, body: RegistrationIn, caller: Caller, key: str | None
-    ) -> tuple[int, CaseOut]:
+    ) -> tuple[int, CaseOut | Tracking]:
         claim = await self._claim(key, f"{caller.id}:register:{key}", body.model_dump())
         if claim and claim.first is not None:
-            snap = await self.snapshot(case_id=claim.first.case_id, caller=caller)
-            return claim.first.status_code, snap
+            # The first answer again, wherever the case has gone since (an urgent case starts
+            # at the county, outside a village officer's scope): not a 404 for a retry.
+            first = claim.first
+            return first.status_code, await self._answer_again(first.case_id, first, caller)
         path = await db(self.cases.unit_path, body.unit_id)
         if not path:
             raise unknown_unit(body.unit_id)
         if not caller.sees(body.unit_id):
             raise ProblemError(403, "不能为范围外的单位登记 / the unit is outside your scope")
+        case_id = self.case_id_for(user_id=caller.id, key=key) if key else uuid.uuid4().hex[:20]
         if key:
             # A retry whose first try registered the case but never got its answer (the API
             # died in between): the key names the case, so answer with it — never a "repeat".
-            earlier = await self._existing(self.case_id_for(user_id=caller.id, key=key), caller)
+            earlier = await self._registered(case_id, caller)
             if earlier is not None:
                 await self._remember(claim, earlier.case_id, 201)
                 return 201, earlier
@@ -134,11 +145,35 @@ class CaseService:
                 petitioner_key=petitioner_key, category=body.category, county=path[-1].id
             )
         )
-        if open_case is not None:
-            snap = await self._visit(open_case, caller, body, key)
-            await self._remember(claim, open_case.case_id, 200)
-            return 200, snap
-        case_id = self.case_id_for(user_id=caller.id, key=key) if key else uuid.uuid4().hex[:20]
+        open_id = open_case.case_id if open_case is not None else None
+        matter = "matter:" + self._keyed("matter", petitioner_key, body.category, path[-1].id)
+        loop = asyncio.get_running_loop()
+        grace = 2 * self.settings.update_timeout_seconds
+        deadline = loop.time() + grace
+        while True:
+            if open_id is None and petitioner_key:
+                # Not projected yet, maybe: the matter's record, written by a registration
+                # before its workflow starts, names the open case (or makes this one it).
+                held = await db(self.cases.hold_matter, matter, case_id)
+                open_id = None if held == case_id else held
+            if open_id is None:
+                break
+            try:
+                linked = await self._visit(open_id, caller, body, key)
+            except CaseGone:
+                # No workflow (yet): its registration is still starting it, failed to (and is
+                # retried with its key), or the case has just closed. Past the time a start
+                # takes, this registration takes the matter over.
+                before = datetime.now(UTC) - timedelta(seconds=grace)
+                released = await db(self.cases.release_matter, matter, open_id, before)
+                if not released and loop.time() > deadline:
+                    raise unavailable("could not link the repeat petition") from None
+                if not released:
+                    await asyncio.sleep(0.2)
+                open_id = None
+                continue
+            await self._remember(claim, open_id, 200)
+            return 200, linked
         start = self._start_case(
             case_id, body, caller, path, petitioner_key, repeat_final=final_case is not None
         )
@@ -149,26 +184,53 @@ class CaseService:
         await self._remember(claim, case_id, 201)
         return 201, CaseOut.for_role(snapshot, caller.role)
 
-    async def _existing(self, case_id: str, caller: Caller) -> CaseOut | None:
+    async def _answer_again(
+        self, case_id: str, first: IdempotencyRow, caller: Caller
+    ) -> CaseOut | Tracking:
+        """A retried registration's answer: the case for the one who registered it (as the
+        first answer was, whatever the case's scope now); a repeat's as a repeat answers."""
+        snap = await self._live(case_id)
+        if first.status_code == 201 or caller.sees(snap.unit_id):
+            return CaseOut.for_role(snap, caller.role)
+        return await self._tracking(snap)
+
+    async def _registered(self, case_id: str, caller: Caller) -> CaseOut | None:
+        """The case a keyed registration started, if its workflow exists (any scope: the caller
+        registered it)."""
         try:
-            return await self.snapshot(case_id=case_id, caller=caller)
+            snap = await self._live(case_id)
         except ProblemError as err:
             if err.status == 404:
                 return None
             raise
+        return CaseOut.for_role(snap, caller.role)
 
     async def _visit(
-        self, row: CaseRow, caller: Caller, body: RegistrationIn, key: str | None
-    ) -> CaseOut:
+        self, case_id: str, caller: Caller, body: RegistrationIn, key: str | None
+    ) -> CaseOut | Tracking:
+        """Link a repeat petition to the open case. The caller sees the case if it is in their
+        scope; otherwise only what its tracking page shows (``API.md``)."""
         request = VisitRequest(role=caller.role, user_id=caller.id, channel=body.channel)
         update_id = f"visit:{caller.id}:{key}" if key else f"visit:{uuid.uuid4().hex}"
         try:
-            snapshot = await self.workflows.visit(row.case_id, request, update_id=update_id)
+            snapshot = await self.workflows.visit(case_id, request, update_id=update_id)
         except WorkflowUpdateFailedError as err:
             raise update_problem(err) from None
-        except (WorkflowUpdateRPCTimeoutOrCancelledError, RPCError):
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
             raise unavailable("could not link the repeat petition") from None
-        return CaseOut.for_role(snapshot, caller.role)
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                raise CaseGone(case_id) from None
+            raise unavailable("could not link the repeat petition") from None
+        if caller.sees(snapshot.unit_id):
+            return CaseOut.for_role(snapshot, caller.role)
+        return await self._tracking(snapshot)
+
+    async def _tracking(self, snapshot: CaseSnapshot) -> Tracking:
+        unit_name = await db(PublicRepository(self.session).unit_name, snapshot.unit_id)
+        return Tracking.of(
+            snapshot.model_dump(mode="json"), unit_name=unit_name, updated_at=datetime.now(UTC)
+        )
 
     def _start_case(
         self,
@@ -198,17 +260,22 @@ class CaseService:
         )
 
     # -- reads --------------------------------------------------------------------------------
-    async def snapshot(self, *, case_id: str, caller: Caller) -> CaseOut:
-        """The live snapshot from the workflow; the projection's copy if no worker answers."""
+    async def _live(self, case_id: str) -> CaseSnapshot:
+        """The live snapshot from the workflow; the projection's copy if no worker answers.
+        No scope check: the callers do it."""
         try:
-            snap = await self.workflows.snapshot(case_id)
+            return await self.workflows.snapshot(case_id)
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND:
                 raise ProblemError(404, NOT_FOUND) from None
             row = await db(self.cases.get, case_id)
             if row is None:
                 raise unavailable("the case cannot be read right now") from None
-            snap = CaseSnapshot.model_validate(row.snapshot)
+            return CaseSnapshot.model_validate(row.snapshot)
+
+    async def snapshot(self, *, case_id: str, caller: Caller) -> CaseOut:
+        """The live snapshot, if the caller may see the case (404 otherwise)."""
+        snap = await self._live(case_id)
         if not caller.sees(snap.unit_id):
             raise ProblemError(404, NOT_FOUND)
         return CaseOut.for_role(snap, caller.role)

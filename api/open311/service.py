@@ -108,7 +108,7 @@ class Open311Service:
                 "service_notice": wording.PENDING_NOTICE,
                 "account_id": account_id,
             }
-        running = views.running_clock(case.model_dump(mode="json"), datetime.now(UTC))
+        running = views.running_clock(case.model_dump(mode="json"))
         notice = views.notice(running, self.zone)
         received = wording.RECEIVED.format(code=case.tracking_code)
         return status, {

@@ -87,7 +87,7 @@ def service_request(
 ) -> dict[str, Any]:
     snapshot = row.snapshot
     service = service_for_category(row.category)
-    running = running_clock(snapshot, now)
+    running = running_clock(snapshot)
     return {
         "service_request_id": row.tracking_code,
         "status": "closed" if row.state in FINAL_STATES else "open",
@@ -108,21 +108,22 @@ def service_request(
     }
 
 
-def running_clock(snapshot: dict[str, Any], now: datetime) -> tuple[str, datetime] | None:
-    """The live clock of the case's current step and its due time as of ``now``.
+def running_clock(snapshot: dict[str, Any]) -> tuple[str, datetime] | None:
+    """The live clock of the case's current step and its due time.
 
-    While a clock is paused (中止) its due time moves by the time paused so far, so a client
-    sees the date the case is now expected by. The level window is an internal target, not
-    the date owed to the petitioner, so it is left out.
+    While any clock is paused (中止) there is no due date: the time paused does not count and
+    its end is not known, so the request shows the pause (``status_notes``) instead of a date
+    that would be stale. The level window is an internal target, not the date owed to the
+    petitioner, so it is left out.
     """
-    live = []
-    for clock in snapshot.get("deadlines", []):
-        if clock["clock"] == "level" or clock["status"] not in ("running", "paused"):
-            continue
-        due = datetime.fromisoformat(clock["due_at"])
-        if clock["status"] == "paused" and clock["paused"]:
-            due += now - datetime.fromisoformat(clock["paused"][-1]["start"])
-        live.append((due, clock["clock"]))
+    deadlines = snapshot.get("deadlines", [])
+    if any(clock["status"] == "paused" for clock in deadlines):
+        return None
+    live = [
+        (datetime.fromisoformat(clock["due_at"]), clock["clock"])
+        for clock in deadlines
+        if clock["clock"] != "level" and clock["status"] == "running"
+    ]
     if not live:
         return None
     due, name = min(live)

@@ -18,6 +18,10 @@ class PublicRepository:
         query = select(CaseRow).where(CaseRow.tracking_code == tracking_code)
         return self.session.exec(query).first()
 
+    def unit_name(self, unit_id: str) -> str:
+        unit = self.session.get(UnitRow, unit_id)
+        return unit.name if unit is not None else unit_id
+
     def units(self, caller: Caller) -> list[UnitRow]:
         """The unit tree below the caller's unit (all of it for an admin): an officer sees the
         units beneath their own too, to forward cases there."""

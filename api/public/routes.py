@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from limits.strategies import MovingWindowRateLimiter
 
 from api.client_address import client_address
-from api.deps import CurrentCaller, DbSession, Temporal
+from api.deps import AppSettings, CurrentCaller, DbSession, Temporal
 from api.pii import PiiAccess, access_log
 from api.problems import responses
 from api.public.schemas import Tracking, UnitOut
@@ -63,5 +63,6 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", tags=["operations"], responses=responses(503))
-async def readyz(session: DbSession, client: Temporal) -> dict[str, str]:
-    return await PublicService(session).readiness(client=client)
+async def readyz(session: DbSession, client: Temporal, settings: AppSettings) -> dict[str, str]:
+    """Ready when the database and Temporal answer and a worker polls the task queue."""
+    return await PublicService(session).readiness(client=client, settings=settings)

@@ -4,9 +4,14 @@ still read payloads in the Web UI through the codec endpoint."""
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
+import httpx
+from fastapi.testclient import TestClient
 from temporalio.client import Client
 
+from api.app import create_app
+from petitionflow.settings import Settings
 from petitionflow.temporal import DATA_CONVERTER
 from tests.api.cases.test_lifecycle import wait_listed
 from tests.api.conftest import Stack
@@ -62,3 +67,37 @@ async def test_history_holds_no_personal_data(api: Stack) -> None:
         },
     )
     assert preflight.headers["access-control-allow-origin"] == "http://localhost:8233"
+
+
+def preflight(app_settings: Settings, origin: str, path: str = "/codec/decode") -> httpx.Response:
+    client = TestClient(create_app(app_settings))  # no lifespan (Temporal) for a preflight
+    return client.options(
+        path,
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
+
+
+def test_codec_cors_follows_the_web_uis_port(tmp_path: Path) -> None:
+    """The dev server's Web UI on another port (PETITIONFLOW_TEMPORAL_UI_PORT) may call the
+    codec: its origin is allowed, the default port's is not."""
+    moved = Settings(env="test", data_dir=tmp_path, temporal_ui_port=18233)
+    allowed = preflight(moved, "http://127.0.0.1:18233")
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "http://127.0.0.1:18233"
+    refused = preflight(moved, "http://127.0.0.1:8233")
+    assert refused.status_code == 400
+    assert "access-control-allow-origin" not in refused.headers
+    # an explicit list wins (docker-compose: the UI's public origin)
+    listed = Settings(env="test", data_dir=tmp_path, codec_cors_origins="https://ui.example")
+    assert preflight(listed, "https://ui.example").status_code == 200
+    assert preflight(listed, "http://127.0.0.1:8233").status_code == 400
+
+
+def test_codec_cors_does_not_open_other_routes(tmp_path: Path) -> None:
+    settings = Settings(env="test", data_dir=tmp_path)
+    refused = preflight(settings, "http://127.0.0.1:8233", "/api/v1/cases/x/actions")
+    assert "access-control-allow-origin" not in refused.headers

@@ -6,11 +6,22 @@ import asyncio
 import json
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, delete, select
 
-from models.tables import CaseRow
+from models.tables import CaseEventRow, CaseRow, IdempotencyRow
 from tests.api.cases.test_lifecycle import wait_listed
 from tests.api.conftest import Stack, resident_id
+
+TRACKING_FIELDS = {
+    "tracking_code",
+    "state",
+    "state_label",
+    "unit_name",
+    "created_at",
+    "updated_at",
+    "paused",
+    "next_due_at",
+}
 
 
 async def test_idempotent_registration_and_action(api: Stack) -> None:
@@ -78,14 +89,8 @@ async def test_tracking_endpoint_leaks_nothing(api: Stack) -> None:
     r = await api.get(f"/api/v1/track/{code}", who=None)
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {
-        "tracking_code",
-        "state",
-        "state_label",
-        "created_at",
-        "updated_at",
-        "next_due_at",
-    }
+    assert set(body) == TRACKING_FIELDS
+    assert body["unit_name"] == "东门社区" and body["paused"] is False
     assert "王" not in json.dumps(body, ensure_ascii=False)
     assert (await api.get("/api/v1/track/AAAAAAAAAAAAAAAA", who=None)).status_code == 404
     second = (await api.register()).json()["tracking_code"]
@@ -117,3 +122,110 @@ async def test_503_without_a_worker_then_retry_loses_nothing(stack: Stack) -> No
         w async for w in stack.env.client.list_workflows(f"WorkflowId = 'petition-{case_id}'")
     ]
     assert len(handles) == 1
+
+
+async def test_idempotent_retry_of_an_urgent_registration_answers_the_first_result(
+    api: Stack,
+) -> None:
+    """An urgent case starts at the county, outside the village officer's scope: the retry
+    still answers the first result (not a 404), and so does a retry after the answer was lost."""
+    body = {"petitioner_id_number": resident_id(), "severity": "urgent"}
+    first = await api.register(key="urgent-1", **body)
+    assert first.status_code == 201, first.text
+    assert first.json()["unit_id"] == "pinghu"
+    again = await api.register(key="urgent-1", **body)
+    assert again.status_code == 201, again.text
+    assert again.json()["case_id"] == first.json()["case_id"]
+    assert again.json()["tracking_code"] == first.json()["tracking_code"]
+    assert (await api.get(f"/api/v1/cases/{first.json()['case_id']}")).status_code == 404
+
+    # the first answer was lost before it was recorded: the key still names the case
+    body = {"petitioner_id_number": resident_id(), "severity": "urgent"}
+    lost = await api.register(key="urgent-2", **body)
+    with Session(api.engine) as session:
+        session.exec(delete(IdempotencyRow).where(IdempotencyRow.key.endswith(":urgent-2")))
+        session.commit()
+    retry = await api.register(key="urgent-2", **body)
+    assert retry.status_code == 201, retry.text
+    assert retry.json()["case_id"] == lost.json()["case_id"]
+
+
+async def test_repeat_outside_the_callers_scope_answers_the_tracking_view(api: Stack) -> None:
+    number = resident_id()
+    first = (await api.register(petitioner_id_number=number)).json()
+    await wait_listed(api, first["case_id"], "registered")
+    # an officer of another village of the same county registers the same matter
+    r = await api.register(
+        "officer_zhapu", petitioner_id_number=number, unit_id="pinghu.zhapu.tangshan"
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body) == TRACKING_FIELDS
+    assert body["tracking_code"] == first["tracking_code"]
+    assert (body["state"], body["unit_name"]) == ("registered", "东门社区")
+    assert "王" not in r.text and first["title"] not in r.text
+    linked = (await api.get(f"/api/v1/cases/{first['case_id']}")).json()
+    assert linked["visit_count"] == 2
+    # its idempotent retry answers the same, not the case
+    again = await api.register(
+        "officer_zhapu", key="zhapu-1", petitioner_id_number=number, unit_id="pinghu.zhapu.tangshan"
+    )
+    retry = await api.register(
+        "officer_zhapu", key="zhapu-1", petitioner_id_number=number, unit_id="pinghu.zhapu.tangshan"
+    )
+    assert again.status_code == retry.status_code == 200
+    assert set(retry.json()) == TRACKING_FIELDS
+    assert retry.json()["tracking_code"] == first["tracking_code"]
+
+
+async def test_a_repeat_before_the_first_projection_write_is_linked(api: Stack) -> None:
+    """Matching does not wait for the projection: the registration records the matter before
+    its workflow starts."""
+    number = resident_id()
+    first = (await api.register(petitioner_id_number=number)).json()
+    await wait_listed(api, first["case_id"], "registered")
+    with Session(api.engine) as session:  # as if the projection had not written the case yet
+        session.exec(delete(CaseEventRow).where(CaseEventRow.case_id == first["case_id"]))
+        session.exec(delete(CaseRow).where(CaseRow.case_id == first["case_id"]))
+        session.commit()
+    repeat = await api.register(petitioner_id_number=number, channel="phone")
+    assert repeat.status_code == 200, repeat.text
+    assert repeat.json()["case_id"] == first["case_id"]
+    assert repeat.json()["visit_count"] == 2
+    # and at once, without waiting for anything
+    rushed = (await api.register(petitioner_id_number=number, category="征地拆迁")).json()
+    at_once = await api.register(petitioner_id_number=number, category="征地拆迁")
+    assert at_once.status_code == 200 and at_once.json()["case_id"] == rushed["case_id"]
+
+
+async def test_a_matter_whose_case_closed_is_a_new_case(api: Stack) -> None:
+    number = resident_id()
+    first = (await api.register(petitioner_id_number=number)).json()
+    assert (await api.act(first["case_id"], "withdraw", note="撤回")).status_code == 200
+    await wait_listed(api, first["case_id"], "withdrawn")
+    second = await api.register(petitioner_id_number=number)
+    assert second.status_code == 201, second.text
+    assert second.json()["case_id"] != first["case_id"]
+    third = await api.register(petitioner_id_number=number)
+    assert third.status_code == 200 and third.json()["case_id"] == second.json()["case_id"]
+
+
+async def test_tracking_shows_a_paused_case_as_paused(api: Stack) -> None:
+    case = (await api.register()).json()
+    case_id, code = case["case_id"], case["tracking_code"]
+    assert (await api.act(case_id, "accept")).status_code == 200
+    await wait_listed(api, case_id, "handling")
+    running = (await api.get(f"/api/v1/track/{code}", who=None)).json()
+    assert running["paused"] is False and running["next_due_at"] is not None
+
+    r = await api.act(case_id, "suspend", reason="hearing", note="听证")
+    assert r.status_code == 200, r.text
+    assert any(d["status"] == "paused" for d in r.json()["deadlines"])
+    await wait_listed(api, case_id, "suspended")
+    paused = (await api.get(f"/api/v1/track/{code}", who=None)).json()
+    assert (paused["state"], paused["paused"], paused["next_due_at"]) == ("suspended", True, None)
+
+    assert (await api.act(case_id, "resume", note="听证结束")).status_code == 200
+    await wait_listed(api, case_id, "handling")
+    resumed = (await api.get(f"/api/v1/track/{code}", who=None)).json()
+    assert resumed["paused"] is False and resumed["next_due_at"] is not None
