@@ -1,16 +1,24 @@
 """Sending alerts out: webhooks signed with HMAC-SHA256 and e-mail over SMTP. Every attempt is
-logged on the alert (channel, target, status, error, attempt); a failed attempt raises so the
-activity's retry policy tries again with backoff."""
+logged on the alert (channel, target without credentials, status, a generic error — never what
+the receiver answered, attempt); a failed attempt raises so the activity's retry policy tries
+again with backoff. After ``max_failures`` failed attempts in a row a channel is marked failing
+(an alert to its unit says so) and its failures are no longer retried; one delivery that gets
+through clears the mark. A webhook's target is checked (``petitionflow/egress.py``) before each
+attempt; a refused target and an e-mail that cannot be built are permanent failures."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import logging
+import re
 import smtplib
 from datetime import UTC, datetime
+from email import policy
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy.engine import Engine
@@ -18,12 +26,27 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from models.alerts import DeliveryConfig, alert_label
+from models.alerts import AlertKind, DeliveryConfig, alert_label
 from models.boundary import AlertTargets, AlertTargetsRequest, DeliveryRequest, DeliveryTarget
 from models.tables import AlertChannelRow, AlertDeliveryRow, AlertRow, UnitRow
 from models.vocabulary import LEVEL_LABELS, Level
+from petitionflow.egress import TargetRefused, WebhookGuard, pinned_url, redact
 
 SIGNATURE_HEADER = "X-Petitionflow-Signature"
+MAX_FAILURES = 10  # failed attempts in a row before a channel is marked failing
+CHANNEL_FAILING: AlertKind = "channel_failing"  # the alert that tells the channel's unit
+# Line breaks and other controls cannot be in a header (a case title may hold a newline).
+_HEADER_CONTROLS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+log = logging.getLogger("petitionflow.delivery")
+
+
+class DeliveryFailed(Exception):
+    """An attempt that failed: ``reason`` is what the delivery row records; ``permanent`` when
+    trying again cannot help."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason, self.permanent = reason, permanent
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -48,15 +71,38 @@ def channels_for(session: Session, unit_id: str) -> list[AlertChannelRow]:
 
 
 def targets_for(session: Session, unit_id: str) -> list[DeliveryTarget]:
+    """The channels to send on; targets without credentials (they go into workflow histories)."""
     return [
-        DeliveryTarget(channel_id=c.id, kind=c.kind, target=c.target)
+        DeliveryTarget(channel_id=c.id, kind=c.kind, target=redact(c.target))
         for c in channels_for(session, unit_id)
     ]
 
 
+def header_text(value: str) -> str:
+    """A header value on one line: runs of control characters become one space."""
+    return _HEADER_CONTROLS.sub(" ", value).strip()
+
+
+def _webhook_error(exc: httpx.HTTPError) -> str:
+    """A generic reason: the exception's text may quote what the other side sent."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return "connection failed"
+    return "request failed"
+
+
 class AlertDelivery:
-    def __init__(self, engine: Engine, config: DeliveryConfig) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        config: DeliveryConfig,
+        *,
+        guard: WebhookGuard | None = None,
+        max_failures: int = MAX_FAILURES,
+    ) -> None:
         self._engine, self._config = engine, config
+        self._guard, self._max_failures = guard or WebhookGuard(), max_failures
 
     # -- which channels -------------------------------------------------------------------------
     @activity.defn(name="alert_targets")
@@ -83,25 +129,51 @@ class AlertDelivery:
             "X-Petitionflow-Notification": str(request.notification),
         }
         try:
-            response = httpx.post(
-                channel.target, content=body, headers=headers, timeout=self._config.timeout_seconds
-            )
-            error = "" if response.is_success else f"HTTP {response.status_code}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            self._post(channel.target, body, headers)
+            error: DeliveryFailed | None = None
+        except DeliveryFailed as failed:
+            error = failed
         self._log(request, channel, error)
+
+    def _post(self, target: str, body: bytes, headers: dict[str, str]) -> None:
+        """POST to the address the guard checked, redirects not followed."""
+        try:
+            host, port, address = self._guard.check(target)
+        except TargetRefused as refused:
+            raise DeliveryFailed(f"refused: {refused}", permanent=True) from None
+        parts = urlsplit(target)
+        default = 443 if parts.scheme == "https" else 80
+        headers = headers | {"Host": host if port == default else f"{host}:{port}"}
+        auth = (parts.username or "", parts.password or "") if parts.username else None
+        try:
+            with httpx.Client(timeout=self._config.timeout_seconds, follow_redirects=False) as http:
+                response = http.request(
+                    "POST",
+                    pinned_url(target, address),
+                    content=body,
+                    headers=headers,
+                    auth=auth,
+                    extensions={"sni_hostname": host} if parts.scheme == "https" else None,
+                )
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(_webhook_error(exc)) from None
+        if not response.is_success:
+            raise DeliveryFailed(f"HTTP {response.status_code}")
 
     @activity.defn(name="deliver_email")
     def deliver_email(self, request: DeliveryRequest) -> None:
         alert, channel, unit_name = self._load(request)
-        message = EmailMessage()
-        message["Subject"] = f"【{alert_label(alert.kind)}】{alert.title}"
-        message["From"] = self._config.smtp_sender
-        message["To"] = channel.target
-        message["Message-ID"] = (
-            f"<{hashlib.sha256(self._key(request).encode()).hexdigest()}@petitionflow>"
-        )
-        message.set_content(self._text(alert, unit_name))
+        try:
+            message = self._message(request, alert, channel, unit_name)
+        except (ValueError, TypeError, LookupError) as exc:
+            log.warning(
+                "alert e-mail could not be built",
+                extra={"alert_id": alert.alert_id, "channel_id": channel.id, "error": str(exc)},
+            )
+            self._log(
+                request, channel, DeliveryFailed("message could not be built", permanent=True)
+            )
+            return
         cfg = self._config
         try:
             with smtplib.SMTP(cfg.smtp_host, cfg.smtp_port, timeout=cfg.timeout_seconds) as smtp:
@@ -110,10 +182,26 @@ class AlertDelivery:
                 if cfg.smtp_user:
                     smtp.login(cfg.smtp_user, cfg.smtp_password or "")
                 smtp.send_message(message)
-            error = ""
+            error = None
         except (OSError, smtplib.SMTPException) as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            error = DeliveryFailed(f"{type(exc).__name__}: {exc}")
         self._log(request, channel, error)
+
+    def _message(
+        self, request: DeliveryRequest, alert: AlertRow, channel: AlertChannelRow, unit_name: str
+    ) -> EmailMessage:
+        """The e-mail, its headers on one line each and encoded by the e-mail policy (RFC 2047 for
+        the Chinese subject); raises if a header still cannot be built."""
+        message = EmailMessage(policy=policy.default)  # smtplib sends it with CRLF
+        message["Subject"] = header_text(f"【{alert_label(alert.kind)}】{alert.title}")
+        message["From"] = self._config.smtp_sender
+        message["To"] = channel.target
+        message["Message-ID"] = (
+            f"<{hashlib.sha256(self._key(request).encode()).hexdigest()}@petitionflow>"
+        )
+        message.set_content(self._text(alert, unit_name))
+        message.as_bytes()  # a header that cannot be written fails here, not in smtplib
+        return message
 
     # -- helpers ------------------------------------------------------------------------------
     def _load(self, request: DeliveryRequest) -> tuple[AlertRow, AlertChannelRow, str]:
@@ -160,8 +248,12 @@ class AlertDelivery:
         attempt = activity.info().attempt
         return f"{request.alert_id}:{request.channel_id}:{request.notification}:{attempt}"
 
-    def _log(self, request: DeliveryRequest, channel: AlertChannelRow, error: str) -> None:
-        """Record the attempt (once, even if this write is itself retried), then fail it."""
+    def _log(
+        self, request: DeliveryRequest, channel: AlertChannelRow, error: DeliveryFailed | None
+    ) -> None:
+        """Record the attempt (once, even if this write is itself retried) and the channel's run
+        of failures, then fail it: for good when it cannot succeed or the channel is failing."""
+        target = redact(channel.target)
         with Session(self._engine) as session, session.begin():
             key = self._key(request)
             if session.get(AlertDeliveryRow, key) is None:
@@ -170,16 +262,60 @@ class AlertDelivery:
                         id=key,
                         alert_id=request.alert_id,
                         channel=channel.kind,
-                        target=channel.target,
+                        target=target,
                         notification=request.notification,
                         attempt=activity.info().attempt,
                         status="failed" if error else "sent",
-                        error=error[:1000],
+                        error=error.reason[:1000] if error else "",
                         at=datetime.now(UTC),
                     )
                 )
                 alert = session.get(AlertRow, request.alert_id)
                 if alert is not None and not error:
                     alert.notifications = max(alert.notifications, request.notification)
+                self._count(session, channel.id, failed=error is not None)
+            row = session.get(AlertChannelRow, channel.id)
+            failing = row is not None and row.failing_since is not None
         if error:
-            raise ApplicationError(f"{channel.kind} to {channel.target} failed: {error}")
+            raise ApplicationError(
+                f"{channel.kind} to {target} failed: {error.reason}",
+                type=(
+                    "Undeliverable" if error.permanent else "ChannelFailing" if failing else None
+                ),
+                non_retryable=error.permanent or failing,
+            )
+
+    def _count(self, session: Session, channel_id: str, *, failed: bool) -> None:
+        """The channel's run of failed attempts; at ``max_failures`` it is marked failing and its
+        unit gets an alert. A success ends the run and the mark."""
+        row = session.get(AlertChannelRow, channel_id)
+        if row is None:
+            return
+        if not failed:
+            row.failures, row.failing_since = 0, None
+            return
+        row.failures += 1
+        if row.failures < self._max_failures or row.failing_since is not None:
+            return
+        now = datetime.now(UTC)
+        row.failing_since = now
+        unit = session.get(UnitRow, row.unit_id)
+        target = redact(row.target)
+        log.warning("alert channel marked failing", extra={"channel_id": row.id})
+        session.add(
+            AlertRow(
+                alert_id=f"channel.{row.id}.failing.{now.strftime('%Y%m%dT%H%M%S%f')}",
+                case_id="",
+                kind=CHANNEL_FAILING,
+                occurrence=1,
+                unit_id=row.unit_id,
+                level=unit.level if unit else "",
+                title=f"告警渠道发送失败：{target}",
+                message=(
+                    f"【渠道故障】告警渠道 {row.kind} {target} 已连续 {row.failures} 次发送失败，"
+                    "已停止重试，请检查接收端 / the alert channel failed "
+                    f"{row.failures} times in a row and is no longer retried"
+                ),
+                created_at=now,
+            )
+        )

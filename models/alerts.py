@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-AlertKind = Literal["warning", "breach", "escalation", "supervision", "unsatisfied"]
+AlertKind = Literal[
+    "warning", "breach", "escalation", "supervision", "unsatisfied", "channel_failing"
+]
 # Each channel kind is sent by the activity ``deliver_<kind>``; the worker refuses to start if one
 # is missing (``workflows/alert.py``'s ``DELIVERY_ACTIVITIES``).
 ChannelKind = Literal["webhook", "email"]
@@ -34,6 +36,8 @@ ALERT_KINDS: dict[AlertKind, AlertKindSpec] = {
     "unsatisfied": AlertKindSpec(
         "不满意", "Unsatisfied", "【不满意】“{title}”回访评价为不满意，可重新办理一次", False
     ),
+    # Raised by the delivery activity about a channel, not a case (its case_id is empty).
+    "channel_failing": AlertKindSpec("渠道故障", "Channel failing", "【渠道故障】{title}", False),
 }
 
 

@@ -187,6 +187,10 @@ class AlertChannelRow(SQLModel, table=True):
     secret: str = Field(default="", max_length=200)  # HMAC key of a webhook
     enabled: bool = True
     created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    # Failed delivery attempts in a row; at the limit the channel is marked failing (its
+    # failures are no longer retried) until one delivery gets through.
+    failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    failing_since: datetime | None = Field(default=None, sa_column=Column(_tz()))
 
 
 class AlertDeliveryRow(SQLModel, table=True):

@@ -152,6 +152,8 @@ async def run_worker(settings: Settings) -> None:
             calendar_file=CalendarFile(settings.calendar_path),
             executor=executor,
             delivery=settings.delivery(),
+            webhook_guard=settings.webhook_guard(),
+            channel_max_failures=settings.channel_max_failures,
             max_cached_workflows=settings.worker_max_cached_workflows,
             max_concurrent_activities=settings.worker_max_concurrent_activities,
         )

@@ -87,6 +87,9 @@ def configure_logging(settings: Settings, *, stream: object = None) -> None:
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # httpx logs every request's URL at INFO, and a webhook URL may carry credentials.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def tracing_interceptors(settings: Settings, *, exporter: object = None) -> Sequence[object]:

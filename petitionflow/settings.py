@@ -14,6 +14,7 @@ from models.alerts import DeliveryConfig
 from models.daycount import CalendarFile, WorkCalendar
 from models.policy import SlaPolicy, load_policy
 from petitionflow.codec import CodecKeyError, EncryptionCodec, new_key_spec, parse_keys
+from petitionflow.egress import WebhookGuard
 from petitionflow.files import private_dir
 
 
@@ -69,6 +70,11 @@ class Settings(BaseSettings):
     # Addresses (or CIDR networks) of reverse proxies whose X-Forwarded-For names the client,
     # comma-separated; empty: no proxy header is believed.
     trusted_proxies: str = ""
+    # Webhooks go to https URLs on public addresses only, except to these CIDRs and host names
+    # (comma-separated: intranet hooks), which may also be plain http.
+    webhook_allow: str = ""
+    # Failed delivery attempts in a row before a channel is marked failing and not retried.
+    channel_max_failures: int = Field(default=10, ge=1)
     # How long an action waits for the worker before answering 503 with Retry-After.
     update_timeout_seconds: float = Field(default=10, gt=0)
 
@@ -101,6 +107,9 @@ class Settings(BaseSettings):
             smtp_password=self.smtp_password.get_secret_value() if self.smtp_password else None,
             smtp_starttls=self.smtp_starttls,
         )
+
+    def webhook_guard(self) -> WebhookGuard:
+        return WebhookGuard.parse(self.webhook_allow)
 
     def secret(self) -> bytes:
         """The server secret. Outside dev and test it must be set; in dev one is generated once

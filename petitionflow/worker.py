@@ -15,6 +15,7 @@ from activities.delivery import AlertDelivery
 from activities.projection import ProjectionActivities
 from models.alerts import ChannelKind, DeliveryConfig
 from models.daycount import CalendarFile, WorkCalendar
+from petitionflow.egress import WebhookGuard
 from workflows.alert import DELIVERY_ACTIVITIES, AlertWorkflow
 from workflows.petition import PetitionWorkflow
 
@@ -42,12 +43,19 @@ def build_worker(
     executor: ThreadPoolExecutor,
     calendar_file: CalendarFile | None = None,
     delivery: DeliveryConfig | None = None,
+    webhook_guard: WebhookGuard | None = None,
+    channel_max_failures: int | None = None,
     max_cached_workflows: int = 10_000,
     max_concurrent_activities: int | None = None,
 ) -> Worker:
     deadlines = DeadlineActivities(calendar, reload=calendar_file)
     projection = ProjectionActivities(engine, client)
-    alerts = AlertDelivery(engine, delivery or DeliveryConfig())
+    alerts = AlertDelivery(
+        engine,
+        delivery or DeliveryConfig(),
+        guard=webhook_guard,
+        **({"max_failures": channel_max_failures} if channel_max_failures else {}),
+    )
     # Unset: the SDK's default (tests pass small executors of their own).
     limits: dict[str, Any] = {}
     if max_concurrent_activities:

@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from api.alerts.schemas import AlertFilters, AlertOut, AlertPage, ChannelIn, ChannelOut
 from api.alerts.service import AlertService
 from api.alerts.stream import AlertHub, stream
-from api.deps import BriefCaller, CurrentCaller, DbSession, Temporal, get_engine
+from api.deps import AppSettings, BriefCaller, CurrentCaller, DbSession, Temporal, get_engine
 from api.problems import responses
 from models.alerts import AlertKind
 
@@ -66,9 +66,14 @@ async def alert_stream(request: Request, caller: BriefCaller) -> StreamingRespon
     response_model=ChannelOut,
     responses=responses(401, 403, 404, 422),
 )
-def add_channel(body: ChannelIn, caller: CurrentCaller, session: DbSession) -> ChannelOut:
-    """Send a unit's alerts (and its subtree's) to a webhook or an e-mail address."""
-    return AlertService(session).add_channel(body=body, caller=caller)
+def add_channel(
+    body: ChannelIn, caller: CurrentCaller, session: DbSession, settings: AppSettings
+) -> ChannelOut:
+    """Send a unit's alerts (and its subtree's) to a webhook or an e-mail address. A webhook must
+    be https on a public address unless `PETITIONFLOW_WEBHOOK_ALLOW` names it (422)."""
+    return AlertService(session).add_channel(
+        body=body, caller=caller, guard=settings.webhook_guard()
+    )
 
 
 @router.get("/alert-channels", response_model=list[ChannelOut], responses=responses(401))

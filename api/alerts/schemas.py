@@ -9,8 +9,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from models.alerts import alert_label
-from models.tables import AlertDeliveryRow, AlertRow
+from models.tables import AlertChannelRow, AlertDeliveryRow, AlertRow
 from models.text import CONTROL, CleanText
+from petitionflow.egress import redact
 
 
 class Delivery(BaseModel):
@@ -67,7 +68,8 @@ class WebhookChannelIn(_ChannelIn):
     target: str = Field(
         max_length=500,
         pattern=rf"^https?://[^\s/?#{CONTROL}]+[^\s{CONTROL}]*$",
-        description="the http(s) URL that receives the signed JSON",
+        description="the https URL that receives the signed JSON (http and private addresses "
+        "only where PETITIONFLOW_WEBHOOK_ALLOW names them)",
     )
 
 
@@ -84,12 +86,27 @@ ChannelIn = Annotated[WebhookChannelIn | EmailChannelIn, Field(discriminator="ki
 
 
 class ChannelOut(BaseModel):
+    """A channel as shown: the target without credentials, never the secret."""
+
     id: str
     unit_id: str
     kind: str
     target: str
     enabled: bool
     created_at: datetime
+    failing_since: datetime | None = None
+
+
+def channel_out(row: AlertChannelRow) -> ChannelOut:
+    return ChannelOut(
+        id=row.id,
+        unit_id=row.unit_id,
+        kind=row.kind,
+        target=redact(row.target),
+        enabled=row.enabled,
+        created_at=row.created_at,
+        failing_since=row.failing_since,
+    )
 
 
 def alert_out(row: AlertRow, deliveries: list[AlertDeliveryRow]) -> AlertOut:
@@ -111,7 +128,7 @@ def alert_out(row: AlertRow, deliveries: list[AlertDeliveryRow]) -> AlertOut:
         deliveries=[
             Delivery(
                 channel=d.channel,
-                target=d.target,
+                target=redact(d.target),  # rows written before targets were stored redacted
                 notification=d.notification,
                 attempt=d.attempt,
                 status=d.status,

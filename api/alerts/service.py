@@ -19,12 +19,14 @@ from api.alerts.schemas import (
     ChannelIn,
     ChannelOut,
     alert_out,
+    channel_out,
 )
 from api.auth import Caller
 from api.pagination import encode_cursor
 from api.problems import ProblemError
 from models.tables import AlertChannelRow, AlertRow
 from models.vocabulary import Role
+from petitionflow.egress import TargetRefused, WebhookGuard
 from petitionflow.temporal import alert_workflow_id
 
 NO_ALERT = "预警不存在或不在您的范围内 / no such alert in your scope"
@@ -61,13 +63,23 @@ class AlertService:
         return self.alerts.acknowledge(row, by=caller.id)
 
     # -- channels ------------------------------------------------------------------------------
-    def add_channel(self, *, body: ChannelIn, caller: Caller) -> ChannelOut:
+    def add_channel(self, *, body: ChannelIn, caller: Caller, guard: WebhookGuard) -> ChannelOut:
         if caller.role not in (Role.admin, Role.supervisor):
             raise ProblemError(403, "只有督办领导或管理员可以配置 / supervisors and admins only")
         if not caller.sees(body.unit_id):
             raise ProblemError(403, "不能为范围外的单位配置 / the unit is outside your scope")
         if not self.alerts.unit_exists(body.unit_id):
             raise ProblemError(404, "单位不存在 / no such unit")
+        if body.kind == "webhook":
+            try:
+                guard.check(body.target)
+            except TargetRefused as refused:
+                raise ProblemError(
+                    422,
+                    f"target: {refused}",
+                    type="/problems/InvalidParams",
+                    errors=[{"field": "target", "message": str(refused)}],
+                ) from None
         row = self.alerts.add_channel(
             AlertChannelRow(
                 id=f"ch-{uuid.uuid4().hex[:12]}",
@@ -78,9 +90,7 @@ class AlertService:
                 created_at=datetime.now(UTC),
             )
         )
-        return ChannelOut(**row.model_dump(exclude={"secret"}))
+        return channel_out(row)
 
     def channels(self, *, caller: Caller) -> list[ChannelOut]:
-        return [
-            ChannelOut(**r.model_dump(exclude={"secret"})) for r in self.alerts.channels(caller)
-        ]
+        return [channel_out(r) for r in self.alerts.channels(caller)]

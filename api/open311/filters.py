@@ -1,5 +1,6 @@
 """The filters of ``GET requests`` with the spec's defaults: the most recent 90 days, a window of
-at most 90 days, at most 1000 requests; ``service_request_id`` overrides every other filter."""
+at most 90 days, at most 1000 requests; ``service_request_id`` (at most 20 ids) overrides every
+other filter."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from models.tables import CaseRow
 
 MAX_SPAN = timedelta(days=90)
 MAX_RESULTS = 1000
+MAX_IDS = 20  # each id is a lookup, rate-limited like the tracking endpoint
 STATUSES = ("open", "closed")
 
 
@@ -43,9 +45,9 @@ class RequestFilters:
     ) -> RequestFilters:
         """400 naming every bad parameter; an empty parameter counts as absent."""
         errors: list[str] = []
-        ids = _listed(service_request_id)
-        if len(ids) > MAX_RESULTS:
-            errors.append(f"service_request_id: 至多 {MAX_RESULTS} 个 / at most {MAX_RESULTS}")
+        ids = listed_ids(service_request_id)
+        if len(ids) > MAX_IDS:
+            errors.append(f"service_request_id: 至多 {MAX_IDS} 个 / at most {MAX_IDS}")
         codes = _listed(service_code)
         for code in codes:
             if service_by_code(code) is None:
@@ -95,6 +97,11 @@ class RequestFilters:
         if OTHER in services:  # 其他 also holds every category outside the catalogue
             return or_(chosen, col(CaseRow.category).not_in(CATALOGUED_CATEGORIES))
         return chosen
+
+
+def listed_ids(service_request_id: str | None) -> tuple[str, ...]:
+    """The ids a ``service_request_id`` parameter asks for."""
+    return _listed(service_request_id)
 
 
 def _listed(value: str | None) -> tuple[str, ...]:

@@ -9,20 +9,23 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from api.deps import AppSettings, DbSession, Temporal
 from api.open311 import views
 from api.open311.errors import Open311Route
-from api.open311.filters import RequestFilters
+from api.open311.filters import RequestFilters, listed_ids
 from api.open311.service import Open311Service
 from api.open311.submission import Form
+from api.open311.throttle import throttle_lookups, throttle_reads
 from api.open311.wire import Format, Open311Error, render
 from api.problems import allowed_methods
 from petitionflow.settings import Settings
 
 PREFIX = "/open311/v2"
 router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route)
+# Every public read counts against the per-client rate limit (``api/open311/throttle.py``).
+Throttled = [Depends(throttle_reads)]
 
 FormatIn = Annotated[Format, Path(description="`json` or `xml`")]
 IdempotencyKey = Annotated[
@@ -31,6 +34,14 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         max_length=200,
         description="optional: a retry with the same key and body registers nothing new",
+    ),
+]
+ApiKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="X-Api-Key",
+        max_length=200,
+        description="an Open311 api_key: needed to list requests (those of its unit)",
     ),
 ]
 # The spec's lists are comma-delimited; its dates W3C date-times with an offset.
@@ -58,6 +69,7 @@ BOTH_FORMATS: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/json": {}, "text/xml": {}}, "description": "OK"},
     400: {"description": "errors: [{code, description}] (`<errors><error>…`)"},
     404: {"description": "errors: no such resource"},
+    429: {"description": "errors: too many requests from this client; `Retry-After`"},
 }
 SUBMISSION_FORM = {
     "requestBody": {
@@ -96,31 +108,47 @@ def _service(session: DbSession, client: Temporal, settings: AppSettings) -> Ope
     return Open311Service(session=session, client=client, settings=settings)
 
 
-@router.get("/discovery.{fmt}", response_class=Response, responses=BOTH_FORMATS)
+@router.get(
+    "/discovery.{fmt}", response_class=Response, responses=BOTH_FORMATS, dependencies=Throttled
+)
 def discovery(fmt: FormatIn, request: Request, settings: AppSettings) -> Response:
     """Service discovery: where the endpoint is and which formats it speaks."""
     url = f"{str(request.base_url).rstrip('/')}{PREFIX}"
     return render(fmt, "discovery", views.discovery(url, production=_production(settings)))
 
 
-@router.get("/services.{fmt}", response_class=Response, responses=BOTH_FORMATS)
+@router.get(
+    "/services.{fmt}", response_class=Response, responses=BOTH_FORMATS, dependencies=Throttled
+)
 def services(fmt: FormatIn) -> Response:
     """The petition categories a request can be filed under."""
     return render(fmt, "services", views.services())
 
 
-@router.get("/services/{service_code}.{fmt}", response_class=Response, responses=BOTH_FORMATS)
+@router.get(
+    "/services/{service_code}.{fmt}",
+    response_class=Response,
+    responses=BOTH_FORMATS,
+    dependencies=Throttled,
+)
 def service_definition(service_code: str, fmt: FormatIn) -> Response:
     """The extra questions a category asks (``attribute[code]`` in a submission)."""
     return render(fmt, "service_definition", Open311Service.definition(service_code))
 
 
-@router.get("/requests.{fmt}", response_class=Response, responses=BOTH_FORMATS)
+@router.get(
+    "/requests.{fmt}",
+    response_class=Response,
+    responses={**BOTH_FORMATS, 403: {"description": "errors: a list without a valid api_key"}},
+    dependencies=Throttled,
+)
 def list_requests(
     fmt: FormatIn,
+    request: Request,
     session: DbSession,
     client: Temporal,
     settings: AppSettings,
+    api_key: ApiKeyHeader = None,
     service_request_id: str | None = None,
     service_code: str | None = None,
     start_date: W3CDateTime = None,
@@ -128,8 +156,11 @@ def list_requests(
     status: StatusList = None,
 ) -> Response:
     """Requests by requested time, newest first: the last 90 days unless given a window of at
-    most 90 days; at most 1000. Lists are comma-delimited; ``service_request_id`` overrides
-    the other filters."""
+    most 90 days; at most 1000. Listing needs an api_key (header `X-Api-Key`) and shows the
+    requests of its unit. ``service_request_id`` (at most 20, comma-delimited) overrides the
+    other filters and needs no key: each id counts as one lookup against the rate limit."""
+    service = _service(session, client, settings)
+    caller = service.lister(api_key) if not listed_ids(service_request_id) else None
     filters = RequestFilters.parse(
         now=datetime.now(UTC),
         service_request_id=service_request_id,
@@ -138,8 +169,8 @@ def list_requests(
         end_date=end_date,
         status=status,
     )
-    found = _service(session, client, settings).requests(filters)
-    return render(fmt, "service_requests", found)
+    throttle_lookups(request, len(filters.ids))
+    return render(fmt, "service_requests", service.requests(filters, caller))
 
 
 @router.post(
@@ -175,19 +206,29 @@ async def create_request(
     return render(fmt, "service_requests", [created], status=status)
 
 
-@router.get("/requests/{service_request_id}.{fmt}", response_class=Response, responses=BOTH_FORMATS)
+@router.get(
+    "/requests/{service_request_id}.{fmt}",
+    response_class=Response,
+    responses=BOTH_FORMATS,
+    dependencies=Throttled,
+)
 def get_request(
     service_request_id: str,
     fmt: FormatIn,
+    request: Request,
     session: DbSession,
     client: Temporal,
     settings: AppSettings,
 ) -> Response:
+    """One request by its id; an unknown id answers the same 404 whatever it looks like."""
+    throttle_lookups(request, 1)
     found = _service(session, client, settings).request(service_request_id)
     return render(fmt, "service_requests", found)
 
 
-@router.get("/tokens/{token}.{fmt}", response_class=Response, responses=BOTH_FORMATS)
+@router.get(
+    "/tokens/{token}.{fmt}", response_class=Response, responses=BOTH_FORMATS, dependencies=Throttled
+)
 def get_token(
     token: str, fmt: FormatIn, session: DbSession, client: Temporal, settings: AppSettings
 ) -> Response:

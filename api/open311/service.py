@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from api.auth import Caller, scoped
 from api.cases.service import CaseService
 from api.open311 import views, wording
 from api.open311.catalogue import service_by_code
@@ -25,6 +26,10 @@ from petitionflow.settings import Settings
 from petitionflow.temporal import workflow_id
 
 NO_SUCH_REQUEST = "没有此受理编号的信访事项 / no such service_request_id"
+KEY_TO_LIST = (
+    "列出信访事项须提供有效的 api_key（X-Api-Key 请求头）/ listing requests needs a valid api_key "
+    "in the X-Api-Key header; look up your own by service_request_id"
+)
 
 
 class Open311Service:
@@ -42,8 +47,20 @@ class Open311Service:
         return views.definition(service)
 
     # -- reads --------------------------------------------------------------------------------
-    def requests(self, filters: RequestFilters) -> list[dict[str, Any]]:
-        return self._views(list(self.session.exec(filters.query()).all()))
+    def lister(self, api_key: str | None) -> Caller:
+        """Who may list: a valid key, seeing the requests held by its unit. Anyone else gets the
+        same 403, whether the key is missing, unknown or revoked."""
+        caller = caller_for_key(self.session, api_key) if api_key else None
+        if caller is None:
+            raise Open311Error(403, KEY_TO_LIST)
+        return caller
+
+    def requests(self, filters: RequestFilters, caller: Caller | None) -> list[dict[str, Any]]:
+        """By id (``caller`` None: anyone may look up the codes they hold), else the key's list."""
+        query = filters.query()
+        if caller is not None:
+            query = scoped(query, CaseRow.unit_id, caller)
+        return self._views(list(self.session.exec(query).all()))
 
     def request(self, service_request_id: str) -> list[dict[str, Any]]:
         row = self.session.exec(

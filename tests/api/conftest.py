@@ -133,6 +133,7 @@ async def stack(
         codec_keys=CODEC_KEYS,  # type: ignore[arg-type]
         update_timeout_seconds=3,
         policy=policy,
+        webhook_allow="127.0.0.1",  # the tests' receivers listen there
     )
     tokens = {
         who: create_user(engine, role=role, unit_id=unit, user_id=f"u-{who}")[1]
@@ -149,6 +150,7 @@ async def stack(
                 calendar=settings.work_calendar,
                 executor=executor,
                 delivery=settings.delivery(),
+                webhook_guard=settings.webhook_guard(),
             )
             async with worker:
                 yield

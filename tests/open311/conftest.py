@@ -60,8 +60,15 @@ class Open311Stack(Stack):
         form = {k: v for k, v in form.items() if v is not None}
         return await self.http.post(f"/open311/v2/requests.{fmt}", data=form, headers=headers)
 
-    async def o311(self, path: str, **params: Any) -> httpx.Response:
-        return await self.http.get(f"/open311/v2/{path}", params=params)
+    async def o311(
+        self, path: str, *, headers: dict[str, str] | None = None, **params: Any
+    ) -> httpx.Response:
+        return await self.http.get(f"/open311/v2/{path}", params=params, headers=headers)
+
+    @property
+    def keyed(self) -> dict[str, str]:
+        """The header a client lists its unit's requests with."""
+        return {"X-Api-Key": self.key}
 
     async def case_id_of(self, service_request_id: str) -> str:
         """The case behind a service request, through the projection-backed list."""
@@ -125,10 +132,17 @@ def as_text(data: Any) -> Any:
     return None if data is None else str(data)
 
 
-async def both(stack: Open311Stack, path: str, root: str, **params: Any) -> Any:
+async def both(
+    stack: Open311Stack,
+    path: str,
+    root: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **params: Any,
+) -> Any:
     """GET a resource in both formats; they must carry the same data. Returns the JSON."""
-    as_json = await stack.o311(f"{path}.json", **params)
-    as_xml = await stack.o311(f"{path}.xml", **params)
+    as_json = await stack.o311(f"{path}.json", headers=headers, **params)
+    as_xml = await stack.o311(f"{path}.xml", headers=headers, **params)
     assert as_json.status_code == as_xml.status_code == 200, (as_json.text, as_xml.text)
     data = read(as_json)
     assert read(as_xml) == (root, as_text(data))

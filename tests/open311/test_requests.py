@@ -125,14 +125,14 @@ async def test_reads_show_the_state_but_nobody(o311: Open311Stack) -> None:
     assert one["expected_datetime"].endswith("+08:00")  # the policy's time zone
     assert at(one["requested_datetime"]) == at(snap["created_at"]).replace(microsecond=0)
     assert "书面告知是否受理" in one["service_notice"]
-    listed = await both(o311, "requests", "service_requests")
+    listed = await both(o311, "requests", "service_requests", headers=o311.keyed)
     assert listed == [one]
 
     with Session(o311.engine) as session:
         row = session.get(CaseRow, case_id)
         assert row is not None and row.petitioner_name == "王五"  # 姓在前
     for path in (f"requests/{code}.json", f"requests/{code}.xml", "requests.json", "requests.xml"):
-        body = (await o311.o311(path)).text
+        body = (await o311.o311(path, headers=o311.keyed)).text
         for personal in ("王五", "13812345678", "东门社区3号", "物业费争议", "阳光"):
             assert personal not in body, (path, personal)
 
@@ -148,7 +148,10 @@ async def test_status_follows_the_case(o311: Open311Stack) -> None:
     for case_id in (declined_id, withdrawn_id, handled_id):
         await o311.settled(case_id)
 
-    found = {r["service_request_id"]: r for r in await both(o311, "requests", "service_requests")}
+    found = {
+        r["service_request_id"]: r
+        for r in await both(o311, "requests", "service_requests", headers=o311.keyed)
+    }
     assert found[declined]["status"] == "closed"
     assert found[declined]["status_notes"] == (
         "不予受理：该事项应当通过诉讼、仲裁、行政复议等法定途径解决"
@@ -167,7 +170,7 @@ async def test_status_follows_the_case(o311: Open311Stack) -> None:
     async def codes(**params) -> set[str]:
         return {
             r["service_request_id"]
-            for r in await both(o311, "requests", "service_requests", **params)
+            for r in await both(o311, "requests", "service_requests", headers=o311.keyed, **params)
         }
 
     assert await codes(status="open") == {handled}
@@ -260,9 +263,9 @@ async def test_categories_outside_the_catalogue_are_other(o311: Open311Stack) ->
     await o311.case_id_of(code)
     found = await the_request(o311, code)
     assert (found["service_code"], found["service_name"]) == ("other", "其他")
-    listed = read(await o311.o311("requests.json", service_code="other"))
+    listed = read(await o311.o311("requests.json", headers=o311.keyed, service_code="other"))
     assert [r["service_request_id"] for r in listed] == [code]
-    assert read(await o311.o311("requests.json", service_code="property")) == []
+    assert read(await o311.o311("requests.json", headers=o311.keyed, service_code="property")) == []
 
 
 async def test_the_90_day_window(o311: Open311Stack) -> None:
@@ -271,7 +274,8 @@ async def test_the_90_day_window(o311: Open311Stack) -> None:
     now = datetime.now(UTC)
 
     async def codes(**params) -> set[str]:
-        return {r["service_request_id"] for r in read(await o311.o311("requests.json", **params))}
+        listed = await o311.o311("requests.json", headers=o311.keyed, **params)
+        return {r["service_request_id"] for r in read(listed)}
 
     assert await codes() == {code}
     assert await codes(start_date=(now + timedelta(hours=1)).isoformat()) == set()
@@ -290,7 +294,7 @@ async def test_the_90_day_window(o311: Open311Stack) -> None:
     assert await codes(start_date="", end_date="", status="") == {code}  # empty = absent
     # an unencoded "+" arrives as a space; the offset is still understood
     late = (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S") + "+00:00"
-    r = await o311.http.get(f"/open311/v2/requests.json?start_date={late}")
+    r = await o311.http.get(f"/open311/v2/requests.json?start_date={late}", headers=o311.keyed)
     assert r.status_code == 200 and read(r) == []
 
 

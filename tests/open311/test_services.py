@@ -13,9 +13,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from api.open311.catalogue import SERVICES
+from api.open311.keys import create_key
 from api.open311.routes import router
 from petitionflow.settings import Settings
-from tests.open311.conftest import Open311Stack, both, read
+from tests.open311.conftest import UNIT, Open311Stack, both, read
 
 DISCOVERY_FIELDS = ["changeset", "contact", "key_service", "endpoints"]
 ENDPOINT_FIELDS = ["specification", "url", "changeset", "type", "formats"]
@@ -49,9 +50,10 @@ async def catalogue(
     settings = Settings(env="test", data_dir=tmp_path, secret_key=uuid.uuid4().hex * 2)  # type: ignore[arg-type]
     app = create_app(settings, client=temporal.client, engine=engine)
     app.include_router(router)
+    _, key = create_key(engine, unit_id=UNIT)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://city.test") as http:
-        yield Open311Stack(http, engine, settings, temporal, {}, None)  # type: ignore[arg-type]
+        yield Open311Stack(http, engine, settings, temporal, {}, None, key=key)  # type: ignore[arg-type]
 
 
 async def test_discovery(catalogue: Open311Stack) -> None:
@@ -121,7 +123,7 @@ async def test_errors_in_the_spec_shape(catalogue: Open311Stack, fmt: str) -> No
         (f"requests.{fmt}?start_date=2026-01-01T00:00:00", 400),  # no offset
         (f"requests.{fmt}?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z", 400),
     ]:
-        r = await catalogue.http.get(f"/open311/v2/{path}")
+        r = await catalogue.http.get(f"/open311/v2/{path}", headers=catalogue.keyed)
         errors = read(r) if fmt == "json" else read(r)[1]
         assert r.status_code == status, (path, r.text)
         if fmt == "xml":
@@ -145,7 +147,9 @@ async def test_bad_format_and_method(catalogue: Open311Stack) -> None:
 
 
 async def test_one_request_names_every_bad_parameter(catalogue: Open311Stack) -> None:
-    r = await catalogue.o311("requests.json", status="pending", service_code="nope")
+    r = await catalogue.o311(
+        "requests.json", headers=catalogue.keyed, status="pending", service_code="nope"
+    )
     assert r.status_code == 400
     descriptions = [e["description"] for e in read(r)]
     assert len(descriptions) == 2

@@ -47,7 +47,8 @@ function alertItem(alert, onAcknowledged) {
       "div",
       { class: "alert-head" },
       h("span", { class: `badge badge-${alert.kind}` }, alertKindLabel(alert)),
-      link(caseHref(alert.case_id), alert.title),
+      // a channel_failing alert is about a channel, not a case
+      alert.case_id ? link(caseHref(alert.case_id), alert.title) : h("span", {}, alert.title),
       h("span", { class: "muted small" }, unitName(alert.unit_id)),
       button,
     ),
