@@ -15,7 +15,7 @@ from api.auth import Caller, authenticate, caller_for
 from api.problems import ProblemError
 from petitionflow.settings import Settings
 
-_bearer = HTTPBearer(auto_error=False, description="Bearer token from `petitionflow users create`")
+bearer = HTTPBearer(auto_error=False, description="Bearer token from `petitionflow users create`")
 
 
 def get_settings(request: Request) -> Settings:
@@ -45,7 +45,7 @@ AppSettings = Annotated[Settings, Depends(get_settings)]
 
 def get_caller(
     session: DbSession,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
     unauthorized = {"WWW-Authenticate": "Bearer"}
     if credentials is None or credentials.scheme.lower() != "bearer":
@@ -61,7 +61,7 @@ CurrentCaller = Annotated[Caller, Depends(get_caller)]
 
 def get_caller_briefly(
     engine: Annotated[Engine, Depends(get_engine)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
     """The caller, from a session closed before the route runs: for long responses (the alert
     stream), which must not hold a database connection while they last."""

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.security import HTTPAuthorizationCredentials
 from google.protobuf import json_format
 from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.api.common.v1 import Payloads
 
-from api.deps import AppSettings, CurrentCaller
+from api.deps import AppSettings, bearer, get_caller, get_engine
 from api.problems import ProblemError, responses
 from models.vocabulary import Role
 
@@ -70,16 +72,38 @@ def _answer(payloads: Any) -> PayloadsJson:
     return PayloadsJson.model_validate(json_format.MessageToDict(Payloads(payloads=payloads)))
 
 
-@router.post("/decode", responses=responses(401, 403, 422))
-async def decode(caller: CurrentCaller, settings: AppSettings, body: PayloadsJson) -> PayloadsJson:
-    """Decrypt payloads for the Temporal Web UI — admins only: they hold personal data."""
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
+
+
+def codec_user(
+    request: Request,
+    settings: AppSettings,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> None:
+    """Admins only: payloads hold personal data. One exception, for `make dev` out of the box:
+    the dev server's Web UI sends no token, so with ``codec_dev_loopback`` (set by
+    ``petitionflow dev``, refused outside the dev environment) a call from this machine needs
+    none."""
+    client = request.client.host if request.client else ""
+    if credentials is None and settings.codec_dev_loopback and client in LOOPBACK:
+        return
+    with Session(get_engine(request)) as session:
+        caller = get_caller(session, credentials)
     if caller.role is not Role.admin:
-        raise ProblemError(403, "只有管理员可以解密 / only an admin may decode payloads")
+        raise ProblemError(
+            403, "只有管理员可以加解密 / only an admin may decode or encode payloads"
+        )
+
+
+CodecUser = Annotated[None, Depends(codec_user)]
+
+
+@router.post("/decode", responses=responses(401, 403, 422))
+async def decode(_: CodecUser, settings: AppSettings, body: PayloadsJson) -> PayloadsJson:
+    """Decrypt payloads for the Temporal Web UI — admins only: they hold personal data."""
     return _answer(await settings.payload_codec.decode(_payloads(body).payloads))
 
 
 @router.post("/encode", responses=responses(401, 403, 422))
-async def encode(caller: CurrentCaller, settings: AppSettings, body: PayloadsJson) -> PayloadsJson:
-    if caller.role is not Role.admin:
-        raise ProblemError(403, "只有管理员可以加密 / only an admin may encode payloads")
+async def encode(_: CodecUser, settings: AppSettings, body: PayloadsJson) -> PayloadsJson:
     return _answer(await settings.payload_codec.encode(_payloads(body).payloads))

@@ -211,6 +211,9 @@ async def run_dev(settings: Settings) -> None:
     from petitionflow.temporal import connect, register_search_attributes
     from petitionflow.unit_tree import DEMO_UNITS, import_file
 
+    if settings.env == "dev" and settings.api_host in ("127.0.0.1", "localhost", "::1"):
+        # the dev server's Web UI decodes payloads through /codec without a token to send
+        settings = settings.model_copy(update={"codec_dev_loopback": True})
     temporal_up = await reachable(settings)
     check_ports(settings, temporal=not temporal_up)  # before anything starts
     migrate(settings.resolved_database_url)

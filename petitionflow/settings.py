@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.alerts import DeliveryConfig
@@ -22,6 +22,16 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PETITIONFLOW_", extra="ignore")
 
     env: Literal["dev", "test", "prod"] = "dev"
+    # `petitionflow dev` only: the dev server's Web UI may decode payloads from this machine
+    # without a token (it has none to send). Refused outside the dev environment.
+    codec_dev_loopback: bool = False
+
+    @model_validator(mode="after")
+    def _dev_only(self) -> Settings:
+        if self.codec_dev_loopback and self.env != "dev":
+            raise ValueError("codec_dev_loopback is for PETITIONFLOW_ENV=dev only")
+        return self
+
     data_dir: Path = Path(".data")
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)

@@ -3,11 +3,14 @@ still read payloads in the Web UI through the codec endpoint."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
+from google.protobuf import json_format
 from temporalio.client import Client
 
 from api.app import create_app
@@ -101,3 +104,24 @@ def test_codec_cors_does_not_open_other_routes(tmp_path: Path) -> None:
     settings = Settings(env="test", data_dir=tmp_path)
     refused = preflight(settings, "http://127.0.0.1:8233", "/api/v1/cases/x/actions")
     assert "access-control-allow-origin" not in refused.headers
+
+
+def test_make_dev_lets_its_web_ui_decode_from_this_machine_only(tmp_path: Path, engine) -> None:
+    """The dev server's UI sends no token: with `petitionflow dev`'s loopback setting a call
+    from this machine decodes; from elsewhere, or without the setting, a token is needed; and
+    the setting is refused outside the dev environment."""
+    settings = Settings(env="dev", data_dir=tmp_path, codec_dev_loopback=True)
+    codec = settings.payload_codec
+    encoded = asyncio.run(codec.encode([DATA_CONVERTER.payload_converter.to_payloads(["王五"])[0]]))
+    body = {"payloads": [json_format.MessageToDict(p) for p in encoded]}
+    local = TestClient(create_app(settings, engine=engine), client=("127.0.0.1", 5000))
+    decoded = local.post("/codec/decode", json=body)
+    assert decoded.status_code == 200, decoded.text
+    assert "王五" in base64.b64decode(decoded.json()["payloads"][0]["data"]).decode()
+    remote = TestClient(create_app(settings, engine=engine), client=("10.0.0.8", 5000))
+    assert remote.post("/codec/decode", json=body).status_code == 401
+    closed = Settings(env="dev", data_dir=tmp_path)
+    local_closed = TestClient(create_app(closed, engine=engine), client=("127.0.0.1", 5000))
+    assert local_closed.post("/codec/decode", json=body).status_code == 401
+    with pytest.raises(ValueError, match="dev only"):
+        Settings(env="prod", data_dir=tmp_path, codec_dev_loopback=True)
