@@ -97,6 +97,8 @@ class StartCase(CaseHeader):
 
     case_id: str
     tracking_code: str
+    # 收件/来访日期 when earlier than the registration: the acceptance period counts from it.
+    received_on: date | None = None
     description: str = ""
     petitioner: Petitioner | None = None
     petitioner_key: str = ""  # keyed hash of the ID number, for repeat matching

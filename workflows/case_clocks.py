@@ -3,7 +3,7 @@ recounting whole-day periods, firing warnings and breaches, and escalating after
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -105,8 +105,9 @@ class CaseClocks(CaseCore):
             retry_policy=DEADLINE_OPTIONS.retry_policy,
         )
 
-    async def _start_clocks(self, names: list[ClockName]) -> None:
-        """Start clocks at the responsible unit; a unit at county level has no level window."""
+    async def _start_clocks(self, names: list[ClockName], *, since: datetime | None = None) -> None:
+        """Start clocks at the responsible unit, counted from ``since`` (default now); a unit at
+        county level has no level window."""
         case, policy = self._state.case, self._state.policy
         spans: dict[ClockName, str] = {}
         for name in names:
@@ -118,10 +119,9 @@ class CaseClocks(CaseCore):
                 spans[name] = getattr(policy.clocks, name).iso
         if not spans:
             return
-        now = workflow.now()
         deadlines = await workflow.execute_activity_method(
             DeadlineActivities.compute_deadlines,
-            DeadlineRequest(start=now, spans=dict(spans), policy=policy),
+            DeadlineRequest(start=since or workflow.now(), spans=dict(spans), policy=policy),
             start_to_close_timeout=DEADLINE_OPTIONS.start_to_close_timeout,
             retry_policy=DEADLINE_OPTIONS.retry_policy,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -272,16 +272,32 @@ class PetitionWorkflow(CaseClocks):
             ledger=ClockLedger(warn_share=start.policy.alerts.warn_at),
         )
 
+    def _received_at(self, start: StartCase) -> datetime | None:
+        """The instant the law counts the acceptance period from, when the petition was received
+        on an earlier day than its registration (None: received today, counted from now)."""
+        if start.received_on is None:
+            return None
+        zone = start.policy.zone
+        if start.received_on >= workflow.now().astimezone(zone).date():
+            return None
+        return datetime.combine(start.received_on, time(0), tzinfo=zone)  # the day of receipt
+
     async def _register(self, start: StartCase) -> None:
         if workflow.patched(LAW_PATCH):
             self._state.case.max_forwards = start.policy.clocks.max_forwards
-        await self._start_clocks(["acceptance", "level"])
+        received = self._received_at(start)
+        if received is None:
+            await self._start_clocks(["acceptance", "level"])
+        else:  # 受理 is counted from receipt (收件/来访); the unit's own window from now
+            await self._start_clocks(["acceptance"], since=received)
+            await self._start_clocks(["level"])
         registrar = ActionRequest(action="register", role=Role.officer, user_id=start.registered_by)
         self._record(
             "register",
             registrar,
             from_state=None,
-            params={"channel": start.channel, "severity": start.severity},
+            params={"channel": start.channel, "severity": start.severity}
+            | ({"received_on": start.received_on.isoformat()} if start.received_on else {}),
         )
         if start.repeat_final:  # 复核终结: the same facts and reasons are not accepted again
             self._machine.raise_event("decline", at=workflow.now(), reason="repeat_final")

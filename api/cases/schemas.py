@@ -6,8 +6,9 @@ import base64
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal, Union
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -68,6 +69,9 @@ class PetitionerIn(CleanText, Petitioner):
         return v
 
 
+CHINA = ZoneInfo("Asia/Shanghai")  # the day a clerk means by 'today'
+
+
 class RegistrationIn(CleanText, CaseHeader):
     """The header as a caller sends it: its text fields narrowed to what the service accepts."""
 
@@ -76,6 +80,21 @@ class RegistrationIn(CleanText, CaseHeader):
     unit_id: str = Field(min_length=1, max_length=200)
     title: str = Field(min_length=1, max_length=300)
     description: str = Field(default="", max_length=20_000)
+    received_on: date | None = Field(
+        default=None,
+        description="收件/来访日期: the day the petition was received, when before today "
+        "(at most a year back; never in the future). The acceptance period counts from it.",
+    )
+
+    @field_validator("received_on")
+    @classmethod
+    def _received_in_the_past_year(cls, value: date | None) -> date | None:
+        today = datetime.now(CHINA).date()
+        if value is not None and value > today:
+            raise ValueError("收件日期不能晚于今天 / must not be in the future")
+        if value is not None and value < today - timedelta(days=366):
+            raise ValueError("收件日期不能早于一年前 / must be within the past year")
+        return value
 
 
 class CaseOut(CaseSnapshot):

@@ -250,6 +250,7 @@ class CaseService:
             **body.header(),
             case_id=case_id,
             tracking_code=new_tracking_code(),
+            received_on=body.received_on,
             description=body.description,
             petitioner=body.petitioner,
             petitioner_key=petitioner_key,

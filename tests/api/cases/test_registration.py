@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, delete, select
 
+from models.daycount import WorkCalendar
 from models.tables import CaseEventRow, CaseRow, IdempotencyRow
 from tests.api.cases.test_lifecycle import wait_listed
 from tests.api.conftest import Stack, resident_id
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 TRACKING_FIELDS = {
     "tracking_code",
@@ -229,3 +234,31 @@ async def test_tracking_shows_a_paused_case_as_paused(api: Stack) -> None:
     await wait_listed(api, case_id, "handling")
     resumed = (await api.get(f"/api/v1/track/{code}", who=None)).json()
     assert resumed["paused"] is False and resumed["next_due_at"] is not None
+
+
+async def test_the_acceptance_period_counts_from_the_day_of_receipt(api: Stack) -> None:
+    """A letter received ten days ago and entered today: 受理告知 is counted from receipt, the
+    unit's own window from today; the timeline keeps both dates."""
+    today = datetime.now(SHANGHAI).date()
+    received = today - timedelta(days=10)
+    r = await api.register(received_on=received.isoformat())
+    assert r.status_code == 201, r.text
+    case = r.json()
+    acceptance = next(d for d in case["deadlines"] if d["clock"] == "acceptance")
+    level = next(d for d in case["deadlines"] if d["clock"] == "level")
+    started = datetime.fromisoformat(acceptance["started_at"]).astimezone(SHANGHAI)
+    assert started.date() == received
+    last = received + timedelta(days=15)
+    while not WorkCalendar().is_working_day(last):
+        last += timedelta(days=1)
+    expected = datetime.combine(last + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+    assert datetime.fromisoformat(acceptance["due_at"]) == expected
+    assert datetime.fromisoformat(level["started_at"]).astimezone(SHANGHAI).date() == today
+    await wait_listed(api, case["case_id"], "registered")
+    timeline = (await api.get(f"/api/v1/cases/{case['case_id']}/timeline")).json()
+    assert timeline[0]["params"]["received_on"] == received.isoformat()
+
+    for bad in (today + timedelta(days=1), today - timedelta(days=400)):
+        r = await api.register(received_on=bad.isoformat())
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["field"].endswith("received_on")
