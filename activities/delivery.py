@@ -31,6 +31,7 @@ from models.boundary import AlertTargets, AlertTargetsRequest, DeliveryRequest, 
 from models.tables import AlertChannelRow, AlertDeliveryRow, AlertRow, UnitRow
 from models.vocabulary import LEVEL_LABELS, Level
 from petitionflow.egress import TargetRefused, WebhookGuard, pinned_url, redact
+from petitionflow.unit_tree import unit_path
 
 SIGNATURE_HEADER = "X-Petitionflow-Signature"
 MAX_FAILURES = 10  # failed attempts in a row before a channel is marked failing
@@ -55,12 +56,7 @@ def sign(secret: str, body: bytes) -> str:
 
 def channels_for(session: Session, unit_id: str) -> list[AlertChannelRow]:
     """The enabled channels of a unit and every unit above it."""
-    units: list[str] = []
-    current: str | None = unit_id
-    while current is not None and len(units) < 20:
-        units.append(current)
-        unit = session.get(UnitRow, current)
-        current = unit.parent_id if unit else None
+    units = [unit.id for unit in unit_path(session, unit_id)] or [unit_id]
     return list(
         session.exec(
             select(AlertChannelRow)

@@ -6,13 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, String, case, func, literal, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import Float, String, case, func, literal
 from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.sql.selectable import Subquery
 
 
 class seconds_between(FunctionElement[float]):  # lower case: an SQL function
@@ -53,31 +51,6 @@ def interval_index(column: ColumnElement[Any], starts: Sequence[datetime]) -> Co
     """
     whens = [(column >= start, index) for index, start in reversed(list(enumerate(starts)))]
     return case(*whens[:-1], else_=0) if len(whens) > 1 else literal(0)
-
-
-def nearest_rank_percentiles(
-    conn: Connection, durations: Subquery, percents: Sequence[int]
-) -> tuple[int, list[float | None]]:
-    """How many durations there are, and the nearest-rank ``percents`` of them.
-
-    Computed in the database with window functions: ``ROW_NUMBER() OVER (ORDER BY seconds)``
-    ranks each duration r = 1..n and ``COUNT(*) OVER ()`` gives n; the p-th percentile is the
-    duration at rank ⌈p·n/100⌉, picked by the integer test (r − 1)·100 < p·n ≤ r·100 because
-    neither ``CEIL`` nor ``PERCENTILE_DISC`` exists on both databases (stock SQLite has neither).
-    Chosen over fetching the ordered durations: one row leaves the database however many cases
-    there are. Ties rank arbitrarily but have equal durations, so the answer is the same.
-    ``durations`` must have one column, ``seconds``.
-    """
-    seconds = durations.c.seconds
-    ranked = select(
-        seconds.label("seconds"),
-        func.row_number().over(order_by=seconds).label("rank"),
-        func.count().over().label("n"),
-    ).subquery("ranked")
-    picks = rank_picks(ranked.c.rank, ranked.c.n, ranked.c.seconds, percents)
-    row = conn.execute(select(func.count(), *picks).select_from(ranked)).one()
-    count, values = int(row[0]), row[1:]
-    return count, [None if v is None else float(v) for v in values]
 
 
 def const(value: str) -> ColumnElement[str]:
@@ -132,7 +105,7 @@ def rank_picks(
     percents: Sequence[int],
 ) -> list[ColumnElement[Any]]:
     """``max(...)`` aggregates picking, for each of ``percents``, the value at the nearest rank
-    ⌈p·n/100⌉ (see ``nearest_rank_percentiles``): ``rank`` is the value's ``ROW_NUMBER()`` and
+    ⌈p·n/100⌉ (the p-th percentile): ``rank`` is the value's ``ROW_NUMBER()`` and
     ``n`` the ``COUNT(*)`` of its window. Null where no row of the group holds that rank."""
     return [
         func.max(case((((rank - 1) * 100 < p * n) & (p * n <= rank * 100), value)))

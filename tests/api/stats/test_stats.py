@@ -38,7 +38,7 @@ The cases (unit and level now, state now, registered; what happened):
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -47,14 +47,15 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import literal, select, union_all
-from sqlalchemy.engine import Engine
+from sqlalchemy import func, literal, select, union_all
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql import Subquery
 from sqlmodel import Session
 
 from api.app import create_app
 from api.auth import create_user
 from api.stats.routes import current_time, router
-from api.stats.sql import nearest_rank_percentiles
+from api.stats.sql import rank_picks
 from models.tables import CaseEventRow, CaseRow
 from petitionflow.settings import Settings
 from tests.api.conftest import CODEC_KEYS
@@ -529,6 +530,31 @@ async def test_bad_parameters_are_422(api: Api, params: dict[str, str], field: s
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+def nearest_rank_percentiles(  # the statistics' rank picks, on their own
+    conn: Connection, durations: Subquery, percents: Sequence[int]
+) -> tuple[int, list[float | None]]:
+    """How many durations there are, and the nearest-rank ``percents`` of them.
+
+    Computed in the database with window functions: ``ROW_NUMBER() OVER (ORDER BY seconds)``
+    ranks each duration r = 1..n and ``COUNT(*) OVER ()`` gives n; the p-th percentile is the
+    duration at rank ⌈p·n/100⌉, picked by the integer test (r − 1)·100 < p·n ≤ r·100 because
+    neither ``CEIL`` nor ``PERCENTILE_DISC`` exists on both databases (stock SQLite has neither).
+    Chosen over fetching the ordered durations: one row leaves the database however many cases
+    there are. Ties rank arbitrarily but have equal durations, so the answer is the same.
+    ``durations`` must have one column, ``seconds``.
+    """
+    seconds = durations.c.seconds
+    ranked = select(
+        seconds.label("seconds"),
+        func.row_number().over(order_by=seconds).label("rank"),
+        func.count().over().label("n"),
+    ).subquery("ranked")
+    picks = rank_picks(ranked.c.rank, ranked.c.n, ranked.c.seconds, percents)
+    row = conn.execute(select(func.count(), *picks).select_from(ranked)).one()
+    count, values = int(row[0]), row[1:]
+    return count, [None if v is None else float(v) for v in values]
 
 
 @pytest.mark.parametrize(
