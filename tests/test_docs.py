@@ -102,3 +102,13 @@ def test_domain_md_names_every_clock_and_state() -> None:
     assert not missing, f"docs/domain.md does not describe the clocks {missing}"
     states = [s.id for s in PetitionLifecycle.states if f"`{s.id}`" not in text]
     assert not states, f"docs/domain.md does not describe the states {states}"
+
+
+def test_operating_md_lists_every_setting() -> None:
+    text = (DOCS / "operating.md").read_text(encoding="utf-8")
+    missing = [
+        name
+        for name in Settings.model_fields
+        if f"PETITIONFLOW_{name.upper()}" not in text and f"`_{name.upper()}`" not in text
+    ]
+    assert not missing, f"docs/operating.md does not list the settings {missing}"
