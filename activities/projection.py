@@ -29,6 +29,7 @@ from models.case import UnitRef
 from models.policy import Span
 from models.tables import AlertRow, CaseEventRow, CaseRow
 from petitionflow import unit_tree
+from petitionflow.field_crypto import FieldCipher
 from petitionflow.temporal import alert_workflow_id
 from petitionflow.unit_tree import UnitCycleError, UnknownUnitError
 
@@ -39,9 +40,12 @@ class UnknownUnit(ApplicationError):
 
 
 class ProjectionActivities:
-    def __init__(self, engine: Engine, client: Client | None = None) -> None:
+    def __init__(
+        self, engine: Engine, client: Client | None = None, *, fields: FieldCipher
+    ) -> None:
         self._engine = engine
         self._client = client  # starts the alert workflows that send alerts out
+        self._fields = fields  # encrypts the petitioner's personal data before it is stored
 
     @activity.defn(name="project_case")
     def project_case(self, projection: Projection) -> None:
@@ -112,10 +116,8 @@ class ProjectionActivities:
             for name, value in self._mutable(projection).items():
                 setattr(row, name, value)
         if projection.petitioner is not None:
-            row.petitioner_name = projection.petitioner.name
-            row.petitioner_id_number = projection.petitioner.id_number
-            row.petitioner_phone = projection.petitioner.phone
-            row.petitioner_address = projection.petitioner.address
+            for column, value in self._fields.seal(snap.case_id, projection.petitioner).items():
+                setattr(row, column, value)
         if projection.petitioner_key:
             row.petitioner_key = projection.petitioner_key
         if projection.description is not None:

@@ -287,7 +287,9 @@ class CaseService:
         snapshot = await self.snapshot(case_id=case_id, caller=caller)
         if reveal:
             row = await db(self.cases.case_row, case_id, caller)
-            revealed = await db(pii.reveal, self.session, row, caller, reason)
+            revealed = await db(
+                pii.reveal, self.session, row, caller, reason, self.settings.field_cipher
+            )
             snapshot.petitioner_revealed = revealed
         return snapshot
 
