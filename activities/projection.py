@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -28,7 +28,7 @@ from models.boundary import (
 from models.case import UnitRef
 from models.policy import Span
 from models.tables import AlertRow, CaseEventRow, CaseRow
-from petitionflow import unit_tree
+from petitionflow import audit, unit_tree
 from petitionflow.field_crypto import FieldCipher
 from petitionflow.temporal import alert_workflow_id
 from petitionflow.unit_tree import UnitCycleError, UnknownUnitError
@@ -93,8 +93,19 @@ class ProjectionActivities:
 
     @staticmethod
     def _write_event(session: Session, event: CaseEvent) -> None:
-        if session.get(CaseEventRow, event.event_id) is None:
-            session.add(CaseEventRow(**event.model_dump()))
+        """Once per event id; chained to the case's previous event (written before it: a case's
+        events are projected in seq order)."""
+        if session.get(CaseEventRow, event.event_id) is not None:
+            return
+        previous = session.exec(
+            select(CaseEventRow.chain)
+            .where(CaseEventRow.case_id == event.case_id, CaseEventRow.seq < event.seq)
+            .order_by(col(CaseEventRow.seq).desc())
+            .limit(1)
+        ).first()
+        row = CaseEventRow(**event.model_dump())
+        row.chain = audit.link(previous or "", row)
+        session.add(row)
 
     def _write(self, session: Session, projection: Projection) -> None:
         self._write_event(session, projection.event)

@@ -107,6 +107,9 @@ class CaseEventRow(SQLModel, table=True):
     to_state: str = Field(max_length=32)
     at: datetime = Field(sa_column=Column(_tz(), nullable=False))
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # SHA-256 over the previous event's chain (of the same case) and this event's canonical
+    # content (``petitionflow/audit.py``): a row changed afterwards breaks the chain from there.
+    chain: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
 
 
 class AlertRow(SQLModel, table=True):

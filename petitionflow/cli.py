@@ -128,6 +128,27 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if left == 0 else 1
 
 
+def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from petitionflow.audit import verify
+    from petitionflow.db import make_engine
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        result = verify(engine, args.case)
+    finally:
+        engine.dispose()
+    for broken in result.broken:
+        print(broken)
+    if args.case and result.cases == 0:
+        print(f"audit: case {args.case} has no events", file=sys.stderr)
+        return 2
+    print(
+        f"audit: {result.cases} case(s), {result.events} event(s) checked; "
+        f"{len(result.broken)} broken chain(s)"
+    )
+    return 1 if result.broken else 0
+
+
 def api_server(settings: Settings) -> uvicorn.Server:
     from api.app import create_app
 
@@ -342,6 +363,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     keys_rotate.add_argument("--batch-size", type=int, default=200)
     keys_rotate.set_defaults(run=_keys_rotate)
+
+    audit = commands.add_parser("audit", help="the record's integrity").add_subparsers(
+        dest="audit_command", required=True
+    )
+    audit_verify = audit.add_parser(
+        "verify",
+        help="recompute the timeline's hash chains and name the first broken link of each case",
+    )
+    audit_verify.add_argument("--case", default=None, help="one case id (default: every case)")
+    audit_verify.set_defaults(run=_audit_verify)
 
     deadline = commands.add_parser(
         "deadline", help="print the due time the service would compute for a period"

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from models.tables import POSTGRESQL_ONLY_INDEXES, CaseRow
+from petitionflow import audit
 from petitionflow.db import alembic_config, make_engine, migrate
 from tests.conftest import FIELD_CIPHER
 
@@ -115,3 +116,34 @@ def test_plaintext_rows_are_encrypted_by_the_migration(
     engine.dispose()
     assert dict(back._mapping) == LEGACY
     migrate(url, field_cipher=FIELD_CIPHER)  # and up again, for the fixture's teardown
+
+
+def test_existing_events_are_chained_by_the_migration(sqlite_url: str) -> None:
+    migrate(sqlite_url, revision="0010")
+    engine = make_engine(sqlite_url)
+    with engine.begin() as conn:
+        for case_id in ("a", "b"):
+            for seq in (1, 2, 3):
+                conn.execute(
+                    text(
+                        "INSERT INTO case_events (event_id, case_id, seq, action, actor, role, "
+                        "from_state, to_state, at, params) VALUES (:id, :case, :seq, 'accept', "
+                        "'u', 'officer', 'registered', 'handling', :at, :params)"
+                    ),
+                    {
+                        "id": f"{case_id}:{seq}",
+                        "case": case_id,
+                        "seq": seq,
+                        "at": datetime(2026, 12, 1, seq, tzinfo=UTC).replace(tzinfo=None),
+                        "params": '{"note": "受理", "n": 1.5}',
+                    },
+                )
+    engine.dispose()
+    migrate(sqlite_url)
+    engine = make_engine(sqlite_url)
+    result = audit.verify(engine)
+    assert (result.cases, result.events, result.broken) == (2, 6, [])
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE case_events SET params = '{}' WHERE event_id = 'b:2'"))
+    assert [(b.case_id, b.seq) for b in audit.verify(engine).broken] == [("b", 2)]
+    engine.dispose()

@@ -29,6 +29,7 @@ from models.daycount import WorkCalendar
 from models.policy import SlaPolicy
 from models.snapshot import build_snapshot
 from models.tables import AlertRow, CaseEventRow, CaseRow
+from petitionflow import audit
 from tests.conftest import FIELD_CIPHER
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -157,3 +158,22 @@ def test_deadlines_activity_is_deterministic_for_its_input() -> None:
 
 def test_unit_path_takes_a_bare_id_from_runs_scheduled_before_its_input_model() -> None:
     assert UnitPathRequest.model_validate("pinghu") == UnitPathRequest(unit_id="pinghu")
+
+
+def test_events_are_chained_once_whatever_the_retries(db: Engine) -> None:
+    acts = ProjectionActivities(db, fields=FIELD_CIPHER)
+    env = ActivityEnvironment()
+    env.run(acts.project_case, projection(1, first=True))
+    with Session(db) as session:
+        first = session.get(CaseEventRow, "c-1:1")
+        assert first is not None
+        chain1 = first.chain
+    env.run(acts.project_case, projection(1, first=True))  # a retry changes nothing
+    env.run(acts.project_case, projection(2, "handling"))
+    env.run(acts.project_case, projection(2, "handling"))
+    with Session(db) as session:
+        rows = session.exec(select(CaseEventRow).order_by(CaseEventRow.seq)).all()
+        assert rows[0].chain == chain1 == audit.link("", rows[0])
+        assert rows[1].chain == audit.link(chain1, rows[1])
+    result = audit.verify(db)
+    assert (result.cases, result.events, result.broken) == (1, 2, [])
