@@ -70,11 +70,24 @@ def reveal(
 
 
 def access_log(
-    session: Session, caller: Caller, case_id: str | None, limit: int
+    session: Session,
+    caller: Caller,
+    case_id: str | None,
+    limit: int,
+    *,
+    user_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[PiiAccess]:
     if caller.role is not Role.admin:
         raise ProblemError(403, "只有管理员可以查看访问记录 / admins only")
     query = select(PiiAccessRow).order_by(col(PiiAccessRow.at).desc()).limit(limit)
     if case_id:
         query = query.where(PiiAccessRow.case_id == case_id)
+    if user_id:
+        query = query.where(PiiAccessRow.user_id == user_id)
+    if since is not None:
+        query = query.where(col(PiiAccessRow.at) >= since)
+    if until is not None:
+        query = query.where(col(PiiAccessRow.at) < until)
     return [PiiAccess(**r.model_dump()) for r in session.exec(query).all()]
