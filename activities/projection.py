@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -28,7 +28,8 @@ from models.boundary import (
 from models.case import UnitRef
 from models.policy import Span
 from models.tables import AlertRow, CaseEventRow, CaseRow
-from petitionflow import unit_tree
+from petitionflow import audit, unit_tree
+from petitionflow.field_crypto import FieldCipher
 from petitionflow.temporal import alert_workflow_id
 from petitionflow.unit_tree import UnitCycleError, UnknownUnitError
 
@@ -39,9 +40,12 @@ class UnknownUnit(ApplicationError):
 
 
 class ProjectionActivities:
-    def __init__(self, engine: Engine, client: Client | None = None) -> None:
+    def __init__(
+        self, engine: Engine, client: Client | None = None, *, fields: FieldCipher
+    ) -> None:
         self._engine = engine
         self._client = client  # starts the alert workflows that send alerts out
+        self._fields = fields  # encrypts the petitioner's personal data before it is stored
 
     @activity.defn(name="project_case")
     def project_case(self, projection: Projection) -> None:
@@ -89,8 +93,19 @@ class ProjectionActivities:
 
     @staticmethod
     def _write_event(session: Session, event: CaseEvent) -> None:
-        if session.get(CaseEventRow, event.event_id) is None:
-            session.add(CaseEventRow(**event.model_dump()))
+        """Once per event id; chained to the case's previous event (written before it: a case's
+        events are projected in seq order)."""
+        if session.get(CaseEventRow, event.event_id) is not None:
+            return
+        previous = session.exec(
+            select(CaseEventRow.chain)
+            .where(CaseEventRow.case_id == event.case_id, CaseEventRow.seq < event.seq)
+            .order_by(col(CaseEventRow.seq).desc())
+            .limit(1)
+        ).first()
+        row = CaseEventRow(**event.model_dump())
+        row.chain = audit.link(previous or "", row)
+        session.add(row)
 
     def _write(self, session: Session, projection: Projection) -> None:
         self._write_event(session, projection.event)
@@ -112,10 +127,8 @@ class ProjectionActivities:
             for name, value in self._mutable(projection).items():
                 setattr(row, name, value)
         if projection.petitioner is not None:
-            row.petitioner_name = projection.petitioner.name
-            row.petitioner_id_number = projection.petitioner.id_number
-            row.petitioner_phone = projection.petitioner.phone
-            row.petitioner_address = projection.petitioner.address
+            for column, value in self._fields.seal(snap.case_id, projection.petitioner).items():
+                setattr(row, column, value)
         if projection.petitioner_key:
             row.petitioner_key = projection.petitioner_key
         if projection.description is not None:

@@ -13,6 +13,7 @@ from api.auth import Caller
 from api.problems import ProblemError
 from models.tables import CaseRow, PiiAccessRow
 from models.vocabulary import Role
+from petitionflow.field_crypto import FieldCipher, FieldCryptoError
 
 # Officers handle the case and see it masked; supervisors and admins may reveal it, on record.
 MAY_REVEAL = {Role.supervisor, Role.admin}
@@ -35,8 +36,10 @@ class PiiAccess(BaseModel):
 
 
 def reveal(
-    session: Session, row: CaseRow, caller: Caller, reason: str | None
+    session: Session, row: CaseRow, caller: Caller, reason: str | None, fields: FieldCipher
 ) -> PetitionerRevealed:
+    """Decrypt the row's personal data (stored encrypted, bound to the row) for a caller
+    allowed to read it, and record the reading first."""
     if caller.role not in MAY_REVEAL:
         raise ProblemError(403, "无权查看未脱敏个人信息 / your role may not reveal personal data")
     if not reason or len(reason.strip()) < 2:
@@ -56,20 +59,35 @@ def reveal(
         )
     )
     session.commit()
-    return PetitionerRevealed(
-        name=row.petitioner_name,
-        id_number=row.petitioner_id_number,
-        phone=row.petitioner_phone,
-        address=row.petitioner_address,
-    )
+    try:
+        return PetitionerRevealed(**fields.open(row.case_id, row))
+    except FieldCryptoError:
+        raise ProblemError(
+            500,
+            "个人信息无法解密（密钥缺失或记录被改动） / the personal data cannot be decrypted: "
+            "its key is not configured, or the stored value was altered",
+        ) from None
 
 
 def access_log(
-    session: Session, caller: Caller, case_id: str | None, limit: int
+    session: Session,
+    caller: Caller,
+    case_id: str | None,
+    limit: int,
+    *,
+    user_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[PiiAccess]:
     if caller.role is not Role.admin:
         raise ProblemError(403, "只有管理员可以查看访问记录 / admins only")
     query = select(PiiAccessRow).order_by(col(PiiAccessRow.at).desc()).limit(limit)
     if case_id:
         query = query.where(PiiAccessRow.case_id == case_id)
+    if user_id:
+        query = query.where(PiiAccessRow.user_id == user_id)
+    if since is not None:
+        query = query.where(col(PiiAccessRow.at) >= since)
+    if until is not None:
+        query = query.where(col(PiiAccessRow.at) < until)
     return [PiiAccess(**r.model_dump()) for r in session.exec(query).all()]

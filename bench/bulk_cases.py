@@ -154,10 +154,13 @@ CASE_COLUMNS = (
     "overdue",
     "event_seq",
     "snapshot",
-    "petitioner_name",
-    "petitioner_id_number",
-    "petitioner_phone",
-    "petitioner_address",
+    "petitioner_name_enc",
+    "petitioner_id_number_enc",
+    "petitioner_phone_enc",
+    "petitioner_address_enc",
+    "petitioner_name_masked",
+    "petitioner_id_number_masked",
+    "petitioner_phone_masked",
     "petitioner_key",
 )
 
@@ -173,6 +176,11 @@ def is_breached(case_id: str, state: str) -> bool:
 
 
 NAMES = [s + g for s in SURNAMES for g in GIVEN]
+
+
+def sealed(rng: random.Random, size: int) -> str:
+    """A stand-in of a stored ciphertext of ``size`` plaintext bytes (nonce and tag included)."""
+    return "pf1:k1:" + base64.urlsafe_b64encode(rng.randbytes(12 + size + 16)).decode()
 
 
 class Picker:
@@ -329,10 +337,15 @@ class CaseHistory:
                 "t" if overdue else "f",
                 str(event_seq),
                 snapshot,
-                name,
-                f"3304821970{index % 10**8:08d}",
-                f"138{index % 10**8:08d}",
-                f"{unit_id.rsplit('.', 1)[-1]} {index % 300}号",
+                # the service stores these AES-256-GCM encrypted (petitionflow/field_crypto.py):
+                # random bytes of the same size stand in for the ciphertexts
+                sealed(rng, len(name.encode())),
+                sealed(rng, 18),
+                sealed(rng, 11),
+                sealed(rng, len(f"{unit_id.rsplit('.', 1)[-1]} {index % 300}号".encode())),
+                f"{name[0]}*",
+                f"330482********{index % 10000:04d}",
+                f"138****{index % 10000:04d}",
                 f"{rng.getrandbits(256):064x}",
             )
         )

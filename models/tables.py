@@ -80,10 +80,16 @@ class CaseRow(SQLModel, table=True):
     overdue: bool = Field(default=False, index=True)
     event_seq: int = 0  # the last event projected; older writes never overwrite newer ones
     snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    petitioner_name: str = Field(default="", max_length=100)
-    petitioner_id_number: str = Field(default="", max_length=18)
-    petitioner_phone: str = Field(default="", max_length=30)
-    petitioner_address: str = Field(default="", max_length=300)
+    # Personal data: AES-256-GCM ciphertexts bound to this row and field
+    # (``petitionflow/field_crypto.py``), the masked forms for display, and the keyed hash of the
+    # ID number for repeat matching. No plaintext is stored.
+    petitioner_name_enc: str = Field(default="", sa_column=Column(Text, nullable=False))
+    petitioner_id_number_enc: str = Field(default="", sa_column=Column(Text, nullable=False))
+    petitioner_phone_enc: str = Field(default="", sa_column=Column(Text, nullable=False))
+    petitioner_address_enc: str = Field(default="", sa_column=Column(Text, nullable=False))
+    petitioner_name_masked: str = Field(default="", max_length=100)
+    petitioner_id_number_masked: str = Field(default="", max_length=18)
+    petitioner_phone_masked: str = Field(default="", max_length=30)
     petitioner_key: str = Field(default="", index=True, max_length=128)
 
 
@@ -101,6 +107,9 @@ class CaseEventRow(SQLModel, table=True):
     to_state: str = Field(max_length=32)
     at: datetime = Field(sa_column=Column(_tz(), nullable=False))
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # SHA-256 over the previous event's chain (of the same case) and this event's canonical
+    # content (``petitionflow/audit.py``): a row changed afterwards breaks the chain from there.
+    chain: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
 
 
 class AlertRow(SQLModel, table=True):

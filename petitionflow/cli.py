@@ -22,6 +22,7 @@ from models.errors import CalendarError, PolicyError
 from models.policy import Span
 from models.units import UnitTreeError
 from petitionflow.codec import CodecKeyError
+from petitionflow.field_crypto import FieldCryptoError
 from petitionflow.observability import configure_logging
 from petitionflow.settings import Settings
 
@@ -55,7 +56,7 @@ def _deadline(args: argparse.Namespace, settings: Settings) -> int:
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     from petitionflow.db import migrate
 
-    migrate(settings.resolved_database_url)
+    migrate(settings.resolved_database_url, field_cipher=settings.field_cipher)
     print("database schema is up to date")
     return 0
 
@@ -101,6 +102,51 @@ def _users_create(args: argparse.Namespace, settings: Settings) -> int:
     print(f"user {user.id} ({user.role} of {user.unit_id}) created; the token is shown once:")
     print(token)
     return 0
+
+
+def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    from petitionflow.db import make_engine
+    from petitionflow.keys import remaining, rotate
+
+    cipher = settings.field_cipher
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        done = rotate(
+            engine,
+            cipher,
+            batch_size=args.batch_size,
+            progress=lambda d: print(f"  {d.cases} case(s) re-encrypted so far", flush=True),
+        )
+        left = remaining(engine, cipher)
+    finally:
+        engine.dispose()
+    moved = ", ".join(f"{n} from {k}" for k, n in sorted(done.before.items())) or "none"
+    print(
+        f"keys: {done.values} value(s) of {done.cases} case(s) re-encrypted under key "
+        f"{cipher.active!r} ({moved}); {left} case(s) left under other keys"
+    )
+    return 0 if left == 0 else 1
+
+
+def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from petitionflow.audit import verify
+    from petitionflow.db import make_engine
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        result = verify(engine, args.case)
+    finally:
+        engine.dispose()
+    for broken in result.broken:
+        print(broken)
+    if args.case and result.cases == 0:
+        print(f"audit: case {args.case} has no events", file=sys.stderr)
+        return 2
+    print(
+        f"audit: {result.cases} case(s), {result.events} event(s) checked; "
+        f"{len(result.broken)} broken chain(s)"
+    )
+    return 1 if result.broken else 0
 
 
 def api_server(settings: Settings) -> uvicorn.Server:
@@ -156,6 +202,7 @@ async def run_worker(settings: Settings) -> None:
             channel_max_failures=settings.channel_max_failures,
             max_cached_workflows=settings.worker_max_cached_workflows,
             max_concurrent_activities=settings.worker_max_concurrent_activities,
+            field_cipher=settings.field_cipher,
         )
         log.info(
             "worker polling",
@@ -216,7 +263,7 @@ async def run_dev(settings: Settings) -> None:
         settings = settings.model_copy(update={"codec_dev_loopback": True})
     temporal_up = await reachable(settings)
     check_ports(settings, temporal=not temporal_up)  # before anything starts
-    migrate(settings.resolved_database_url)
+    migrate(settings.resolved_database_url, field_cipher=settings.field_cipher)
     engine = make_engine(settings.resolved_database_url)
     import_file(engine, DEMO_UNITS)
     tokens = [
@@ -309,6 +356,27 @@ def build_parser() -> argparse.ArgumentParser:
     calendar_apply.add_argument("file")
     calendar_apply.set_defaults(run=_calendar_apply)
 
+    keys = commands.add_parser("keys", help="encryption keys").add_subparsers(
+        dest="keys_command", required=True
+    )
+    keys_rotate = keys.add_parser(
+        "rotate",
+        help="re-encrypt the stored personal data under the active key (PETITIONFLOW_CODEC_KEYS); "
+        "in batches, safe while the service runs, resumable",
+    )
+    keys_rotate.add_argument("--batch-size", type=int, default=200)
+    keys_rotate.set_defaults(run=_keys_rotate)
+
+    audit = commands.add_parser("audit", help="the record's integrity").add_subparsers(
+        dest="audit_command", required=True
+    )
+    audit_verify = audit.add_parser(
+        "verify",
+        help="recompute the timeline's hash chains and name the first broken link of each case",
+    )
+    audit_verify.add_argument("--case", default=None, help="one case id (default: every case)")
+    audit_verify.set_defaults(run=_audit_verify)
+
     deadline = commands.add_parser(
         "deadline", help="print the due time the service would compute for a period"
     )
@@ -329,7 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
         configure_logging(settings)
         return int(args.run(args, settings))
-    except (PolicyError, CalendarError, UnitTreeError, CodecKeyError) as exc:
+    except (PolicyError, CalendarError, UnitTreeError, CodecKeyError, FieldCryptoError) as exc:
         print(f"petitionflow: {exc}", file=sys.stderr)
         return 2
 

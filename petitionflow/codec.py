@@ -49,6 +49,11 @@ class EncryptionCodec(PayloadCodec):
             raise CodecKeyError(f"active codec key {active!r} is not among the keys")
         self._ciphers = {key_id: AESGCM(key) for key_id, key in keys.items()}
         self._active = active
+        self.keys = dict(keys)  # the ring, shared with the projection's field encryption
+
+    @property
+    def active(self) -> str:
+        return self._active
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         cipher = self._ciphers[self._active]

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import create_engine
 
+from petitionflow.field_crypto import FieldCipher
 from petitionflow.files import private_dir, private_file
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -52,15 +53,19 @@ def make_engine(
     return create_engine(url, pool_pre_ping=True, **pool)
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, *, field_cipher: FieldCipher | None = None) -> Config:
+    """The migrations' configuration; ``field_cipher`` is the key ring for migrations that
+    encrypt stored data (read from the settings when absent and needed)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
+    if field_cipher is not None:
+        config.attributes["field_cipher"] = field_cipher
     return config
 
 
-def migrate(url: str) -> None:
+def migrate(url: str, *, field_cipher: FieldCipher | None = None, revision: str = "head") -> None:
     """Bring the schema to the newest revision (what ``petitionflow migrate`` runs)."""
     if url.startswith("sqlite"):
         make_engine(url).dispose()  # creates the directory
-    command.upgrade(alembic_config(url), "head")
+    command.upgrade(alembic_config(url, field_cipher=field_cipher), revision)

@@ -15,6 +15,7 @@ from models.daycount import CalendarFile, WorkCalendar
 from models.policy import SlaPolicy, load_policy
 from petitionflow.codec import CodecKeyError, EncryptionCodec, new_key_spec, parse_keys
 from petitionflow.egress import WebhookGuard
+from petitionflow.field_crypto import FieldCipher
 from petitionflow.files import private_dir
 
 
@@ -106,6 +107,12 @@ class Settings(BaseSettings):
             spec = file.read_text().strip()
         keys = parse_keys(spec)
         return EncryptionCodec(keys, self.codec_active_key or list(keys)[-1])
+
+    @cached_property
+    def field_cipher(self) -> FieldCipher:
+        """Personal data in the projection: the payload codec's key ring and active key."""
+        codec = self.payload_codec
+        return FieldCipher(codec.keys, codec.active)
 
     def delivery(self) -> DeliveryConfig:
         return DeliveryConfig(

@@ -15,7 +15,9 @@ from activities.delivery import AlertDelivery
 from activities.projection import ProjectionActivities
 from models.alerts import ChannelKind, DeliveryConfig
 from models.daycount import CalendarFile, WorkCalendar
+from petitionflow.codec import EncryptionCodec
 from petitionflow.egress import WebhookGuard
+from petitionflow.field_crypto import FieldCipher
 from workflows.alert import DELIVERY_ACTIVITIES, AlertWorkflow
 from workflows.petition import PetitionWorkflow
 
@@ -34,6 +36,17 @@ def check_delivery_activities(activities: list[Callable[..., Any]]) -> None:
             raise MissingDeliveryActivity(f"channel kind {kind!r} has no delivery activity")
 
 
+def default_field_cipher(client: Client) -> FieldCipher:
+    """The key ring of the client's payload codec (the one the service configures), else the
+    settings' (``PETITIONFLOW_CODEC_KEYS``)."""
+    codec = client.data_converter.payload_codec
+    if isinstance(codec, EncryptionCodec):
+        return FieldCipher(codec.keys, codec.active)
+    from petitionflow.settings import Settings
+
+    return Settings().field_cipher
+
+
 def build_worker(
     client: Client,
     *,
@@ -47,9 +60,12 @@ def build_worker(
     channel_max_failures: int | None = None,
     max_cached_workflows: int = 10_000,
     max_concurrent_activities: int | None = None,
+    field_cipher: FieldCipher | None = None,
 ) -> Worker:
     deadlines = DeadlineActivities(calendar, reload=calendar_file)
-    projection = ProjectionActivities(engine, client)
+    projection = ProjectionActivities(
+        engine, client, fields=field_cipher or default_field_cipher(client)
+    )
     alerts = AlertDelivery(
         engine,
         delivery or DeliveryConfig(),

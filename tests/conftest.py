@@ -13,11 +13,17 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from models.tables import UnitRow
+from petitionflow.codec import parse_keys
 from petitionflow.db import make_engine, migrate, normalize_url
+from petitionflow.field_crypto import FieldCipher
 
 PG_URL = os.environ.get(
     "PETITIONFLOW_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+CODEC_KEYS = "k1:" + "A" * 43 + "="  # a fixed 32-byte test key
+# The key ring of workers whose client does not encrypt payloads (the time-skipping server's).
+FIELD_CIPHER = FieldCipher(parse_keys(CODEC_KEYS), "k1")
 
 UNITS = [
     UnitRow(id="pinghu", name="平湖市", level="county"),

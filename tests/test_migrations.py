@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
-from models.tables import POSTGRESQL_ONLY_INDEXES
+from models.tables import POSTGRESQL_ONLY_INDEXES, CaseRow
+from petitionflow import audit
+from petitionflow.db import alembic_config, make_engine, migrate
+from tests.conftest import FIELD_CIPHER
 
 
 @pytest.mark.parametrize("fixture", ["engine", "pg_engine"])
@@ -29,3 +36,114 @@ def test_migrations_match_the_models(fixture: str, request: pytest.FixtureReques
     # declared as SQL (INCLUDE, partial): present exactly on PostgreSQL
     expected = set(POSTGRESQL_ONLY_INDEXES) if engine.dialect.name == "postgresql" else set()
     assert found & set(POSTGRESQL_ONLY_INDEXES) == expected
+
+
+LEGACY = {
+    "petitioner_name": "欧阳旧档",
+    "petitioner_id_number": "330482199001010011",
+    "petitioner_phone": "13900001111",
+    "petitioner_address": "当湖街道旧档巷1号",
+}
+
+
+@pytest.mark.parametrize("url_fixture", ["sqlite_url", "pg_url"])
+def test_plaintext_rows_are_encrypted_by_the_migration(
+    url_fixture: str, request: pytest.FixtureRequest
+) -> None:
+    """Rows written before 0010 hold plaintext; upgrading encrypts them under the ring it is
+    given and leaves none of it in the SQLite file; downgrading decrypts them again."""
+    url: str = request.getfixturevalue(url_fixture)
+    if url_fixture == "pg_url":
+        command.downgrade(alembic_config(url), "0009")
+    else:
+        migrate(url, revision="0009")
+    engine = make_engine(url)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    columns = {
+        "case_id": "legacy-1",
+        "tracking_code": "LEGACY1",
+        "state": "registered",
+        "level": "village",
+        "unit_id": "pinghu.danghu.dongmen",
+        "kind": "claim",
+        "category": "物业纠纷",
+        "severity": "minor",
+        "channel": "visit",
+        "title": "旧案",
+        "description": "",
+        "created_at": now,
+        "updated_at": now,
+        "visit_count": 1,
+        "at_risk": False,
+        "overdue": False,
+        "event_seq": 1,
+        "snapshot": "{}",
+        "petitioner_key": "k",
+        **LEGACY,
+    }
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                f"INSERT INTO cases ({', '.join(columns)}) "
+                f"VALUES ({', '.join(':' + c for c in columns)})"
+            ),
+            columns,
+        )
+    engine.dispose()
+
+    migrate(url, field_cipher=FIELD_CIPHER)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        row = session.get(CaseRow, "legacy-1")
+        assert row is not None
+        plain = {f"petitioner_{k}": v for k, v in FIELD_CIPHER.open("legacy-1", row).items()}
+        assert plain == LEGACY
+        assert row.petitioner_name_masked == "欧***"
+        assert row.petitioner_phone_masked == "139****1111"
+    engine.dispose()
+    if url.startswith("sqlite"):
+        path = Path(url.split("///", 1)[1])
+        raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+        for value in LEGACY.values():
+            assert value.encode() not in raw, value
+
+    command.downgrade(alembic_config(url, field_cipher=FIELD_CIPHER), "0009")
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        back = conn.execute(
+            text(f"SELECT {', '.join(LEGACY)} FROM cases WHERE case_id = 'legacy-1'")
+        ).one()
+    engine.dispose()
+    assert dict(back._mapping) == LEGACY
+    migrate(url, field_cipher=FIELD_CIPHER)  # and up again, for the fixture's teardown
+
+
+def test_existing_events_are_chained_by_the_migration(sqlite_url: str) -> None:
+    migrate(sqlite_url, revision="0010")
+    engine = make_engine(sqlite_url)
+    with engine.begin() as conn:
+        for case_id in ("a", "b"):
+            for seq in (1, 2, 3):
+                conn.execute(
+                    text(
+                        "INSERT INTO case_events (event_id, case_id, seq, action, actor, role, "
+                        "from_state, to_state, at, params) VALUES (:id, :case, :seq, 'accept', "
+                        "'u', 'officer', 'registered', 'handling', :at, :params)"
+                    ),
+                    {
+                        "id": f"{case_id}:{seq}",
+                        "case": case_id,
+                        "seq": seq,
+                        "at": datetime(2026, 12, 1, seq, tzinfo=UTC).replace(tzinfo=None),
+                        "params": '{"note": "受理", "n": 1.5}',
+                    },
+                )
+    engine.dispose()
+    migrate(sqlite_url)
+    engine = make_engine(sqlite_url)
+    result = audit.verify(engine)
+    assert (result.cases, result.events, result.broken) == (2, 6, [])
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE case_events SET params = '{}' WHERE event_id = 'b:2'"))
+    assert [(b.case_id, b.seq) for b in audit.verify(engine).broken] == [("b", 2)]
+    engine.dispose()

@@ -148,11 +148,34 @@ async def act_on_case(
     )
 
 
+CHAIN_HEADER = "Petitionflow-Chain-Verified"
+
+
 @router.get(
-    "/{case_id}/timeline", response_model=list[TimelineEvent], responses=responses(401, 404)
+    "/{case_id}/timeline",
+    response_model=list[TimelineEvent],
+    responses={
+        200: {
+            "headers": {
+                CHAIN_HEADER: {
+                    "description": "`true` when the case's whole event chain verifies",
+                    "schema": {"type": "string", "enum": ["true", "false"]},
+                }
+            }
+        },
+        **responses(401, 404),
+    },
 )
 async def case_timeline(
-    case_id: str, caller: CurrentCaller, session: DbSession, client: Temporal, settings: AppSettings
+    case_id: str,
+    caller: CurrentCaller,
+    session: DbSession,
+    client: Temporal,
+    settings: AppSettings,
+    response: Response,
 ) -> list[TimelineEvent]:
-    """From the projection: every event in order (it may trail the live snapshot briefly)."""
-    return await service(session, client, settings).timeline(case_id=case_id, caller=caller)
+    """From the projection: every event in order (it may trail the live snapshot briefly), each
+    with its link in the case's hash chain and whether the chain verifies up to it."""
+    events = await service(session, client, settings).timeline(case_id=case_id, caller=caller)
+    response.headers[CHAIN_HEADER] = "true" if all(e.chain_verified for e in events) else "false"
+    return events

@@ -158,6 +158,13 @@ class TimelineEvent(BaseModel):
     to_state: str
     at: datetime
     params: dict[str, Any]
+    chain: str = Field(
+        description="SHA-256 (hex) over the previous event's chain and this event's content"
+    )
+    chain_verified: bool = Field(
+        description="this event and every one before it recompute to their stored chain: the "
+        "case's record verifies when its last event's is true"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

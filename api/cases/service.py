@@ -42,6 +42,7 @@ from models.boundary import ActionRequest, CaseSnapshot, StartCase, VisitRequest
 from models.case import UnitRef
 from models.tables import CaseRow, IdempotencyRow
 from models.vocabulary import ACTION_LABELS
+from petitionflow import audit
 from petitionflow.settings import Settings
 
 # The session is synchronous: its queries run in the thread pool, never on the event loop,
@@ -288,7 +289,9 @@ class CaseService:
         snapshot = await self.snapshot(case_id=case_id, caller=caller)
         if reveal:
             row = await db(self.cases.case_row, case_id, caller)
-            revealed = await db(pii.reveal, self.session, row, caller, reason)
+            revealed = await db(
+                pii.reveal, self.session, row, caller, reason, self.settings.field_cipher
+            )
             snapshot.petitioner_revealed = revealed
         return snapshot
 
@@ -300,6 +303,7 @@ class CaseService:
         else:
             await db(self.cases.case_row, case_id, caller)
         rows = await db(self.cases.events, case_id)
+        verified, _ = audit.check(rows)
         return [
             TimelineEvent(
                 seq=r.seq,
@@ -311,8 +315,10 @@ class CaseService:
                 to_state=r.to_state,
                 at=r.at,
                 params=r.params,
+                chain=r.chain,
+                chain_verified=ok,
             )
-            for r in rows
+            for r, ok in zip(rows, verified, strict=True)
         ]
 
     def list_cases(self, *, caller: Caller, filters: CaseFilters) -> CasePage:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from limits.strategies import MovingWindowRateLimiter
 
+from api.cases.schemas import Instant
 from api.client_address import client_address
 from api.deps import AppSettings, CurrentCaller, DbSession, Temporal
 from api.pii import PiiAccess, access_log
@@ -44,17 +45,25 @@ def units(caller: CurrentCaller, session: DbSession) -> list[UnitOut]:
 @router.get(
     "/api/v1/pii-access-log",
     response_model=list[PiiAccess],
-    responses=responses(401, 403),
+    responses=responses(401, 403, 422),
     tags=["operations"],
 )
 def pii_access_log(
     caller: CurrentCaller,
     session: DbSession,
     case_id: Annotated[str | None, Query(max_length=64)] = None,
+    user_id: Annotated[str | None, Query(max_length=64, description="who read")] = None,
+    since: Annotated[
+        Instant | None, Query(alias="from", description="readings at or after (RFC 3339)")
+    ] = None,
+    until: Annotated[
+        Instant | None, Query(alias="to", description="readings before (RFC 3339)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[PiiAccess]:
-    """Who read unmasked personal data, when, on which case and why (admins only)."""
-    return access_log(session, caller, case_id, limit)
+    """Who read unmasked personal data, when, on which case and why (admins only), newest
+    first; filtered by case, by user and by period ``[from, to)``."""
+    return access_log(session, caller, case_id, limit, user_id=user_id, since=since, until=until)
 
 
 @router.get("/healthz", tags=["operations"])

@@ -29,6 +29,8 @@ from models.daycount import WorkCalendar
 from models.policy import SlaPolicy
 from models.snapshot import build_snapshot
 from models.tables import AlertRow, CaseEventRow, CaseRow
+from petitionflow import audit
+from tests.conftest import FIELD_CIPHER
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 PETITIONER = Petitioner(name="李四", id_number="330482199001011232", phone="13900000000")
@@ -85,7 +87,7 @@ def db(request: pytest.FixtureRequest) -> Engine:
 
 
 def test_projection_written_once_and_never_rolled_back(db: Engine) -> None:
-    acts = ProjectionActivities(db)
+    acts = ProjectionActivities(db, fields=FIELD_CIPHER)
     env = ActivityEnvironment()
     for _ in range(2):
         env.run(acts.project_case, projection(1, first=True))
@@ -97,12 +99,13 @@ def test_projection_written_once_and_never_rolled_back(db: Engine) -> None:
         row = session.get(CaseRow, "c-1")
         assert row is not None
         assert (row.state, row.event_seq) == ("handling", 2)
-        assert row.petitioner_name == "李四" and row.description == "描述"
+        assert FIELD_CIPHER.open("c-1", row)["name"] == "李四" and row.description == "描述"
+        assert row.petitioner_name_masked == "李*" and "李四" not in row.petitioner_name_enc
         assert row.snapshot["petitioner"]["id_number"] == "330482********1232"
 
 
 async def test_alert_recorded_once(db: Engine) -> None:
-    acts = ProjectionActivities(db)
+    acts = ProjectionActivities(db, fields=FIELD_CIPHER)
     alert = AlertInput(
         alert_id="c-1:acceptance#1:breach:1",
         case_id="c-1",
@@ -124,7 +127,7 @@ async def test_alert_recorded_once(db: Engine) -> None:
 
 def test_unit_path_walks_to_the_root(db: Engine) -> None:
     env = ActivityEnvironment()
-    acts = ProjectionActivities(db)
+    acts = ProjectionActivities(db, fields=FIELD_CIPHER)
     path = env.run(acts.unit_path, UnitPathRequest(unit_id="pinghu.zhapu.tangshan"))
     assert [(u.id, u.level) for u in path] == [
         ("pinghu.zhapu.tangshan", "village"),
@@ -155,3 +158,22 @@ def test_deadlines_activity_is_deterministic_for_its_input() -> None:
 
 def test_unit_path_takes_a_bare_id_from_runs_scheduled_before_its_input_model() -> None:
     assert UnitPathRequest.model_validate("pinghu") == UnitPathRequest(unit_id="pinghu")
+
+
+def test_events_are_chained_once_whatever_the_retries(db: Engine) -> None:
+    acts = ProjectionActivities(db, fields=FIELD_CIPHER)
+    env = ActivityEnvironment()
+    env.run(acts.project_case, projection(1, first=True))
+    with Session(db) as session:
+        first = session.get(CaseEventRow, "c-1:1")
+        assert first is not None
+        chain1 = first.chain
+    env.run(acts.project_case, projection(1, first=True))  # a retry changes nothing
+    env.run(acts.project_case, projection(2, "handling"))
+    env.run(acts.project_case, projection(2, "handling"))
+    with Session(db) as session:
+        rows = session.exec(select(CaseEventRow).order_by(CaseEventRow.seq)).all()
+        assert rows[0].chain == chain1 == audit.link("", rows[0])
+        assert rows[1].chain == audit.link(chain1, rows[1])
+    result = audit.verify(db)
+    assert (result.cases, result.events, result.broken) == (1, 2, [])

@@ -23,6 +23,7 @@ from petitionflow.devserver import binary
 from petitionflow.settings import Settings
 from petitionflow.temporal import data_converter
 from petitionflow.worker import build_worker
+from tests.conftest import CODEC_KEYS
 from workflows import search_attributes
 
 USERS = {
@@ -34,9 +35,6 @@ USERS = {
     "supervisor_zhapu": ("supervisor", "pinghu.zhapu"),
     "admin": ("admin", "pinghu"),
 }
-
-
-CODEC_KEYS = "k1:" + "A" * 43 + "="  # a fixed 32-byte test key
 
 
 @pytest.fixture(scope="session")
@@ -152,6 +150,7 @@ async def stack(
                 executor=executor,
                 delivery=settings.delivery(),
                 webhook_guard=settings.webhook_guard(),
+                field_cipher=settings.field_cipher,
             )
             async with worker:
                 yield

@@ -56,6 +56,7 @@ async def test_clock_due_during_outage_fires_after_restart(engine: Engine, tmp_p
                 engine=engine,
                 calendar=WorkCalendar(),
                 executor=executor,
+                field_cipher=settings.field_cipher,
             )
             async with worker:
                 driver = CaseDriver(env=_Env(client), engine=engine, task_queue=task_queue)  # type: ignore[arg-type]

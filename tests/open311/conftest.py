@@ -180,6 +180,7 @@ async def o311_stack(
                 engine=engine,
                 calendar=settings.work_calendar,
                 executor=executor,
+                field_cipher=settings.field_cipher,
             )
             async with worker:
                 yield

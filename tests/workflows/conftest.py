@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from models.daycount import WorkCalendar
 from petitionflow.temporal import DATA_CONVERTER, register_search_attributes
 from petitionflow.worker import build_worker
+from tests.conftest import FIELD_CIPHER
 from tests.workflows.cases import CaseDriver
 
 
@@ -54,6 +55,7 @@ async def driver(
             engine=engine,
             calendar=calendar,
             executor=executor,
+            field_cipher=FIELD_CIPHER,
         )
         async with worker:
             driver = CaseDriver(env=env, engine=engine, task_queue=task_queue)

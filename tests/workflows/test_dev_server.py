@@ -22,6 +22,7 @@ from petitionflow.calendar import merge_schedule, signal_provisional_cases
 from petitionflow.devserver import binary
 from petitionflow.temporal import DATA_CONVERTER
 from petitionflow.worker import build_worker
+from tests.conftest import FIELD_CIPHER
 from tests.workflows.cases import CaseDriver
 from workflows import search_attributes
 
@@ -49,6 +50,7 @@ async def local_driver(engine: Engine, calendar_file: CalendarFile) -> AsyncIter
                 calendar=WorkCalendar(),
                 calendar_file=calendar_file,
                 executor=executor,
+                field_cipher=FIELD_CIPHER,
             )
             async with worker:
                 driver = CaseDriver(env=env, engine=engine, task_queue=task_queue)

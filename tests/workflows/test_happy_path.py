@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from tests.conftest import FIELD_CIPHER
 from tests.workflows.cases import CaseDriver
 
 
@@ -49,6 +50,6 @@ async def test_happy_path_to_automatic_closing(driver: CaseDriver) -> None:
     assert events[1].actor == "u-officer"
     row = driver.case_row(final.case_id)
     assert row.state == "closed"
-    assert row.petitioner_name == "张三丰"  # written once, at registration
+    assert FIELD_CIPHER.open(row.case_id, row)["name"] == "张三丰"  # once, at registration
     assert driver.alerts(final.case_id) == []
     await driver.save_history(handle, "happy_path")

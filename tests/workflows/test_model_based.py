@@ -41,6 +41,7 @@ from models.lifecycle import FINAL_STATES
 from models.scope import sees
 from petitionflow.temporal import DATA_CONVERTER, register_search_attributes
 from petitionflow.worker import build_worker
+from tests.conftest import FIELD_CIPHER
 from tests.models.builders import VALID_PARAMS
 from tests.workflows.cases import CaseDriver
 from tests.workflows.conftest import _binary
@@ -91,6 +92,7 @@ def harness(engine: Engine) -> Iterator[tuple[Loop, CaseDriver]]:
             engine=engine,
             calendar=CALENDAR,
             executor=executor,
+            field_cipher=FIELD_CIPHER,
         )
         await worker.__aenter__()
         return env, worker, CaseDriver(env=env, engine=engine, task_queue=task_queue)
