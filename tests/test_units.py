@@ -41,7 +41,7 @@ def test_import_adds_then_updates_names_and_never_drops(engine: Engine, tmp_path
         ("- {id: a.b, name: X, level: town, parent: nowhere}", "parent 'nowhere' is unknown"),
         ("- {id: solo, name: X, level: town}", "only a county"),
         ("- {id: pinghu.v, name: X, level: village, parent: pinghu.danghu.dongmen}", "cannot sit"),
-        ("- {id: x, name: X, level: city}", "level"),
+        ("- {id: x, name: X, level: district}", "level"),
         ("- {id: 'bad id', name: X, level: county}", "id"),
         ("{id: x}", "list"),
         ("- {id: c1, name: A, level: county}\n- {id: c1, name: B, level: county}", "twice"),

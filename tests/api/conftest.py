@@ -62,6 +62,7 @@ class Stack:
     tokens: dict[str, str]
     run_worker: Callable[[], AbstractAsyncContextManager[None]]
     users: dict[str, str] = field(default_factory=dict)
+    app: Any = None  # the ASGI app under test (its state: rate limiters)
 
     def use_policy(self, text: str) -> None:
         """The SLA policy in force for cases registered from now on."""
@@ -158,7 +159,7 @@ async def stack(
     app = create_app(settings, client=temporal.client, engine=engine)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        yield Stack(http, engine, settings, temporal, tokens, run_worker)
+        yield Stack(http, engine, settings, temporal, tokens, run_worker, app=app)
 
 
 @pytest.fixture

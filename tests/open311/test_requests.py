@@ -4,13 +4,17 @@ case as it moves, in both formats, and show nobody."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 from temporalio.client import WorkflowExecutionStatus
 
+from models.daycount import WorkCalendar
 from models.tables import CaseRow
 from tests.open311.conftest import UNIT, Open311Stack, both, read
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 REQUEST_FIELDS = [
     "service_request_id",
@@ -193,8 +197,12 @@ async def test_expected_datetime_follows_the_running_clock(o311: Open311Stack) -
 
     r = await o311.act(case_id, "extend", who="supervisor", days=10, reason="案情复杂")
     assert r.status_code == 200, r.text
-    await o311.settled(case_id)
-    extended = handling + timedelta(days=10)
+    extended = due(await o311.settled(case_id), "handling")
+    # 延期 counts from the day after the last day, with the rest-day rollover
+    last = handling.astimezone(SHANGHAI).date() - timedelta(days=1) + timedelta(days=10)
+    while not WorkCalendar().is_working_day(last):
+        last += timedelta(days=1)
+    assert extended == datetime.combine(last + timedelta(days=1), time(0), tzinfo=SHANGHAI)
     found = await the_request(o311, code)
     assert at(found["expected_datetime"]) == extended
     assert "办理完毕" in found["service_notice"]
@@ -210,9 +218,10 @@ async def test_expected_datetime_follows_the_running_clock(o311: Open311Stack) -
 
     assert (await o311.act(case_id, "resume", note="听证结束")).status_code == 200
     resumed = due(await o311.settled(case_id), "handling")
-    assert resumed - extended >= timedelta(seconds=1.5)
+    # whole days: a pause within one day moves nothing (one across local midnight, whole days)
+    assert resumed >= extended and resumed.astimezone(SHANGHAI).time() == time(0)
     found = await the_request(o311, code)
-    assert abs(at(found["expected_datetime"]) - resumed) < timedelta(seconds=1)
+    assert at(found["expected_datetime"]) == resumed
     assert found["status_notes"] == "办理中"
 
 
