@@ -103,7 +103,7 @@ def pg_server() -> Iterator[str]:
         yield LOCAL_PG_URL
         return
     if not docker_answers():
-        say(f"PETITIONFLOW_TEST_CONTAINERS is set but no Docker engine answers: using {LOCAL_PG_URL}")
+        say(f"PETITIONFLOW_TEST_CONTAINERS is set, no Docker engine answers: using {LOCAL_PG_URL}")
         yield LOCAL_PG_URL
         return
     from testcontainers.community.postgres import PostgresContainer

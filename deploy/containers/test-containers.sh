@@ -12,8 +12,8 @@
 #      PETITIONFLOW_TEST_POSTGRES_IMAGE=petitionflow/postgres:local, `docker ps` shown as
 #      containers come and go;
 #   4. the project's Dockerfile built as petitionflow:containers-check, on local stand-ins for
-#      python:3.11-slim and node:20-slim where those tags are not already present (a stand-in is
-#      only ever replaced by a newer stand-in, never an image pulled from a registry).
+#      python:3.11-slim and node:20-slim where those tags are not already present (an image of
+#      that tag pulled from a registry is used as it is, never replaced).
 #
 # Settings (environment): PYTEST_ARGS (extra pytest arguments, default "-n 2 --dist loadfile"),
 # SKIP_APP_IMAGE=1 (leave out step 4), PETITIONFLOW_CONTAINERS_CACHE (work folder, default
@@ -180,8 +180,10 @@ standin() {  # $1 tag, $2 Dockerfile folder; builds a stand-in unless a real ima
         label=$(docker image inspect -f "{{index .Config.Labels \"$STANDIN_LABEL\"}}" "$tag")
         if [ -z "$label" ]; then
             log "base $tag: present (not ours), used as it is"
-            return
+        else
+            log "base $tag: our stand-in, cached ($(docker image inspect -f '{{.Id}}' "$tag" | cut -c8-19); \`docker rmi $tag\` rebuilds it)"
         fi
+        return
     fi
     local ctx
     ctx=$(context_for "$kind")
