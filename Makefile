@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint typecheck unit clean chromium bench
+.PHONY: dev test lint typecheck unit clean chromium bench test-containers
 
 # The dashboard's browser assets (Chart.js, Noto Sans SC) come from the npm registry, pinned by
 # dashboard/package-lock.json, and are copied into the package's static folder: no CDN.
@@ -39,6 +39,12 @@ unit: $(STAMP) $(DASHBOARD_ASSETS) chromium
 	$(BIN)/pytest -q --tb=native -n 2 --dist loadfile
 
 test: lint typecheck unit
+
+# The database-backed tests against PostgreSQL in containers (testcontainers), on images built
+# here from Debian's packages; starts a Docker engine if none answers (as root), then checks that
+# the Dockerfile builds. Not part of `make test`: see the README.
+test-containers: $(STAMP)
+	bash deploy/containers/test-containers.sh
 
 # Benchmarks against bare Temporal in the same run; writes bench/results/latest.{md,json}.
 # `make bench ARGS="--scale 5"` raises the counts. Nothing in `make test` asserts a speed.

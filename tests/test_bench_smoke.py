@@ -10,13 +10,11 @@ import sys
 import uuid
 from pathlib import Path
 
-from tests.conftest import PG_URL
-
 SECTIONS = ("registrations", "actions", "clocks", "reads", "lag", "footprint")
 
 
-def test_bench_smoke_writes_every_section(tmp_path: Path) -> None:
-    server = PG_URL.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0]
+def test_bench_smoke_writes_every_section(tmp_path: Path, pg_server: str) -> None:
+    server = pg_server.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0]
     run = subprocess.run(
         [
             sys.executable,

@@ -20,9 +20,14 @@ from tests.test_dev_command import free_port
 @pytest.mark.parametrize("stack", ["postgresql"], indirect=True)
 async def test_projection_converges_after_a_database_outage(stack: Stack) -> None:
     port = free_port()
-    proxy = Proxy(port, "127.0.0.1", stack.engine.url.port or 5432)
+    # The server may be another host's (a container's, reached through Docker's gateway); the
+    # proxy listens on this one.
+    server = stack.engine.url
+    proxy = Proxy(port, server.host or "127.0.0.1", server.port or 5432)
     await proxy.start()
-    flaky = make_engine(stack.engine.url.set(port=port).render_as_string(hide_password=False))
+    flaky = make_engine(
+        server.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+    )
     task_queue = stack.settings.task_queue
     with ThreadPoolExecutor(max_workers=8) as executor:
         worker = build_worker(
