@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from models.daycount import WorkCalendar
 from petitionflow.temporal import DATA_CONVERTER, register_search_attributes
@@ -25,15 +26,37 @@ def _binary(name: str) -> str:
     return str(found) if found.exists() else (shutil.which(name) or name)
 
 
-@pytest.fixture
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    # One test server per test: the time-skipping server can stop skipping for good after a
-    # terminated case leaves a re-armed timer behind, which would stall every later test.
+async def start_test_server() -> WorkflowEnvironment:
+    """A time-skipping test server with the petition search attributes."""
     environment = await WorkflowEnvironment.start_time_skipping(
         data_converter=DATA_CONVERTER,
         test_server_existing_path=_binary("temporal-test-server"),
     )
     await register_search_attributes(environment.client, "default")
+    return environment
+
+
+def petition_worker(
+    env: WorkflowEnvironment, engine: Engine, calendar: WorkCalendar, executor: ThreadPoolExecutor
+) -> tuple[Worker, str]:
+    """The project's worker on a fresh task queue of ``env``; returns it and the queue."""
+    task_queue = f"petitions-{uuid.uuid4().hex[:8]}"
+    worker = build_worker(
+        env.client,
+        task_queue=task_queue,
+        engine=engine,
+        calendar=calendar,
+        executor=executor,
+        field_cipher=FIELD_CIPHER,
+    )
+    return worker, task_queue
+
+
+@pytest.fixture
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    # One test server per test: the time-skipping server can stop skipping for good after a
+    # terminated case leaves a re-armed timer behind, which would stall every later test.
+    environment = await start_test_server()
     yield environment
     await environment.shutdown()
 
@@ -47,16 +70,8 @@ def calendar() -> WorkCalendar:
 async def driver(
     env: WorkflowEnvironment, engine: Engine, calendar: WorkCalendar
 ) -> AsyncIterator[CaseDriver]:
-    task_queue = f"petitions-{uuid.uuid4().hex[:8]}"
     with ThreadPoolExecutor(max_workers=8) as executor:
-        worker = build_worker(
-            env.client,
-            task_queue=task_queue,
-            engine=engine,
-            calendar=calendar,
-            executor=executor,
-            field_cipher=FIELD_CIPHER,
-        )
+        worker, task_queue = petition_worker(env, engine, calendar, executor)
         async with worker:
             driver = CaseDriver(env=env, engine=engine, task_queue=task_queue)
             yield driver

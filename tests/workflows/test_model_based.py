@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import uuid
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import time, timedelta
@@ -39,12 +38,9 @@ from models.boundary import CaseSnapshot
 from models.daycount import WorkCalendar
 from models.lifecycle import FINAL_STATES
 from models.scope import sees
-from petitionflow.temporal import DATA_CONVERTER, register_search_attributes
-from petitionflow.worker import build_worker
-from tests.conftest import FIELD_CIPHER
 from tests.models.builders import VALID_PARAMS
 from tests.workflows.cases import CaseDriver
-from tests.workflows.conftest import _binary
+from tests.workflows.conftest import petition_worker, start_test_server
 from tests.workflows.history_checks import assert_no_failed_workflow_tasks
 
 T = TypeVar("T")
@@ -80,20 +76,8 @@ def harness(engine: Engine) -> Iterator[tuple[Loop, CaseDriver]]:
     executor = ThreadPoolExecutor(max_workers=8)
 
     async def start() -> tuple[WorkflowEnvironment, Any, CaseDriver]:
-        env = await WorkflowEnvironment.start_time_skipping(
-            data_converter=DATA_CONVERTER,
-            test_server_existing_path=_binary("temporal-test-server"),
-        )
-        await register_search_attributes(env.client, "default")
-        task_queue = f"model-{uuid.uuid4().hex[:8]}"
-        worker = build_worker(
-            env.client,
-            task_queue=task_queue,
-            engine=engine,
-            calendar=CALENDAR,
-            executor=executor,
-            field_cipher=FIELD_CIPHER,
-        )
+        env = await start_test_server()
+        worker, task_queue = petition_worker(env, engine, CALENDAR, executor)
         await worker.__aenter__()
         return env, worker, CaseDriver(env=env, engine=engine, task_queue=task_queue)
 
