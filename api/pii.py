@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from api.auth import Caller
 from api.problems import ProblemError
 from models.tables import CaseRow, PiiAccessRow
-from models.vocabulary import Role
+from models.vocabulary import PiiAccessKind, Role
 from petitionflow.field_crypto import FieldCipher, FieldCryptoError
 
 # Officers handle the case and see it masked; supervisors and admins may reveal it, on record.
@@ -30,6 +30,7 @@ class PiiAccess(BaseModel):
     id: str
     user_id: str
     role: str
+    kind: PiiAccessKind
     case_id: str
     reason: str
     at: datetime
@@ -48,17 +49,7 @@ def reveal(
             "reason: 查看个人信息须说明理由 / give a reason to reveal personal data",
             errors=[{"field": "reason", "message": "required when reveal=pii"}],
         )
-    session.add(
-        PiiAccessRow(
-            id=uuid.uuid4().hex,
-            user_id=caller.id,
-            role=caller.role,
-            case_id=row.case_id,
-            reason=reason.strip()[:500],
-            at=datetime.now(UTC),
-        )
-    )
-    session.commit()
+    record_access(session, caller, row.case_id, PiiAccessKind.reveal, reason)
     try:
         return PetitionerRevealed(**fields.open(row.case_id, row))
     except FieldCryptoError:
@@ -69,6 +60,24 @@ def reveal(
         ) from None
 
 
+def record_access(
+    session: Session, caller: Caller, case_id: str, kind: PiiAccessKind, reason: str
+) -> None:
+    """Put a reading of personal data on record, committed before the data is handed out."""
+    session.add(
+        PiiAccessRow(
+            id=uuid.uuid4().hex,
+            user_id=caller.id,
+            role=caller.role,
+            kind=kind,
+            case_id=case_id,
+            reason=reason.strip()[:500],
+            at=datetime.now(UTC),
+        )
+    )
+    session.commit()
+
+
 def access_log(
     session: Session,
     caller: Caller,
@@ -76,6 +85,7 @@ def access_log(
     limit: int,
     *,
     user_id: str | None = None,
+    kind: PiiAccessKind | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[PiiAccess]:
@@ -86,6 +96,8 @@ def access_log(
         query = query.where(PiiAccessRow.case_id == case_id)
     if user_id:
         query = query.where(PiiAccessRow.user_id == user_id)
+    if kind is not None:
+        query = query.where(PiiAccessRow.kind == kind)
     if since is not None:
         query = query.where(col(PiiAccessRow.at) >= since)
     if until is not None:

@@ -91,6 +91,9 @@ class CaseRow(SQLModel, table=True):
     petitioner_id_number_masked: str = Field(default="", max_length=18)
     petitioner_phone_masked: str = Field(default="", max_length=30)
     petitioner_key: str = Field(default="", index=True, max_length=128)
+    # Set when the retention policy removed the personal data of the closed case
+    # (``petitionflow/retention.py``); the case, its statistics and its timeline stay.
+    purged_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
 
 
 class CaseEventRow(SQLModel, table=True):
@@ -219,13 +222,17 @@ class AlertDeliveryRow(SQLModel, table=True):
 
 
 class PiiAccessRow(SQLModel, table=True):
-    """Who read a petitioner's unmasked personal data, when, on which case, and why."""
+    """Who read a petitioner's personal data, when, on which case, how and why."""
 
     __tablename__ = "pii_access_log"
 
     id: str = Field(primary_key=True, max_length=64)
     user_id: str = Field(index=True, max_length=64)
     role: str = Field(max_length=16)
+    # What was read: ``models.vocabulary.PiiAccessKind`` (a reveal, a document, an export…).
+    kind: str = Field(
+        default="reveal", index=True, max_length=32, sa_column_kwargs={"server_default": "reveal"}
+    )
     case_id: str = Field(index=True, max_length=64)
     reason: str = Field(max_length=500)
     at: datetime = Field(sa_column=Column(_tz(), index=True, nullable=False))

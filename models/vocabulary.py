@@ -15,6 +15,17 @@ class Role(StrEnum):
     system = "system"  # the workflow itself: warnings, breaches, automatic escalation and closing
 
 
+class PiiAccessKind(StrEnum):
+    """What a reading of personal data was, as the access log records it."""
+
+    reveal = "reveal"  # the unmasked contact details on the case page (with a reason)
+    document = "document"  # a document download that carries personal data
+    export = "export"  # a list or statistics export holding personal data
+    person_search = "person_search"  # a search for a person by name, phone or ID number
+    petitioner_history = "petitioner_history"  # the cases of one petitioner
+    attachment = "attachment"  # a download of a case attachment
+
+
 class Level(StrEnum):
     """Levels from the bottom up. Cases are handled and escalate village → town → county; the
     levels above county receive only 复查 and 复核 (review and re-review of a county's reply)."""

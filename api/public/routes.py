@@ -14,6 +14,7 @@ from api.pii import PiiAccess, access_log
 from api.problems import responses
 from api.public.schemas import Tracking, UnitOut
 from api.public.service import PublicService
+from models.vocabulary import PiiAccessKind
 
 router = APIRouter()
 
@@ -53,6 +54,7 @@ def pii_access_log(
     session: DbSession,
     case_id: Annotated[str | None, Query(max_length=64)] = None,
     user_id: Annotated[str | None, Query(max_length=64, description="who read")] = None,
+    kind: Annotated[PiiAccessKind | None, Query(description="what was read")] = None,
     since: Annotated[
         Instant | None, Query(alias="from", description="readings at or after (RFC 3339)")
     ] = None,
@@ -61,9 +63,11 @@ def pii_access_log(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[PiiAccess]:
-    """Who read unmasked personal data, when, on which case and why (admins only), newest
-    first; filtered by case, by user and by period ``[from, to)``."""
-    return access_log(session, caller, case_id, limit, user_id=user_id, since=since, until=until)
+    """Who read personal data, when, on which case, how and why (admins only), newest first;
+    filtered by case, by user, by kind of reading and by period ``[from, to)``."""
+    return access_log(
+        session, caller, case_id, limit, user_id=user_id, kind=kind, since=since, until=until
+    )
 
 
 @router.get("/healthz", tags=["operations"])

@@ -49,6 +49,8 @@ async def test_access_log_filters_by_user_case_and_period(api: Stack) -> None:
     later = (middle + timedelta(days=1)).isoformat()
     assert await log(**{"from": later}) == []
     assert await log(user_id="u-nobody") == []
+    assert await log(kind="reveal") == everything
+    assert await log(kind="export") == []
 
     bad = await api.get("/api/v1/pii-access-log", "admin", **{"from": "2026-01-01T00:00:00"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "from"
