@@ -322,3 +322,17 @@ class OutboxBatch(BaseModel):
     description: str | None = None  # first write only
     petitioner: Petitioner | None = None  # first write only
     petitioner_key: str | None = None
+
+
+class RetentionRun(BaseModel):
+    """One run of the retention purge, as of an instant (the scheduled run's workflow time)."""
+
+    as_of: datetime
+    dry_run: bool = False
+
+
+class RetentionResult(BaseModel):
+    period: str  # the policy applied, ISO 8601 (P3Y)
+    closed_before: datetime
+    purged: int  # cases whose personal data this run removed (would remove, on a dry run)
+    left: int  # changed meanwhile by someone else: the next run takes them

@@ -31,7 +31,7 @@ async def signal_provisional_cases(client: Client) -> int:
     """Tell every running case whose due times are provisional to count them again."""
     count = 0
     async for execution in client.list_workflows(PROVISIONAL_RUNNING):
-        handle = client.get_workflow_handle_for(PetitionWorkflow.run, execution.id)
+        handle = client.get_workflow_handle(execution.id)
         await handle.signal(PetitionWorkflow.calendar_published)
         count += 1
     return count

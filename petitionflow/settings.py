@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from models.alerts import DeliveryConfig
 from models.daycount import CalendarFile, WorkCalendar
 from models.policy import SlaPolicy, load_policy
+from models.retention import RetentionPolicy, load_retention
 from petitionflow.codec import CodecKeyError, EncryptionCodec, new_key_spec, parse_keys
 from petitionflow.egress import WebhookGuard
 from petitionflow.field_crypto import FieldCipher
@@ -160,6 +161,10 @@ class Settings(BaseSettings):
     @cached_property
     def sla_policy(self) -> SlaPolicy:
         return load_policy(self.policy)
+
+    def retention_policy(self) -> RetentionPolicy:
+        """Read afresh at each call: the daily run applies the file as it stands."""
+        return load_retention(self.policy)
 
     @property
     def calendar_path(self) -> Path:

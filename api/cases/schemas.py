@@ -104,6 +104,8 @@ class CaseOut(CaseSnapshot):
     allowed_actions_by_role: dict[str, list[str]]
     # Only with ?reveal=pii&reason=… for a role allowed to, and recorded in the access log.
     petitioner_revealed: PetitionerRevealed | None = None
+    # Set once the retention policy deleted the petitioner's personal data (the case stays).
+    personal_data_purged_at: datetime | None = None
 
     @classmethod
     def for_role(cls, snapshot: CaseSnapshot, role: str) -> CaseOut:
