@@ -173,5 +173,10 @@ class Settings(BaseSettings):
         return self.calendar or self.data_dir / "calendar.toml"
 
     @cached_property
+    def calendar_file(self) -> CalendarFile:
+        """The calendar as the override file says now (read again when it changes)."""
+        return CalendarFile(self.calendar_path)
+
+    @cached_property
     def work_calendar(self) -> WorkCalendar:
-        return CalendarFile(self.calendar_path)()
+        return self.calendar_file()

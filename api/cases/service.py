@@ -266,6 +266,9 @@ class CaseService:
             policy=self.settings.sla_policy,
             registered_by=caller.id,
             repeat_final=repeat_final,
+            # Counted in the workflow from these schedules; from the year before: a petition
+            # received in late December may be registered in January.
+            calendar=self.settings.calendar_file().snapshot(since_year=datetime.now(UTC).year - 1),
         )
 
     # -- reads --------------------------------------------------------------------------------

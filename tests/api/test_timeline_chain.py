@@ -92,7 +92,8 @@ async def test_tampering_names_the_first_broken_link(
 
 async def test_bulk_chaining_matches_what_the_projection_wrote(api: Stack) -> None:
     """``audit.chain_all`` (for bulk-loaded bench rows) computes exactly the projection's chains."""
-    cases = [await handled_case(api) for _ in range(3)]
+    for _ in range(3):
+        await handled_case(api)
     query = text("SELECT event_id, chain FROM case_events ORDER BY case_id, seq")
     with api.engine.begin() as conn:
         written = conn.execute(query).all()
