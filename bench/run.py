@@ -5,7 +5,7 @@ baseline in the same run, write ``bench/results/latest.md`` and ``latest.json``.
 
 Sections, in order: the bulk load (before any service runs), supervisor reads at volume,
 registrations, actions, projection lag, a profiled burst (``--profile``), footprint (adding open
-cases), and clock exactness last (its alert fan-out keeps the worker busy for a while)."""
+cases), clock exactness, and the midnight burst last (their alert fan-out keeps the worker busy)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    cpu,
     machine,
     report,
     sec_actions,
+    sec_burst,
     sec_clocks,
     sec_footprint,
     sec_lag,
@@ -35,8 +37,13 @@ from bench.profile_burst import profiled_burst
 from bench.stack import PG_DATABASE, PG_SERVER, Stack, running_stack
 
 RESULTS = Path(__file__).with_name("results")
-SECTIONS = ("reads", "registrations", "actions", "lag", "footprint", "clocks")
-ISSUE_COUNTS = {"clock_cases": 5_000, "open_cases": 20_000, "bulk_cases": 1_000_000}
+SECTIONS = ("reads", "registrations", "actions", "lag", "footprint", "clocks", "burst")
+ISSUE_COUNTS = {
+    "clock_cases": 5_000,
+    "burst_cases": 5_000,
+    "open_cases": 20_000,
+    "bulk_cases": 1_000_000,
+}
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -134,6 +141,7 @@ async def measure(params: BenchParams, args: argparse.Namespace) -> dict[str, An
         "parameters": params.__dict__ | {"database": args.database},
     }
     timings: dict[str, float] = {}
+    cpu_seconds: dict[str, dict[str, float]] = {}
     async with running_stack(
         params,
         database=args.database,
@@ -148,10 +156,11 @@ async def measure(params: BenchParams, args: argparse.Namespace) -> dict[str, An
         try:
 
             async def section(name: str, work: Any) -> Any:
-                mark = time.perf_counter()
+                mark, cpu_before = time.perf_counter(), cpu.sample(stack.processes)
                 print(f"[bench] {name} …", flush=True)
                 value = await work
                 timings[name] = round(time.perf_counter() - mark, 1)
+                cpu_seconds[name] = cpu.spent(cpu_before, cpu.sample(stack.processes))
                 print(f"[bench] {name} done in {timings[name]} s", flush=True)
                 return value
 
@@ -176,6 +185,8 @@ async def measure(params: BenchParams, args: argparse.Namespace) -> dict[str, An
                 results["footprint"] = await section("footprint", sec_footprint.run(stack, params))
             if "clocks" in only:
                 results["clocks"] = await section("clocks", sec_clocks.run(stack, params))
+            if "burst" in only:
+                results["burst"] = await section("burst", sec_burst.run(stack, api, params))
             results["notes"] = notes(params, args, stack)
             results["meta"]["versions"] = machine.versions(stack.engine)
         finally:
@@ -186,6 +197,7 @@ async def measure(params: BenchParams, args: argparse.Namespace) -> dict[str, An
         "load_average_end": machine.load_average(),
         "section_seconds": timings,
     }
+    results["cpu_seconds"] = cpu_seconds
     return results
 
 

@@ -210,6 +210,7 @@ async def running_stack(
         "api_port": str(api_port),
         "worker_metrics_address": f"127.0.0.1:{metrics_port}",
         "public_url": f"http://127.0.0.1:{api_port}",
+        "webhook_allow": "127.0.0.1",  # the burst section's webhook receiver
     }
     env = service_env(values) | {sql_log.ENV: str(run_dir)}
     settings = Settings(**values)  # type: ignore[arg-type]
