@@ -66,6 +66,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help=f"comma-separated sections to run, of {','.join(SECTIONS)} (to iterate on one; "
         "actions brings registrations along, and without reads nothing is bulk-loaded)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes on the task queue (a sweep: run the bench once per count)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
         "--keep", action="store_true", help="keep the run's directory and database afterwards"
@@ -81,7 +87,8 @@ def notes(params: BenchParams, args: argparse.Namespace, stack: Stack) -> list[s
         "codec is part of our cost. The bare baseline uses the SDK's default converter, no codec, "
         "a no-op workflow and update, and its own worker process.",
         "API: the real uvicorn server (`petitionflow api` config) on a free port, driven over "
-        "HTTP by httpx; the worker is `petitionflow worker`; both are processes of their own.",
+        f"HTTP by httpx; workers: {args.workers} `petitionflow worker` process(es) on the task "
+        "queue (`--workers N`); each a process of its own.",
         f"Temporal dev server: {'state in a file' if args.temporal_file else 'in-memory state'}"
         " (`--temporal-file` to keep it in a file, as `make dev` does).",
         f"Database: {args.database}"
@@ -138,7 +145,7 @@ async def measure(params: BenchParams, args: argparse.Namespace) -> dict[str, An
             "machine": machine.machine(),
             "load_average_start": machine.load_average(),
         },
-        "parameters": params.__dict__ | {"database": args.database},
+        "parameters": params.__dict__ | {"database": args.database, "workers": args.workers},
     }
     timings: dict[str, float] = {}
     cpu_seconds: dict[str, dict[str, float]] = {}
@@ -149,6 +156,7 @@ async def measure(params: BenchParams, args: argparse.Namespace) -> dict[str, An
         pg_database=args.pg_database,
         temporal_file=args.temporal_file,
         keep=args.keep,
+        workers=args.workers,
     ) as stack:
         timings["stack_and_bulk_load_s"] = time.perf_counter() - started
         results["bulk"] = stack.bulk

@@ -177,6 +177,7 @@ async def running_stack(
     pg_database: str = PG_DATABASE,
     temporal_file: bool = False,
     keep: bool = False,
+    workers: int = 1,
 ) -> AsyncIterator[Stack]:
     """``database``: postgresql (the benchmark's own database on 127.0.0.1:5432) or sqlite.
     The dev server keeps its state in memory unless ``temporal_file`` (as ``make dev`` does):
@@ -228,6 +229,13 @@ async def running_stack(
         spawned["worker"] = _spawn(
             [python, "-m", "petitionflow.cli", "worker"], env, run_dir / "worker.log"
         )
+        # More worker processes on the same task queue share the cases, as `docker compose up
+        # --scale worker=N` runs them (the first one's metrics are the ones read).
+        for n in range(2, workers + 1):
+            extra = service_env(values | {"worker_metrics_address": ""})
+            spawned[f"worker_{n}"] = _spawn(
+                [python, "-m", "petitionflow.cli", "worker"], extra, run_dir / f"worker_{n}.log"
+            )
         spawned["api"] = _spawn([python, "-m", "bench.api_server"], env, run_dir / "api.log")
         spawned["bare_worker"] = _spawn(
             [python, "-m", "bench.bare", values["temporal_address"], BARE_TASK_QUEUE],
