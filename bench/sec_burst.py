@@ -32,7 +32,6 @@ from bench.stack import Stack
 from bench.workload import next_serial, registration
 from models.policy import SlaPolicy, parse_policy
 from models.tables import AlertChannelRow, AlertRow, CaseEventRow
-from models.vocabulary import Severity
 
 GOALS = {"recorded_p99_s": 60, "recorded_max_s": 90, "notified_max_s": 120, "action_p99_s": 2}
 
@@ -122,7 +121,7 @@ async def run(stack: Stack, api: ApiClient, params: BenchParams) -> dict[str, An
             session.add(channel)
             session.commit()
         try:
-            return await _burst(stack, api, params, county, rng, since, receiver)
+            return await _burst(stack, api, params, rng, since, receiver)
         finally:
             with Session(stack.engine) as session:
                 row = session.get(AlertChannelRow, channel_id)
@@ -135,7 +134,6 @@ async def _burst(
     stack: Stack,
     api: ApiClient,
     params: BenchParams,
-    county: str,
     rng: random.Random,
     since: datetime,
     receiver: Receiver,
@@ -153,16 +151,7 @@ async def _burst(
 
     async def one(i: int) -> tuple[str, datetime]:
         window = math.ceil((instant - datetime.now(UTC)).total_seconds())
-        snapshot = await direct.register(
-            stack,
-            unit_id=county,
-            severity=Severity.group,
-            policy=_policy(max(window, 1), policies),
-            serial=next_serial(),
-            rng=rng,
-        )
-        clock = next(d for d in snapshot.deadlines if d.clock == "acceptance")
-        return snapshot.case_id, clock.due_at.astimezone(UTC)
+        return await direct.group_case_at_county(stack, _policy(max(window, 1), policies), rng)
 
     created = await drive(
         params.burst_cases, params.seed_concurrency, one, time_limit=params.burst_create_seconds
