@@ -1,0 +1,291 @@
+"""Attachments behind the routes: who may add and read them, what is accepted, and how a file
+goes to and comes back from the store.
+
+Who: anyone who may read the case lists and downloads its attachments; adding one is case work,
+so it is for those who act on the case — the caller's scope must hold the unit responsible for
+it now (an officer of that unit, a supervisor above it, an admin). Uploading is not a step of
+the lifecycle: it changes no state and is not on the timeline (the machine has no say in it);
+its record is the attachment's row, with who, when and the file's SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import BinaryIO
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from api import pii
+from api.attachments import content
+from api.attachments.repository import AttachmentRepository
+from api.attachments.schemas import AttachmentOut
+from api.auth import Caller
+from api.cases.repository import CaseRepository
+from api.problems import ProblemError
+from models.tables import AttachmentRow, CaseRow
+from models.vocabulary import ATTACHMENT_KIND_LABELS, AttachmentKind, PiiAccessKind
+from petitionflow.attachment_store import StoredFileMissing
+from petitionflow.blob_crypto import BlobCryptoError
+from petitionflow.field_crypto import FieldCryptoError
+from petitionflow.settings import Settings
+
+NOT_FOUND = "附件不存在 / no such attachment"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as the request brought it."""
+
+    file: BinaryIO
+    file_name: str | None
+    content_type: str | None
+    kind: AttachmentKind
+    description: str
+
+
+@dataclass(frozen=True)
+class Download:
+    file_name: str
+    content_type: str
+    sha256: str
+    data: bytes
+
+
+def too_large(detail: str, limit: int) -> ProblemError:
+    return ProblemError(413, detail, type="/problems/AttachmentTooLarge", limit=limit)
+
+
+def unsupported(detail: str) -> ProblemError:
+    return ProblemError(415, detail, type="/problems/UnsupportedAttachmentType")
+
+
+class AttachmentService:
+    def __init__(self, *, session: Session, settings: Settings) -> None:
+        self.session, self.settings = session, settings
+        self.rows = AttachmentRepository(session)
+        self.cases = CaseRepository(session)
+        self.store = settings.attachment_store
+        self.blobs = settings.blob_cipher
+        self.fields = settings.field_cipher
+
+    # -- scope --------------------------------------------------------------------------------
+    def _readable(self, case_id: str, caller: Caller) -> CaseRow:
+        """The case, if the caller may read it (the cases' own rule; 404 otherwise)."""
+        return self.cases.case_row(case_id, caller)
+
+    def _actionable(self, case_id: str, caller: Caller) -> CaseRow:
+        row = self._readable(case_id, caller)
+        if not caller.sees(row.unit_id):  # may read it (it passed through), not act on it
+            raise ProblemError(
+                403,
+                "只有当前承办单位可以上传附件 / only the unit responsible for the case now may "
+                "add attachments",
+            )
+        if row.purged_at is not None:
+            raise ProblemError(
+                409,
+                "案件的个人信息已按保存期限清除，不能再上传附件 / the case's personal data was "
+                "purged under the retention policy; no attachments can be added",
+            )
+        return row
+
+    # -- upload -------------------------------------------------------------------------------
+    def upload(
+        self, *, case_id: str, caller: Caller, upload: Upload, key: str | None
+    ) -> tuple[int, AttachmentOut]:
+        """Check, encrypt, store, record. 201 with the new attachment; 200 with the first one
+        for a retry with the same Idempotency-Key and file."""
+        self._actionable(case_id, caller)
+        limit = self.settings.attachments_max_bytes
+        data = upload.file.read(limit + 1)
+        if len(data) > limit:
+            raise too_large(f"文件超过 {limit} 字节 / the file is larger than {limit} bytes", limit)
+        if not data:
+            raise ProblemError(
+                422,
+                "file: 文件为空 / the file is empty",
+                errors=[{"field": "file", "message": "empty file"}],
+            )
+        file_type, file_name = self._accepted(data, upload)
+        digest = hashlib.sha256(data).hexdigest()
+        attachment_id = self._id(caller, case_id, key)
+        earlier = self.rows.get(case_id, attachment_id) if key else None
+        if earlier is not None:
+            return 200, self._again(earlier, digest)
+        files, size = self.rows.usage(case_id)
+        if not self._fits(files + 1, size + len(data)):
+            raise self._full(size + len(data))
+        owner = f"{case_id}/{attachment_id}"
+        row = AttachmentRow(
+            id=attachment_id,
+            case_id=case_id,
+            kind=upload.kind,
+            file_name_enc=self.fields.encrypt(file_name, row=owner, field="file_name"),
+            description_enc=self.fields.encrypt(upload.description, row=owner, field="description"),
+            content_type=file_type.media_type,
+            size=len(data),
+            sha256=digest,
+            # a fresh object per try: a lost race for the same key leaves the winner's intact
+            storage_key=f"{owner}-{secrets.token_hex(4)}",
+            key_id=self.blobs.active,
+            uploaded_by=caller.id,
+            uploaded_at=datetime.now(UTC),
+        )
+        self.store.put(row.storage_key, self.blobs.encrypt(data, owner=blob_owner(row)))
+        try:
+            added = self.rows.add_within(
+                row,
+                max_files=self.settings.attachments_case_max_files,
+                max_bytes=self.settings.attachments_case_max_bytes,
+            )
+        except IntegrityError:  # the same Idempotency-Key, at the same moment
+            self.session.rollback()
+            self.store.delete(row.storage_key)
+            first = self.rows.get(case_id, attachment_id)
+            if first is None:
+                raise
+            return 200, self._again(first, digest)
+        except BaseException:
+            self.store.delete(row.storage_key)
+            raise
+        if not added:  # another upload to the case came first and took the room
+            self.store.delete(row.storage_key)
+            files, size = self.rows.usage(case_id)
+            raise self._full(size + row.size)
+        return 201, self._out(row, self.rows.uploader_name(row.uploaded_by))
+
+    def _accepted(self, data: bytes, upload: Upload) -> tuple[content.FileType, str]:
+        """The file's type by its content, and its name for display; 415 when the content is
+        not an allowed type, or the client's type or the name's extension says another."""
+        sniffed = content.sniff(data)
+        if sniffed is None:
+            raise unsupported(
+                f"只接受 {content.ALLOWED_LABELS} 文件（按文件内容判断） / only "
+                f"{', '.join(content.ALLOWED)} files are accepted, judged by their content"
+            )
+        file_type = content.ALLOWED[sniffed]
+        declared = content.declared_type(upload.content_type)
+        if declared is not None and declared != sniffed:
+            raise unsupported(
+                f"声明的类型 {declared} 与文件内容（{file_type.label}）不符 / the declared type "
+                f"{declared} does not match the content ({sniffed})"
+            )
+        file_name = content.named_for(content.clean_name(upload.file_name), file_type)
+        if file_name is None:
+            raise unsupported(
+                f"文件名的扩展名与文件内容（{file_type.label}）不符 / the file name's extension "
+                f"does not match the content ({sniffed})"
+            )
+        return file_type, file_name
+
+    def _fits(self, files: int, size: int) -> bool:
+        return (
+            files <= self.settings.attachments_case_max_files
+            and size <= self.settings.attachments_case_max_bytes
+        )
+
+    def _full(self, size: int) -> ProblemError:
+        """The refusal for a case that has no room left: its bytes if over, else its count."""
+        most_files = self.settings.attachments_case_max_files
+        most_bytes = self.settings.attachments_case_max_bytes
+        if size > most_bytes:
+            return too_large(
+                f"案件附件合计将超过 {most_bytes} 字节 / the case's attachments would exceed "
+                f"{most_bytes} bytes",
+                most_bytes,
+            )
+        return too_large(
+            f"每个案件最多 {most_files} 个附件 / a case holds at most {most_files} attachments",
+            most_files,
+        )
+
+    def _id(self, caller: Caller, case_id: str, key: str | None) -> str:
+        """A new id; for an Idempotency-Key, one derived from the caller, case and key, so a
+        retry finds the first upload."""
+        if not key:
+            return uuid.uuid4().hex
+        parts = "\x1f".join(("attachment", caller.id, case_id, key)).encode()
+        return hmac.new(self.settings.secret(), parts, hashlib.sha256).hexdigest()[:32]
+
+    def _again(self, first: AttachmentRow, digest: str) -> AttachmentOut:
+        if first.sha256 != digest:
+            raise ProblemError(
+                422,
+                "Idempotency-Key 已用于另一个文件 / this Idempotency-Key was used with another "
+                "file",
+                errors=[{"field": "Idempotency-Key", "message": "reused with a different file"}],
+            )
+        return self._out(first, self.rows.uploader_name(first.uploaded_by))
+
+    # -- reads --------------------------------------------------------------------------------
+    def listed(self, *, case_id: str, caller: Caller) -> list[AttachmentOut]:
+        self._readable(case_id, caller)
+        return [self._out(row, name) for row, name in self.rows.listed(case_id)]
+
+    def download(self, *, case_id: str, attachment_id: str, caller: Caller) -> Download:
+        """The file, decrypted and checked against its SHA-256 — after the reading is on the
+        access log (scans carry personal data)."""
+        self._readable(case_id, caller)
+        row = self.rows.get(case_id, attachment_id)
+        if row is None:
+            raise ProblemError(404, NOT_FOUND)
+        pii.record_access(
+            self.session, caller, case_id, PiiAccessKind.attachment, f"下载附件 {row.id}"
+        )
+        try:
+            data = self.blobs.decrypt(self.store.get(row.storage_key), owner=blob_owner(row))
+        except (StoredFileMissing, BlobCryptoError):
+            raise ProblemError(
+                500,
+                "附件文件缺失或无法解密（密钥缺失或文件被改动） / the attachment's file is "
+                "missing, or does not decrypt: its key is not configured, or it was altered",
+            ) from None
+        if hashlib.sha256(data).hexdigest() != row.sha256:
+            raise ProblemError(
+                500, "附件文件与登记的校验值不符 / the file does not match its recorded SHA-256"
+            )
+        return Download(
+            file_name=self._open(row, "file_name", row.file_name_enc),
+            content_type=row.content_type,
+            sha256=row.sha256,
+            data=data,
+        )
+
+    def _open(self, row: AttachmentRow, field: str, stored: str) -> str:
+        try:
+            return self.fields.decrypt(stored, row=f"{row.case_id}/{row.id}", field=field)
+        except FieldCryptoError:
+            raise ProblemError(
+                500,
+                "附件信息无法解密（密钥缺失或记录被改动） / the attachment's record cannot be "
+                "decrypted: its key is not configured, or the row was altered",
+            ) from None
+
+    def _out(self, row: AttachmentRow, uploader: str | None) -> AttachmentOut:
+        kind = AttachmentKind(row.kind)
+        return AttachmentOut(
+            id=row.id,
+            case_id=row.case_id,
+            kind=kind,
+            kind_label=ATTACHMENT_KIND_LABELS[kind][0],
+            description=self._open(row, "description", row.description_enc),
+            file_name=self._open(row, "file_name", row.file_name_enc),
+            content_type=row.content_type,
+            size=row.size,
+            sha256=row.sha256,
+            uploaded_by=row.uploaded_by,
+            uploaded_by_name=uploader or "",
+            uploaded_at=row.uploaded_at,
+            download_url=f"/api/v1/cases/{row.case_id}/attachments/{row.id}",
+        )
+
+
+def blob_owner(row: AttachmentRow) -> str:
+    """What a stored file is bound to (its encryption's associated data)."""
+    return f"attachment:{row.case_id}:{row.id}"
