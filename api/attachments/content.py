@@ -53,6 +53,8 @@ def sniff(data: bytes) -> str | None:
     """The allowed media type the content's signature names, or None. Among equally strong
     matches (a PDF also reads as an FDF) an allowed one is taken; a stronger match of another
     type wins over a weaker allowed one."""
+    if not data:
+        return None
     try:
         matches = puremagic.magic_string(data)
     except puremagic.PureError:  # no signature at all (plain text, random bytes)
@@ -79,6 +81,7 @@ def clean_name(raw: str | None) -> str:
     file systems refuse, without leading dots, at most 120 characters (the extension kept)."""
     name = unicodedata.normalize("NFC", raw or "")
     name = re.split(r"[\\/]", name)[-1]
+    name = re.sub(r"[\t\n\r\v\f]", " ", name)  # line breaks and tabs read as spaces
     name = "".join(c for c in name if unicodedata.category(c) not in {"Cc", "Cf", "Cs", "Co"})
     name = UNSAFE_IN_NAMES.sub("_", name)
     name = " ".join(name.split()).lstrip(". ")
