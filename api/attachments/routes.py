@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Header, Path, Response, UploadFile
 from api.attachments.content import content_disposition
 from api.attachments.schemas import AttachmentOut
 from api.attachments.service import AttachmentService, Upload
-from api.deps import AppSettings, CurrentCaller, DbSession
+from api.deps import AppSettings, CurrentCaller, DbSession, Temporal
 from api.problems import responses
 from models.text import TEXT_PATTERN
 from models.vocabulary import AttachmentKind
@@ -22,8 +22,8 @@ AttachmentId = Annotated[str, Path(max_length=64)]
 DOWNLOAD_TYPES = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
 
 
-def service(session: DbSession, settings: AppSettings) -> AttachmentService:
-    return AttachmentService(session=session, settings=settings)
+def service(session: DbSession, settings: AppSettings, client: Temporal) -> AttachmentService:
+    return AttachmentService(session=session, settings=settings, client=client)
 
 
 @router.post(
@@ -35,12 +35,13 @@ def service(session: DbSession, settings: AppSettings) -> AttachmentService:
         **responses(401, 403, 404, 409, 413, 415, 422),
     },
 )
-def upload_attachment(
+async def upload_attachment(
     case_id: CaseId,
     file: Annotated[UploadFile, File(description="JPEG, PNG, PDF, TIFF or WebP")],
     caller: CurrentCaller,
     session: DbSession,
     settings: AppSettings,
+    client: Temporal,
     response: Response,
     kind: Annotated[AttachmentKind, Form()] = AttachmentKind.other,
     description: Annotated[str, Form(max_length=200, pattern=TEXT_PATTERN)] = "",
@@ -55,7 +56,7 @@ def upload_attachment(
         kind=kind,
         description=description.strip(),
     )
-    status, attachment = service(session, settings).upload(
+    status, attachment = await service(session, settings, client).upload(
         case_id=case_id, caller=caller, upload=upload, key=idempotency_key
     )
     response.status_code = status
@@ -64,11 +65,15 @@ def upload_attachment(
 
 
 @router.get("", response_model=list[AttachmentOut], responses=responses(401, 404, 422))
-def list_attachments(
-    case_id: CaseId, caller: CurrentCaller, session: DbSession, settings: AppSettings
+async def list_attachments(
+    case_id: CaseId,
+    caller: CurrentCaller,
+    session: DbSession,
+    settings: AppSettings,
+    client: Temporal,
 ) -> list[AttachmentOut]:
     """The case's attachments, newest first: for anyone who may read the case."""
-    return service(session, settings).listed(case_id=case_id, caller=caller)
+    return await service(session, settings, client).listed(case_id=case_id, caller=caller)
 
 
 @router.get(
@@ -79,15 +84,16 @@ def list_attachments(
         **responses(401, 404, 422, 500),
     },
 )
-def download_attachment(
+async def download_attachment(
     case_id: CaseId,
     attachment_id: AttachmentId,
     caller: CurrentCaller,
     session: DbSession,
     settings: AppSettings,
+    client: Temporal,
 ) -> Response:
     """The file, always as a download (never shown inline), on the access log."""
-    got = service(session, settings).download(
+    got = await service(session, settings, client).download(
         case_id=case_id, attachment_id=attachment_id, caller=caller
     )
     return Response(

@@ -20,6 +20,8 @@ from typing import BinaryIO
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from temporalio.client import Client
 
 from api import pii
 from api.attachments import content
@@ -27,8 +29,9 @@ from api.attachments.repository import AttachmentRepository
 from api.attachments.schemas import AttachmentOut
 from api.auth import Caller
 from api.cases.repository import CaseRepository
+from api.cases.service import CaseService
 from api.problems import ProblemError
-from models.tables import AttachmentRow, CaseRow
+from models.tables import AttachmentRow
 from models.vocabulary import ATTACHMENT_KIND_LABELS, AttachmentKind, PiiAccessKind
 from petitionflow.attachment_store import StoredFileMissing
 from petitionflow.blob_crypto import BlobCryptoError
@@ -36,6 +39,9 @@ from petitionflow.field_crypto import FieldCryptoError
 from petitionflow.settings import Settings
 
 NOT_FOUND = "附件不存在 / no such attachment"
+# The session is synchronous, and so are the stores: their work runs in the thread pool, one
+# step at a time per request, never on the event loop.
+db = run_in_threadpool
 
 
 @dataclass(frozen=True)
@@ -65,9 +71,18 @@ def unsupported(detail: str) -> ProblemError:
     return ProblemError(415, detail, type="/problems/UnsupportedAttachmentType")
 
 
+@dataclass(frozen=True)
+class CaseRef:
+    """What attachments need of a case: the unit responsible for it now, whether it was
+    purged."""
+
+    unit_id: str
+    purged: bool
+
+
 class AttachmentService:
-    def __init__(self, *, session: Session, settings: Settings) -> None:
-        self.session, self.settings = session, settings
+    def __init__(self, *, session: Session, settings: Settings, client: Client) -> None:
+        self.session, self.settings, self.client = session, settings, client
         self.rows = AttachmentRepository(session)
         self.cases = CaseRepository(session)
         self.store = settings.attachment_store
@@ -75,33 +90,44 @@ class AttachmentService:
         self.fields = settings.field_cipher
 
     # -- scope --------------------------------------------------------------------------------
-    def _readable(self, case_id: str, caller: Caller) -> CaseRow:
-        """The case, if the caller may read it (the cases' own rule; 404 otherwise)."""
-        return self.cases.case_row(case_id, caller)
+    async def _readable(self, case_id: str, caller: Caller) -> CaseRef:
+        """The case, if the caller may read it (the cases' own rule; 404 otherwise). One
+        registered a moment ago and not projected yet is asked of its workflow, as the
+        timeline does."""
+        if await db(self.cases.get, case_id) is None:
+            cases = CaseService(session=self.session, client=self.client, settings=self.settings)
+            snapshot = await cases.snapshot(case_id=case_id, caller=caller)
+            return CaseRef(unit_id=snapshot.unit_id, purged=False)
+        row = await db(self.cases.case_row, case_id, caller)
+        return CaseRef(unit_id=row.unit_id, purged=row.purged_at is not None)
 
-    def _actionable(self, case_id: str, caller: Caller) -> CaseRow:
-        row = self._readable(case_id, caller)
-        if not caller.sees(row.unit_id):  # may read it (it passed through), not act on it
+    async def _actionable(self, case_id: str, caller: Caller) -> None:
+        case = await self._readable(case_id, caller)
+        if not caller.sees(case.unit_id):  # may read it (it passed through), not act on it
             raise ProblemError(
                 403,
                 "只有当前承办单位可以上传附件 / only the unit responsible for the case now may "
                 "add attachments",
             )
-        if row.purged_at is not None:
+        if case.purged:
             raise ProblemError(
                 409,
                 "案件的个人信息已按保存期限清除，不能再上传附件 / the case's personal data was "
                 "purged under the retention policy; no attachments can be added",
             )
-        return row
 
     # -- upload -------------------------------------------------------------------------------
-    def upload(
+    async def upload(
         self, *, case_id: str, caller: Caller, upload: Upload, key: str | None
     ) -> tuple[int, AttachmentOut]:
         """Check, encrypt, store, record. 201 with the new attachment; 200 with the first one
         for a retry with the same Idempotency-Key and file."""
-        self._actionable(case_id, caller)
+        await self._actionable(case_id, caller)
+        return await db(self._store, case_id, caller, upload, key)
+
+    def _store(
+        self, case_id: str, caller: Caller, upload: Upload, key: str | None
+    ) -> tuple[int, AttachmentOut]:
         limit = self.settings.attachments_max_bytes
         data = upload.file.read(limit + 1)
         if len(data) > limit:
@@ -224,14 +250,18 @@ class AttachmentService:
         return self._out(first, self.rows.uploader_name(first.uploaded_by))
 
     # -- reads --------------------------------------------------------------------------------
-    def listed(self, *, case_id: str, caller: Caller) -> list[AttachmentOut]:
-        self._readable(case_id, caller)
-        return [self._out(row, name) for row, name in self.rows.listed(case_id)]
+    async def listed(self, *, case_id: str, caller: Caller) -> list[AttachmentOut]:
+        await self._readable(case_id, caller)
+        rows = await db(self.rows.listed, case_id)
+        return [self._out(row, name) for row, name in rows]
 
-    def download(self, *, case_id: str, attachment_id: str, caller: Caller) -> Download:
+    async def download(self, *, case_id: str, attachment_id: str, caller: Caller) -> Download:
         """The file, decrypted and checked against its SHA-256 — after the reading is on the
         access log (scans carry personal data)."""
-        self._readable(case_id, caller)
+        await self._readable(case_id, caller)
+        return await db(self._fetch, case_id, attachment_id, caller)
+
+    def _fetch(self, case_id: str, attachment_id: str, caller: Caller) -> Download:
         row = self.rows.get(case_id, attachment_id)
         if row is None:
             raise ProblemError(404, NOT_FOUND)

@@ -230,3 +230,19 @@ async def test_an_idempotency_key_makes_a_retry_harmless(api: Stack) -> None:
     other = await upload(api, case_id, png(), "a.png", "image/png", key="k-1")
     assert other.status_code == 422 and other.json()["errors"][0]["field"] == "Idempotency-Key"
     assert len(await listed(api, case_id)) == 1 and len(stored_files(api)) == 1
+
+
+@SQLITE
+async def test_a_case_just_registered_takes_files_before_it_is_projected(api: Stack) -> None:
+    r = await api.register()
+    assert r.status_code == 201, r.text
+    case_id = r.json()["case_id"]
+    # straight away: the workflow vouches for the case until the projection has it
+    assert (await api.get(f"/api/v1/cases/{case_id}/attachments", "officer")).status_code == 200
+    made = await upload(api, case_id, pdf())
+    assert made.status_code == 201, made.text
+    assert (
+        await api.get(f"/api/v1/cases/{case_id}/attachments", "officer_zhapu")
+    ).status_code == 404
+    assert [a["id"] for a in await listed(api, case_id)] == [made.json()["id"]]
+    assert (await api.get("/api/v1/cases/nosuchcase/attachments", "admin")).status_code == 404

@@ -23,24 +23,24 @@ ZIP = b"PK\x03\x04" + b"\x00" * 40  # and so every .docx / .xlsx
 GIF = b"GIF89a" + b"\x00" * 20
 
 
-@pytest.mark.parametrize(
-    ("data", "expected"),
-    [
-        (png(), "image/png"),
-        (jpeg(), "image/jpeg"),
-        (pdf(), "application/pdf"),
-        (TIFF, "image/tiff"),
-        (WEBP, "image/webp"),
-        (HTML, None),
-        (SVG, None),
-        (EXE, None),
-        (ZIP, None),
-        (GIF, None),
-        ("王五的来信".encode(), None),
-        (b"", None),
-        (b"  %PDF-1.4", None),  # a signature not where it belongs
-    ],
-)
+SAMPLES = {
+    "png": (png(), "image/png"),
+    "jpeg": (jpeg(), "image/jpeg"),
+    "pdf": (pdf(), "application/pdf"),
+    "tiff": (TIFF, "image/tiff"),
+    "webp": (WEBP, "image/webp"),
+    "html": (HTML, None),
+    "svg": (SVG, None),
+    "exe": (EXE, None),
+    "zip": (ZIP, None),
+    "gif": (GIF, None),
+    "text": ("王五的来信".encode(), None),
+    "empty": (b"", None),
+    "late-signature": (b"  %PDF-1.4", None),  # a signature not where it belongs
+}
+
+
+@pytest.mark.parametrize(("data", "expected"), list(SAMPLES.values()), ids=list(SAMPLES))
 def test_the_type_is_read_from_the_content(data: bytes, expected: str | None) -> None:
     assert sniff(data) == expected
 
