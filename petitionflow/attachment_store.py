@@ -39,6 +39,12 @@ class AttachmentStore(Protocol):
         ...
 
 
+def fresh_key(case_id: str, attachment_id: str) -> str:
+    """A new object's key: never one in use, so neither a lost race between two uploads nor a
+    key rotation overwrites an object that a row names."""
+    return f"{case_id}/{attachment_id}-{secrets.token_hex(4)}"
+
+
 def checked(key: str) -> str:
     """Keys are ids joined by slashes: never a path that could leave the store's root."""
     if not KEY.match(key):

@@ -65,3 +65,13 @@ def key_id_of(stored: bytes) -> str | None:
         return raw.decode("ascii")
     except UnicodeDecodeError:
         return None
+
+
+def attachment_owner(case_id: str, attachment_id: str) -> str:
+    """What a case attachment's stored file is bound to."""
+    return f"attachment:{case_id}:{attachment_id}"
+
+
+def attachment_row(case_id: str, attachment_id: str) -> str:
+    """The row its encrypted file name and description are bound to (``FieldCipher``'s row)."""
+    return f"{case_id}/{attachment_id}"

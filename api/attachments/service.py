@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,8 +32,8 @@ from api.cases.service import CaseService
 from api.problems import ProblemError
 from models.tables import AttachmentRow
 from models.vocabulary import ATTACHMENT_KIND_LABELS, AttachmentKind, PiiAccessKind
-from petitionflow.attachment_store import StoredFileMissing
-from petitionflow.blob_crypto import BlobCryptoError
+from petitionflow.attachment_store import StoredFileMissing, fresh_key
+from petitionflow.blob_crypto import BlobCryptoError, attachment_owner, attachment_row
 from petitionflow.field_crypto import FieldCryptoError
 from petitionflow.settings import Settings
 
@@ -147,23 +146,23 @@ class AttachmentService:
         files, size = self.rows.usage(case_id)
         if not self._fits(files + 1, size + len(data)):
             raise self._full(size + len(data))
-        owner = f"{case_id}/{attachment_id}"
+        where = attachment_row(case_id, attachment_id)
         row = AttachmentRow(
             id=attachment_id,
             case_id=case_id,
             kind=upload.kind,
-            file_name_enc=self.fields.encrypt(file_name, row=owner, field="file_name"),
-            description_enc=self.fields.encrypt(upload.description, row=owner, field="description"),
+            file_name_enc=self.fields.encrypt(file_name, row=where, field="file_name"),
+            description_enc=self.fields.encrypt(upload.description, row=where, field="description"),
             content_type=file_type.media_type,
             size=len(data),
             sha256=digest,
-            # a fresh object per try: a lost race for the same key leaves the winner's intact
-            storage_key=f"{owner}-{secrets.token_hex(4)}",
+            storage_key=fresh_key(case_id, attachment_id),
             key_id=self.blobs.active,
             uploaded_by=caller.id,
             uploaded_at=datetime.now(UTC),
         )
-        self.store.put(row.storage_key, self.blobs.encrypt(data, owner=blob_owner(row)))
+        owner = attachment_owner(case_id, attachment_id)
+        self.store.put(row.storage_key, self.blobs.encrypt(data, owner=owner))
         try:
             added = self.rows.add_within(
                 row,
@@ -269,7 +268,9 @@ class AttachmentService:
             self.session, caller, case_id, PiiAccessKind.attachment, f"下载附件 {row.id}"
         )
         try:
-            data = self.blobs.decrypt(self.store.get(row.storage_key), owner=blob_owner(row))
+            data = self.blobs.decrypt(
+                self.store.get(row.storage_key), owner=attachment_owner(row.case_id, row.id)
+            )
         except (StoredFileMissing, BlobCryptoError):
             raise ProblemError(
                 500,
@@ -289,7 +290,8 @@ class AttachmentService:
 
     def _open(self, row: AttachmentRow, field: str, stored: str) -> str:
         try:
-            return self.fields.decrypt(stored, row=f"{row.case_id}/{row.id}", field=field)
+            where = attachment_row(row.case_id, row.id)
+            return self.fields.decrypt(stored, row=where, field=field)
         except FieldCryptoError:
             raise ProblemError(
                 500,
@@ -314,8 +316,3 @@ class AttachmentService:
             uploaded_at=row.uploaded_at,
             download_url=f"/api/v1/cases/{row.case_id}/attachments/{row.id}",
         )
-
-
-def blob_owner(row: AttachmentRow) -> str:
-    """What a stored file is bound to (its encryption's associated data)."""
-    return f"attachment:{row.case_id}:{row.id}"

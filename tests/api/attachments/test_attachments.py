@@ -13,9 +13,15 @@ import pytest
 from sqlmodel import Session, select
 
 from models.tables import AttachmentRow
+from petitionflow.attachment_keys import files_remaining, rotate_files
+from petitionflow.blob_crypto import BlobCipher
+from petitionflow.cli import main
+from petitionflow.codec import new_key_spec, parse_keys
+from petitionflow.field_crypto import FieldCipher
 from tests.api.attachments.files import EXE, HTML, SVG, jpeg, pdf, png
 from tests.api.cases.test_lifecycle import wait_listed
 from tests.api.conftest import Stack
+from tests.conftest import CODEC_KEYS
 
 BOTH = pytest.mark.parametrize("stack", ["sqlite", "postgresql"], indirect=True)
 SQLITE = pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
@@ -246,3 +252,50 @@ async def test_a_case_just_registered_takes_files_before_it_is_projected(api: St
     ).status_code == 404
     assert [a["id"] for a in await listed(api, case_id)] == [made.json()["id"]]
     assert (await api.get("/api/v1/cases/nosuchcase/attachments", "admin")).status_code == 404
+
+
+@BOTH
+async def test_keys_rotate_reencrypts_the_files_resumably(
+    api: Stack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case_id = await new_case(api)
+    files = {}
+    for number in range(3):
+        data = pdf(f"letter {number}")
+        r = await upload(api, case_id, data, name=f"第{number}页.pdf", description=f"第{number}页")
+        assert r.status_code == 201, r.text
+        files[r.json()["id"]] = data
+    spec = f"{CODEC_KEYS},{new_key_spec('k2')}"
+    keys = parse_keys(spec)
+    ring = (BlobCipher(keys, "k2"), FieldCipher(keys, "k2"))
+
+    class Stop(Exception):
+        pass
+
+    def stop(_: object) -> None:
+        raise Stop
+
+    with pytest.raises(Stop):  # interrupted after its first file: that one stays done
+        rotate_files(api.engine, api.settings.attachment_store, *ring, batch_size=1, progress=stop)
+    assert files_remaining(api.engine, ring[0]) == 2
+
+    # the command line, as an operator runs it, does the rest
+    monkeypatch.setenv("PETITIONFLOW_DATABASE_URL", api.engine.url.render_as_string(False))
+    monkeypatch.setenv("PETITIONFLOW_CODEC_KEYS", spec)
+    monkeypatch.setenv("PETITIONFLOW_ENV", "test")
+    monkeypatch.setenv("PETITIONFLOW_DATA_DIR", str(api.settings.data_dir))
+    assert main(["keys", "rotate"]) == 0
+    assert (
+        "2 attachment(s) re-encrypted (2 from k1); 0 attachment(s) left" in capsys.readouterr().out
+    )
+    assert len(stored_files(api)) == 3  # the old objects are gone
+
+    # k1 leaves the ring: every file, name and description still reads
+    only_k2 = parse_keys(spec.split(",")[1])
+    api.settings.__dict__["blob_cipher"] = BlobCipher(only_k2, "k2")
+    api.settings.__dict__["field_cipher"] = FieldCipher(only_k2, "k2")
+    listing = await listed(api, case_id)
+    assert sorted(a["description"] for a in listing) == ["第0页", "第1页", "第2页"]
+    for attachment_id, data in files.items():
+        got = await api.get(f"/api/v1/cases/{case_id}/attachments/{attachment_id}", "officer")
+        assert got.status_code == 200 and got.content == data
