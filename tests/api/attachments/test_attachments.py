@@ -4,6 +4,7 @@ access log), the type and size refusals (which change nothing), scope, and the f
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -12,7 +13,7 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from models.tables import AttachmentRow
+from models.tables import AttachmentRow, CaseRow
 from petitionflow.attachment_keys import files_remaining, rotate_files
 from petitionflow.blob_crypto import BlobCipher
 from petitionflow.cli import main
@@ -299,3 +300,18 @@ async def test_keys_rotate_reencrypts_the_files_resumably(
     for attachment_id, data in files.items():
         got = await api.get(f"/api/v1/cases/{case_id}/attachments/{attachment_id}", "officer")
         assert got.status_code == 200 and got.content == data
+
+
+@SQLITE
+async def test_a_purged_case_takes_no_more_files(api: Stack) -> None:
+    case_id = await new_case(api)
+    assert (await upload(api, case_id, pdf())).status_code == 201
+    with Session(api.engine) as session:
+        row = session.get(CaseRow, case_id)
+        assert row is not None
+        row.purged_at = datetime.now(UTC)
+        session.add(row)
+        session.commit()
+    r = await upload(api, case_id, pdf())
+    assert r.status_code == 409 and "purged" in r.json()["detail"]
+    assert len(await listed(api, case_id)) == 1
