@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,13 +27,22 @@ class StoredFileMissing(LookupError):
     """The store has no object under the key."""
 
 
+class StoreUnavailable(OSError):
+    """The store did not answer as it should (disk error, object store down or refusing):
+    worth a retry, unlike a missing file."""
+
+
 class AttachmentStore(Protocol):
     kind: str  # "local" or "s3", for messages and /readyz
 
-    def put(self, key: str, data: bytes) -> None: ...
+    def put(self, key: str, data: bytes) -> None:
+        """Keep ``data`` under ``key`` (whole, or not at all); ``StoreUnavailable`` if it
+        cannot."""
+        ...
 
     def get(self, key: str) -> bytes:
-        """The bytes under ``key``; ``StoredFileMissing`` when there are none."""
+        """The bytes under ``key``; ``StoredFileMissing`` when there are none,
+        ``StoreUnavailable`` when the store cannot say."""
         ...
 
     def delete(self, key: str) -> None:
@@ -66,25 +77,28 @@ class LocalStore:
 
     def put(self, key: str, data: bytes) -> None:
         path = self._path(key)
-        for parent in reversed(path.relative_to(self.root).parents):
-            private_dir(self.root / parent)
         temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
-        fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
         try:
+            for parent in reversed(path.relative_to(self.root).parents):
+                private_dir(self.root / parent)
+            fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(temporary, path)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+        except OSError as err:
+            with suppress(OSError):
+                temporary.unlink(missing_ok=True)
+            raise StoreUnavailable(f"local store: {err.strerror}") from None
 
     def get(self, key: str) -> bytes:
         try:
             return self._path(key).read_bytes()
         except FileNotFoundError:
             raise StoredFileMissing(key) from None
+        except OSError as err:
+            raise StoreUnavailable(f"local store: {err.strerror}") from None
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
@@ -130,24 +144,41 @@ class S3Store:
         return self.prefix + checked(key)
 
     def put(self, key: str, data: bytes) -> None:
-        self._client.put_object(
-            Bucket=self.bucket,
-            Key=self._key(key),
-            Body=data,
-            ContentType="application/octet-stream",  # ciphertext, whatever the file was
-        )
+        with self._answering():
+            self._client.put_object(
+                Bucket=self.bucket,
+                Key=self._key(key),
+                Body=data,
+                ContentType="application/octet-stream",  # ciphertext, whatever the file was
+            )
 
     def get(self, key: str) -> bytes:
         from botocore.exceptions import ClientError
 
-        try:
-            answer = self._client.get_object(Bucket=self.bucket, Key=self._key(key))
-        except ClientError as err:
-            if err.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
-                raise StoredFileMissing(key) from None
-            raise
-        body: bytes = answer["Body"].read()
-        return body
+        with self._answering():
+            try:
+                answer = self._client.get_object(Bucket=self.bucket, Key=self._key(key))
+            except ClientError as err:
+                if err.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+                    raise StoredFileMissing(key) from None
+                raise
+            body: bytes = answer["Body"].read()
+            return body
 
     def delete(self, key: str) -> None:
-        self._client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        with self._answering():
+            self._client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    @contextmanager
+    def _answering(self) -> Iterator[None]:
+        """botocore's errors (refusals, timeouts, connection failures) as ``StoreUnavailable``,
+        naming the error's code only: never the request, its URL or credentials."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            yield
+        except ClientError as err:
+            code = err.response.get("Error", {}).get("Code", "error")
+            raise StoreUnavailable(f"object store: {code}") from None
+        except BotoCoreError as err:
+            raise StoreUnavailable(f"object store: {type(err).__name__}") from None

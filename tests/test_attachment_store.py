@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from petitionflow.attachment_store import AttachmentStore, LocalStore, S3Store, StoredFileMissing
+from petitionflow.attachment_store import (
+    AttachmentStore,
+    LocalStore,
+    S3Store,
+    StoredFileMissing,
+    StoreUnavailable,
+)
 from petitionflow.blob_crypto import BlobCipher, BlobCryptoError, key_id_of
 from petitionflow.codec import parse_keys
 from petitionflow.settings import Settings
@@ -119,3 +125,21 @@ def test_a_file_decrypts_only_as_its_owners_and_with_its_key() -> None:
     assert rotated.decrypt(stored, owner="attachment:c1:a1") == b"scan"
     with pytest.raises(BlobCryptoError, match="unknown key"):
         BlobCipher({"k2": bytes(range(32))}, "k2").decrypt(stored, owner="attachment:c1:a1")
+
+
+def test_a_store_that_cannot_answer_says_so(tmp_path: Path) -> None:
+    from tests.test_dev_command import free_port
+
+    nobody = S3Store(
+        bucket="pf-test",
+        endpoint_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
+        region=REGION,
+        access_key_id=ACCESS_KEY,
+        secret_access_key=SECRET_KEY,
+    )
+    with pytest.raises(StoreUnavailable, match="object store: EndpointConnectionError"):
+        nobody.get("c/a")
+    local = LocalStore(tmp_path / "attachments")
+    (tmp_path / "attachments" / "c").write_bytes(b"a file where a folder should be")
+    with pytest.raises(StoreUnavailable, match="local store"):
+        local.put("c/a", b"x")

@@ -32,7 +32,7 @@ def service(session: DbSession, settings: AppSettings, client: Temporal) -> Atta
     response_model=AttachmentOut,
     responses={
         200: {"model": AttachmentOut, "description": "a retry with the same Idempotency-Key"},
-        **responses(401, 403, 404, 409, 413, 415, 422),
+        **responses(401, 403, 404, 409, 413, 415, 422, 503),
     },
 )
 async def upload_attachment(
@@ -81,7 +81,7 @@ async def list_attachments(
     response_class=Response,
     responses={
         200: {"description": "the file, as uploaded", "content": DOWNLOAD_TYPES},
-        **responses(401, 404, 422, 500),
+        **responses(401, 404, 422, 500, 503),
     },
 )
 async def download_attachment(

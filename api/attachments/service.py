@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,11 +33,12 @@ from api.cases.service import CaseService
 from api.problems import ProblemError
 from models.tables import AttachmentRow
 from models.vocabulary import ATTACHMENT_KIND_LABELS, AttachmentKind, PiiAccessKind
-from petitionflow.attachment_store import StoredFileMissing, fresh_key
+from petitionflow.attachment_store import StoredFileMissing, StoreUnavailable, fresh_key
 from petitionflow.blob_crypto import BlobCryptoError, attachment_owner, attachment_row
 from petitionflow.field_crypto import FieldCryptoError
 from petitionflow.settings import Settings
 
+log = logging.getLogger(__name__)
 NOT_FOUND = "附件不存在 / no such attachment"
 # The session is synchronous, and so are the stores: their work runs in the thread pool, one
 # step at a time per request, never on the event loop.
@@ -68,6 +70,15 @@ def too_large(detail: str, limit: int) -> ProblemError:
 
 def unsupported(detail: str) -> ProblemError:
     return ProblemError(415, detail, type="/problems/UnsupportedAttachmentType")
+
+
+def store_unavailable(err: StoreUnavailable) -> ProblemError:
+    log.warning("attachment store unavailable: %s", err)
+    return ProblemError(
+        503,
+        "附件存储暂不可用，请稍后重试 / the attachment store is unavailable; retry later",
+        headers={"Retry-After": "5"},
+    )
 
 
 @dataclass(frozen=True)
@@ -162,7 +173,11 @@ class AttachmentService:
             uploaded_at=datetime.now(UTC),
         )
         owner = attachment_owner(case_id, attachment_id)
-        self.store.put(row.storage_key, self.blobs.encrypt(data, owner=owner))
+        self.session.commit()  # the reads' transaction ends: no connection waits on the store
+        try:
+            self.store.put(row.storage_key, self.blobs.encrypt(data, owner=owner))
+        except StoreUnavailable as err:
+            raise store_unavailable(err) from None
         try:
             added = self.rows.add_within(
                 row,
@@ -171,19 +186,27 @@ class AttachmentService:
             )
         except IntegrityError:  # the same Idempotency-Key, at the same moment
             self.session.rollback()
-            self.store.delete(row.storage_key)
+            self._discard(row.storage_key)
             first = self.rows.get(case_id, attachment_id)
             if first is None:
                 raise
             return 200, self._again(first, digest)
         except BaseException:
-            self.store.delete(row.storage_key)
+            self._discard(row.storage_key)
             raise
         if not added:  # another upload to the case came first and took the room
-            self.store.delete(row.storage_key)
-            files, size = self.rows.usage(case_id)
+            self._discard(row.storage_key)
+            _, size = self.rows.usage(case_id)
             raise self._full(size + row.size)
         return 201, self._out(row, self.rows.uploader_name(row.uploaded_by))
+
+    def _discard(self, key: str) -> None:
+        """Remove the object of an upload that was not recorded. If the store cannot, the
+        object stays, unreachable (no row names it): logged by key, which names no one."""
+        try:
+            self.store.delete(key)
+        except StoreUnavailable as err:
+            log.warning("attachment object %s left in the store: %s", key, err)
 
     def _accepted(self, data: bytes, upload: Upload) -> tuple[content.FileType, str]:
         """The file's type by its content, and its name for display; 415 when the content is
@@ -271,6 +294,8 @@ class AttachmentService:
             data = self.blobs.decrypt(
                 self.store.get(row.storage_key), owner=attachment_owner(row.case_id, row.id)
             )
+        except StoreUnavailable as err:
+            raise store_unavailable(err) from None
         except (StoredFileMissing, BlobCryptoError):
             raise ProblemError(
                 500,

@@ -17,9 +17,7 @@ from tests.s3_server import ACCESS_KEY, REGION, SECRET_KEY, S3Server, s3_server
 __all__ = ["s3_server"]  # the fixture, used by name
 
 
-@pytest.mark.parametrize("stack", ["sqlite", "postgresql"], indirect=True)
-async def test_s3_round_trip(api: Stack, s3_server: S3Server) -> None:
-    bucket = s3_server.new_bucket()
+def use_bucket(api: Stack, s3_server: S3Server, bucket: str) -> None:
     settings = api.settings
     settings.attachments_store = "s3"
     settings.attachments_s3_bucket = bucket
@@ -30,7 +28,19 @@ async def test_s3_round_trip(api: Stack, s3_server: S3Server) -> None:
     settings.__dict__.pop("attachment_store", None)  # chosen anew from the settings
     assert isinstance(settings.attachment_store, S3Store)
 
+
+@pytest.mark.parametrize("stack", ["sqlite", "postgresql"], indirect=True)
+async def test_s3_round_trip(api: Stack, s3_server: S3Server) -> None:
+    bucket = s3_server.new_bucket()
     case_id = await new_case(api)
+
+    # a store that refuses (here: no such bucket) is a 503 to retry, and nothing is recorded
+    use_bucket(api, s3_server, "pf-test-no-such-bucket")
+    r = await upload(api, case_id, pdf())
+    assert r.status_code == 503 and r.headers["retry-after"] == "5", r.text
+    assert await listed(api, case_id) == []
+
+    use_bucket(api, s3_server, bucket)
     letter = pdf("PLAINTEXT-OF-THE-LETTER")
     r = await upload(api, case_id, letter, name="来信.pdf", kind="letter_scan")
     assert r.status_code == 201, r.text
@@ -47,7 +57,12 @@ async def test_s3_round_trip(api: Stack, s3_server: S3Server) -> None:
     assert got.content == letter and hashlib.sha256(got.content).hexdigest() == made["sha256"]
     assert [a["id"] for a in await listed(api, case_id, "supervisor")] == [made["id"]]
     log = await api.get("/api/v1/pii-access-log", "admin", case_id=case_id, kind="attachment")
-    assert [e["user_id"] for e in log.json()] == ["u-officer"]
+    assert [e["user_id"] for e in log.json()] == ["u-officer"]  # the download so far
+
+    use_bucket(api, s3_server, "pf-test-no-such-bucket")
+    unavailable = await api.get(made["download_url"], "officer")
+    assert unavailable.status_code == 503 and unavailable.headers["retry-after"] == "5"
+    use_bucket(api, s3_server, bucket)
 
     # an object gone from the bucket is an error on download, never an empty file
     s3_server.client().delete_object(Bucket=bucket, Key=key)
