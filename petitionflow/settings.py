@@ -156,13 +156,14 @@ class Settings(BaseSettings):
     def attachment_store(self) -> AttachmentStore:
         if self.attachments_store == "s3":
             secret = self.attachments_s3_secret_access_key
+            # empty means unset (compose passes every variable, set or not)
             return S3Store(
                 bucket=self.attachments_s3_bucket or "",
                 prefix=self.attachments_s3_prefix,
-                endpoint_url=self.attachments_s3_endpoint_url,
-                region=self.attachments_s3_region,
-                access_key_id=self.attachments_s3_access_key_id,
-                secret_access_key=secret.get_secret_value() if secret else None,
+                endpoint_url=self.attachments_s3_endpoint_url or None,
+                region=self.attachments_s3_region or None,
+                access_key_id=self.attachments_s3_access_key_id or None,
+                secret_access_key=(secret.get_secret_value() or None) if secret else None,
                 addressing_style=self.attachments_s3_addressing_style,
             )
         return LocalStore(self.attachments_dir or self.data_dir / "attachments")
