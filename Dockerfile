@@ -16,7 +16,9 @@ COPY petitionflow petitionflow
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim
-RUN useradd --system --uid 10001 petitionflow
+RUN useradd --system --uid 10001 petitionflow \
+ && install -d -o petitionflow -m 0700 /home/petitionflow /home/petitionflow/data \
+      /home/petitionflow/data/attachments
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 USER petitionflow

@@ -12,6 +12,8 @@ from temporalio.client import Client
 from api import dashboard, limits, metrics, problems, routes_codec
 from api.alerts.routes import router as alerts_router
 from api.alerts.stream import AlertHub
+from api.attachments.routes import PATH as ATTACHMENT_UPLOAD
+from api.attachments.routes import router as attachments_router
 from api.cases.routes import router as cases_router
 from api.client_address import trusted_networks
 from api.open311.routes import router as open311_router
@@ -35,6 +37,7 @@ def create_app(
     settings.secret()
     trusted_networks(settings.trusted_proxies)  # a bad address stops start-up, naming it
     settings.payload_codec  # noqa: B018  (outside dev a missing payload key stops start-up)
+    settings.attachment_store  # noqa: B018  (the store is set up, its directory made, once)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -69,12 +72,17 @@ def create_app(
         app.state.temporal = client
     problems.install(app)
     metrics.install(app)
-    limits.install(app, max_bytes=settings.max_body_bytes)
+    limits.install(
+        app,
+        max_bytes=settings.max_body_bytes,
+        uploads=[(ATTACHMENT_UPLOAD, settings.attachments_max_bytes)],
+    )
     app.add_middleware(  # the Temporal Web UI calls the codec endpoint from its own origin
         routes_codec.CodecCors,
         origins=settings.codec_origins,
     )
     app.include_router(cases_router)
+    app.include_router(attachments_router)
     app.include_router(public_router)
     app.include_router(routes_codec.router)
     app.include_router(alerts_router)

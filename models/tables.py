@@ -238,6 +238,29 @@ class PiiAccessRow(SQLModel, table=True):
     at: datetime = Field(sa_column=Column(_tz(), index=True, nullable=False))
 
 
+class AttachmentRow(SQLModel, table=True):
+    """A file attached to a case (a letter scan, a photo, an agreement). The file is in the
+    attachment store, encrypted (``petitionflow/blob_crypto.py``); this row is what lists show,
+    its checksum, and where to find it. The file name and description may name the petitioner,
+    so they are encrypted like the case's personal fields (``petitionflow/field_crypto.py``)."""
+
+    __tablename__ = "case_attachments"
+    __table_args__ = (Index("ix_case_attachments_case_uploaded", "case_id", "uploaded_at"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    case_id: str = Field(max_length=64)
+    kind: str = Field(max_length=32)  # models.vocabulary.AttachmentKind
+    file_name_enc: str = Field(sa_column=Column(Text, nullable=False))
+    description_enc: str = Field(default="", sa_column=Column(Text, nullable=False))
+    content_type: str = Field(max_length=100)  # from the content's magic bytes, never the client
+    size: int  # bytes of the file as uploaded (before encryption)
+    sha256: str = Field(max_length=64)  # of the file as uploaded
+    storage_key: str = Field(max_length=300)
+    key_id: str = Field(index=True, max_length=64)  # the codec key the stored file is under
+    uploaded_by: str = Field(max_length=64)
+    uploaded_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+
+
 # PostgreSQL-only indexes that /stats reads at a million cases (covering and partial: index
 # ranges instead of full scans; see api/stats/, whose WHERE clauses match these
 # predicates literally — change both together). SQLite, the embedded default, has no INCLUDE and

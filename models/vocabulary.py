@@ -175,3 +175,20 @@ TRACK_LABELS: dict[Track, tuple[str, str]] = {
     Track.assistance: ("帮扶救助到位", "Assistance delivered"),
     Track.legal: ("依法处理", "Handled according to law"),
 }
+
+
+class AttachmentKind(StrEnum):
+    """What a file attached to a case is."""
+
+    letter_scan = "letter_scan"
+    photo = "photo"
+    agreement = "agreement"
+    other = "other"
+
+
+ATTACHMENT_KIND_LABELS: dict[AttachmentKind, tuple[str, str]] = {
+    AttachmentKind.letter_scan: ("信件扫描件", "Letter scan"),
+    AttachmentKind.photo: ("照片", "Photo"),
+    AttachmentKind.agreement: ("协议书", "Agreement"),
+    AttachmentKind.other: ("其他材料", "Other"),
+}

@@ -116,6 +116,7 @@ def _users_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    from petitionflow.attachment_keys import files_remaining, rotate_files
     from petitionflow.db import make_engine
     from petitionflow.keys import remaining, rotate
 
@@ -129,6 +130,15 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
             progress=lambda d: print(f"  {d.cases} case(s) re-encrypted so far", flush=True),
         )
         left = remaining(engine, cipher)
+        files = rotate_files(
+            engine,
+            settings.attachment_store,
+            settings.blob_cipher,
+            cipher,
+            batch_size=args.batch_size,
+            progress=lambda d: print(f"  {d.files} attachment(s) re-encrypted so far", flush=True),
+        )
+        files_left = files_remaining(engine, settings.blob_cipher)
     finally:
         engine.dispose()
     moved = ", ".join(f"{n} from {k}" for k, n in sorted(done.before.items())) or "none"
@@ -136,7 +146,12 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
         f"keys: {done.values} value(s) of {done.cases} case(s) re-encrypted under key "
         f"{cipher.active!r} ({moved}); {left} case(s) left under other keys"
     )
-    return 0 if left == 0 else 1
+    moved = ", ".join(f"{n} from {k}" for k, n in sorted(files.before.items())) or "none"
+    print(
+        f"keys: {files.files} attachment(s) re-encrypted ({moved}); {files_left} attachment(s) "
+        "left under other keys"
+    )
+    return 0 if left == 0 and files_left == 0 else 1
 
 
 def _retention_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -408,8 +423,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     keys_rotate = keys.add_parser(
         "rotate",
-        help="re-encrypt the stored personal data under the active key (PETITIONFLOW_CODEC_KEYS); "
-        "in batches, safe while the service runs, resumable",
+        help="re-encrypt the stored personal data and attachments under the active key "
+        "(PETITIONFLOW_CODEC_KEYS); in batches, safe while the service runs, resumable",
     )
     keys_rotate.add_argument("--batch-size", type=int, default=200)
     keys_rotate.set_defaults(run=_keys_rotate)

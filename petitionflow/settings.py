@@ -14,6 +14,8 @@ from models.alerts import DeliveryConfig
 from models.daycount import CalendarFile, WorkCalendar
 from models.policy import SlaPolicy, load_policy
 from models.retention import RetentionPolicy, load_retention
+from petitionflow.attachment_store import AttachmentStore, LocalStore, S3Store
+from petitionflow.blob_crypto import BlobCipher
 from petitionflow.codec import CodecKeyError, EncryptionCodec, new_key_spec, parse_keys
 from petitionflow.egress import WebhookGuard
 from petitionflow.field_crypto import FieldCipher
@@ -89,6 +91,36 @@ class Settings(BaseSettings):
     channel_max_failures: int = Field(default=10, ge=1)
     # How long an action waits for the worker before answering 503 with Retry-After.
     update_timeout_seconds: float = Field(default=10, gt=0)
+    # Case attachments (scans, photos, agreements): where they are kept, and how much a file and
+    # a case may hold. Files are encrypted under the codec's key ring wherever they are kept.
+    attachments_store: Literal["local", "s3"] = "local"
+    attachments_dir: Path | None = None  # the local store's directory; data_dir/attachments
+    attachments_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
+    attachments_case_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+    attachments_case_max_files: int = Field(default=50, ge=1)
+    # The S3-compatible store: bucket, key prefix, endpoint (unset: AWS), region, credentials
+    # (unset: boto3's own chain — AWS_* variables, credentials file, instance role).
+    attachments_s3_bucket: str | None = None
+    attachments_s3_prefix: str = "attachments/"
+    attachments_s3_endpoint_url: str | None = None
+    attachments_s3_region: str | None = None
+    attachments_s3_access_key_id: str | None = None
+    attachments_s3_secret_access_key: SecretStr | None = None
+    attachments_s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+
+    @model_validator(mode="after")
+    def _store_configured(self) -> Settings:
+        if self.attachments_store == "s3" and not self.attachments_s3_bucket:
+            raise ValueError(
+                "PETITIONFLOW_ATTACHMENTS_S3_BUCKET is required when "
+                "PETITIONFLOW_ATTACHMENTS_STORE=s3"
+            )
+        if self.attachments_case_max_bytes < self.attachments_max_bytes:
+            raise ValueError(
+                "PETITIONFLOW_ATTACHMENTS_CASE_MAX_BYTES must be at least "
+                "PETITIONFLOW_ATTACHMENTS_MAX_BYTES"
+            )
+        return self
 
     @cached_property
     def payload_codec(self) -> EncryptionCodec:
@@ -114,6 +146,28 @@ class Settings(BaseSettings):
         """Personal data in the projection: the payload codec's key ring and active key."""
         codec = self.payload_codec
         return FieldCipher(codec.keys, codec.active)
+
+    @cached_property
+    def blob_cipher(self) -> BlobCipher:
+        """Attachments at rest: the payload codec's key ring and active key."""
+        codec = self.payload_codec
+        return BlobCipher(codec.keys, codec.active)
+
+    @cached_property
+    def attachment_store(self) -> AttachmentStore:
+        if self.attachments_store == "s3":
+            secret = self.attachments_s3_secret_access_key
+            # empty means unset (compose passes every variable, set or not)
+            return S3Store(
+                bucket=self.attachments_s3_bucket or "",
+                prefix=self.attachments_s3_prefix,
+                endpoint_url=self.attachments_s3_endpoint_url or None,
+                region=self.attachments_s3_region or None,
+                access_key_id=self.attachments_s3_access_key_id or None,
+                secret_access_key=(secret.get_secret_value() or None) if secret else None,
+                addressing_style=self.attachments_s3_addressing_style,
+            )
+        return LocalStore(self.attachments_dir or self.data_dir / "attachments")
 
     def delivery(self) -> DeliveryConfig:
         return DeliveryConfig(

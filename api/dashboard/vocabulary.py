@@ -13,7 +13,13 @@ from pydantic.fields import FieldInfo
 from api.dashboard import labels
 from models.actions import ACTION_PARAMS
 from models.clocks import CLOCK_LABELS
-from models.vocabulary import ACTION_LABELS, LEVEL_LABELS, STATE_LABELS, TRACK_LABELS
+from models.vocabulary import (
+    ACTION_LABELS,
+    ATTACHMENT_KIND_LABELS,
+    LEVEL_LABELS,
+    STATE_LABELS,
+    TRACK_LABELS,
+)
 
 # Text longer than this is typed in a text area rather than a one-line input.
 LONG_TEXT = 200
@@ -98,4 +104,5 @@ def dashboard_vocabulary() -> dict[str, Any]:
         "choices": labels.CHOICE_LABELS,
         "fields": labels.FIELD_LABELS,
         "forms": action_forms(),
+        "attachment_kinds": {kind.value: pair for kind, pair in ATTACHMENT_KIND_LABELS.items()},
     }

@@ -1,6 +1,7 @@
 // One case: its snapshot, the clock ledger as a timeline, the actions open to the caller, and
 // the event timeline. Live events for this case reload it without touching an open form.
 import { actionPanel } from "./action_forms.js";
+import { attachmentsPanel } from "./attachments_panel.js";
 import { get } from "./api.js";
 import { renderClockLedger } from "./clock_ledger.js";
 import { h, link, loading, replaceChildren } from "./dom.js";
@@ -46,6 +47,7 @@ export function casePageView(root, caseId) {
     ),
     card("clock-ledger", "clock_ledger", ledgerBox),
     card("event-timeline", "event_timeline", timelineBox),
+    card("case-attachments", "attachments", attachmentsPanel(caseId).element),
   );
   replaceChildren(root, page);
 

@@ -107,6 +107,7 @@ const WORDS = {
   new_alert: ["新提醒", "New alert"],
   deliveries: ["送达", "Deliveries"],
   by: ["操作人", "By"],
+  attachments: ["附件", "Attachments"],
   yes: ["是", "yes"],
   no: ["否", "no"],
 };
