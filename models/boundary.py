@@ -103,6 +103,9 @@ class StartCase(CaseHeader):
     petitioner: Petitioner | None = None
     petitioner_key: str = ""  # keyed hash of the ID number, for repeat matching
     unit_path: list[UnitRef]
+    # The unit the petition was received at; registration may route the case up from it (a
+    # major matter to the town), and its staff keep reading the case.
+    receiving_unit_id: str = ""
     policy: SlaPolicy
     registered_by: str
     # A matter closed after re-review (复核终结) is registered and declined at once.
@@ -192,6 +195,8 @@ class CaseSnapshot(CaseHeader):
     opinions: list[Opinion]
     decline_reason: str | None
     forwards: int = 0  # 转办 so far; officers may forward up to the policy's max_forwards
+    # Units the case was at before the responsible one: their staff may read it, not act on it.
+    earlier_units: list[str] = Field(default_factory=list)
     allowed_actions: dict[str, list[str]]  # per role
     petitioner: MaskedPetitioner
     next_due_at: datetime | None

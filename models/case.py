@@ -103,6 +103,10 @@ class PetitionCase(BaseModel):
     # Forwards an officer may make before a supervisor must decide (policy; None: no cap, as for
     # cases registered before the cap existed).
     max_forwards: int | None = None
+    # The units the case was at before the one responsible now, oldest first: the receiving unit
+    # of a case routed up at registration, and each unit it left (forward, escalation, review).
+    # Their staff keep reading the case; acting stays with the responsible unit (models/scope.py).
+    earlier_units: list[str] = Field(default_factory=list)
 
     # -- rules the machine's guards ask ---------------------------------------------------------
     def pending_tracks(self) -> set[Track]:
@@ -163,9 +167,15 @@ class PetitionCase(BaseModel):
         return self.max_forwards is None or self.forwards < self.max_forwards
 
     def move_to(self, unit: UnitRef) -> None:
+        self.leave_for(unit.id)
         self.unit_id = unit.id
         self.level = unit.level
         self.assignee = None
+
+    def leave_for(self, unit_id: str) -> None:
+        """Remember the unit the case is at now, when it moves on to ``unit_id``."""
+        if unit_id != self.unit_id and self.unit_id not in self.earlier_units:
+            self.earlier_units.append(self.unit_id)
 
     def escalate_to(self, unit: UnitRef, *, cause: str, by: str, at: datetime | None) -> None:
         self.escalations.append(

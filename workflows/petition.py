@@ -266,6 +266,9 @@ class PetitionWorkflow(CaseClocks):
                 unit_id=unit.id,
                 level=unit.level,
                 extension_max_days=start.policy.clocks.extension_max.days,
+                # received below the level its severity calls for: the receiving unit keeps
+                # reading the case it routed up
+                earlier_units=[u for u in [start.receiving_unit_id] if u and u != unit.id],
             ),
             unit_path=start.unit_path,
             policy=start.policy,

@@ -104,13 +104,19 @@ class CaseOut(CaseSnapshot):
     allowed_actions_by_role: dict[str, list[str]]
     # Only with ?reveal=pii&reason=… for a role allowed to, and recorded in the access log.
     petitioner_revealed: PetitionerRevealed | None = None
+    may_reveal_contact: bool = Field(
+        default=False,
+        description="the caller may reveal the petitioner's contact details (?reveal=pii)",
+    )
 
     @classmethod
-    def for_role(cls, snapshot: CaseSnapshot, role: str) -> CaseOut:
+    def for_role(cls, snapshot: CaseSnapshot, role: str, *, acting: bool = True) -> CaseOut:
+        """``acting``: the caller's unit holds the case; otherwise they may only read it."""
         data = snapshot.model_dump()
         by_role = data.pop("allowed_actions")
         data.pop("pending_writes", None)
-        return cls(**data, allowed_actions=by_role.get(role, []), allowed_actions_by_role=by_role)
+        allowed = by_role.get(role, []) if acting else []
+        return cls(**data, allowed_actions=allowed, allowed_actions_by_role=by_role)
 
 
 class CaseSummary(CaseHeader):

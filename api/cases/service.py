@@ -183,7 +183,7 @@ class CaseService:
         except (WorkflowUpdateRPCTimeoutOrCancelledError, RPCError):
             raise unavailable("the case is saved but not yet registered") from None
         await self._remember(claim, case_id, 201)
-        return 201, CaseOut.for_role(snapshot, caller.role)
+        return 201, self._out(snapshot, caller)
 
     async def _answer_again(
         self, case_id: str, first: IdempotencyRow, caller: Caller
@@ -192,7 +192,7 @@ class CaseService:
         first answer was, whatever the case's scope now); a repeat's as a repeat answers."""
         snap = await self._live(case_id)
         if first.status_code == 201 or caller.sees(snap.unit_id):
-            return CaseOut.for_role(snap, caller.role)
+            return self._out(snap, caller)
         return await self._tracking(snap)
 
     async def _registered(self, case_id: str, caller: Caller) -> CaseOut | None:
@@ -204,7 +204,7 @@ class CaseService:
             if err.status == 404:
                 return None
             raise
-        return CaseOut.for_role(snap, caller.role)
+        return self._out(snap, caller)
 
     async def _visit(
         self, case_id: str, caller: Caller, body: RegistrationIn, key: str | None
@@ -224,7 +224,7 @@ class CaseService:
                 raise CaseGone(case_id) from None
             raise unavailable("could not link the repeat petition") from None
         if caller.sees(snapshot.unit_id):
-            return CaseOut.for_role(snapshot, caller.role)
+            return self._out(snapshot, caller)
         return await self._tracking(snapshot)
 
     async def _tracking(self, snapshot: CaseSnapshot) -> Tracking:
@@ -256,6 +256,7 @@ class CaseService:
             petitioner=body.petitioner,
             petitioner_key=petitioner_key,
             unit_path=path,
+            receiving_unit_id=body.unit_id,
             policy=self.settings.sla_policy,
             registered_by=caller.id,
             repeat_final=repeat_final,
@@ -275,12 +276,29 @@ class CaseService:
                 raise unavailable("the case cannot be read right now") from None
             return CaseSnapshot.model_validate(row.snapshot)
 
+    @staticmethod
+    def _out(snap: CaseSnapshot, caller: Caller) -> CaseOut:
+        """The snapshot as the caller sees it: the actions their role may take now, none if
+        the case has passed on to a unit outside their scope (reading follows the work,
+        acting stays with the unit holding the case)."""
+        acting = caller.sees(snap.unit_id)
+        out = CaseOut.for_role(snap, caller.role, acting=acting)
+        out.may_reveal_contact = pii.refusal(caller, state=snap.state, unit_id=snap.unit_id) is None
+        return out
+
+    async def _reads(self, snap: CaseSnapshot, caller: Caller) -> bool:
+        """Whether the caller may read the case: it has been at a unit they see (the snapshot
+        knows since when units are remembered; the projection also for earlier cases)."""
+        if caller.reads([snap.unit_id, *snap.earlier_units]):
+            return True
+        return await db(self.cases.been_at, snap.case_id, caller)
+
     async def snapshot(self, *, case_id: str, caller: Caller) -> CaseOut:
-        """The live snapshot, if the caller may see the case (404 otherwise)."""
+        """The live snapshot, if the caller may read the case (404 otherwise)."""
         snap = await self._live(case_id)
-        if not caller.sees(snap.unit_id):
+        if not await self._reads(snap, caller):
             raise ProblemError(404, NOT_FOUND)
-        return CaseOut.for_role(snap, caller.role)
+        return self._out(snap, caller)
 
     async def read(
         self, *, case_id: str, caller: Caller, reveal: bool, reason: str | None
@@ -290,7 +308,15 @@ class CaseService:
         if reveal:
             row = await db(self.cases.case_row, case_id, caller)
             revealed = await db(
-                pii.reveal, self.session, row, caller, reason, self.settings.field_cipher
+                lambda: pii.reveal(
+                    self.session,
+                    row,
+                    caller,
+                    reason,
+                    self.settings.field_cipher,
+                    state=snapshot.state,
+                    unit_id=snapshot.unit_id,
+                )
             )
             snapshot.petitioner_revealed = revealed
         return snapshot
@@ -356,7 +382,10 @@ class CaseService:
         try:
             snap = await self.workflows.act(case_id, request, update_id=update_id)
         except WorkflowUpdateFailedError as err:
-            raise update_problem(err) from None
+            problem = update_problem(err)
+            if problem.status == 404 and await db(self.cases.been_at, case_id, caller):
+                raise passed_on() from None
+            raise problem from None
         except WorkflowUpdateRPCTimeoutOrCancelledError:
             raise unavailable("the action was not applied") from None
         except RPCError as err:
@@ -364,7 +393,7 @@ class CaseService:
                 raise await self._finished(case_id, caller, action) from None
             raise unavailable("the action was not applied") from None
         await self._remember(claim, case_id, 200)
-        return CaseOut.for_role(snap, caller.role)
+        return self._out(snap, caller)
 
     async def _finished(self, case_id: str, caller: Caller, action: str) -> ProblemError:
         """No such case, or its workflow has finished: a closed case takes no actions."""
@@ -377,6 +406,17 @@ class CaseService:
             type="/problems/InvalidTransition",
             allowed_actions=[],
         )
+
+
+def passed_on() -> ProblemError:
+    """An action on a case the caller may read but no longer holds."""
+    return ProblemError(
+        403,
+        "案件已由其他单位办理，您可以查看，不能办理 / the case is now held by another unit: you "
+        "may read it, not act on it",
+        type="/problems/Forbidden",
+        allowed_actions=[],
+    )
 
 
 def summary(row: CaseRow) -> CaseSummary:
