@@ -17,6 +17,7 @@ from models.case import (
     Feedback,
     Opinion,
     PetitionCase,
+    StaffRef,
     UnitRef,
 )
 from models.clocks import Clock, ClockLedger, ClockName
@@ -127,6 +128,9 @@ class ActionRequest(BaseModel):
     # The caller's unit, for the scope check against where the case is now; None: no check
     # (admins, and actions recorded before the check existed).
     caller_unit_id: str | None = None
+    # The users the params name (assignee, callback's caller) as the API found them, by id; a
+    # user it did not find is absent. None: not looked up (actions recorded before the rule).
+    staff: dict[str, StaffRef] | None = None
 
 
 class VisitRequest(BaseModel):

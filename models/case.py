@@ -3,11 +3,11 @@ actions change. Pure data and domain rules; no I/O, no clock reads (times come i
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from models.vocabulary import Claim, Level, Rating, Track, TrackStatus
+from models.vocabulary import CallbackMethod, Claim, Level, Rating, Track, TrackStatus
 
 
 class UnitRef(BaseModel):
@@ -16,6 +16,14 @@ class UnitRef(BaseModel):
     id: str
     level: Level
     name: str = ""
+
+
+class StaffRef(BaseModel):
+    """A user an action names (an assignee, a callback's caller), as the API found them: the
+    machine checks they belong to the unit holding the case."""
+
+    unit_id: str
+    role: str
 
 
 class Assessment(BaseModel):
@@ -50,6 +58,11 @@ class Feedback(BaseModel):
     note: str = ""
     by: str = ""
     at: datetime | None = None
+    # 回访: how, on which day and by whom the petitioner was called back (absent on feedback
+    # recorded before these were asked)
+    method: CallbackMethod | None = None
+    contacted_on: date | None = None
+    caller: str | None = None
 
 
 class Escalation(BaseModel):

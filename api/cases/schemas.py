@@ -108,6 +108,11 @@ class CaseOut(CaseSnapshot):
         default=False,
         description="the caller may reveal the petitioner's contact details (?reveal=pii)",
     )
+    assignee_name: str | None = Field(default=None, description="the assignee's name")
+    user_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="names of the users the case names (assignee, feedback, opinions), by id",
+    )
 
     @classmethod
     def for_role(cls, snapshot: CaseSnapshot, role: str, *, acting: bool = True) -> CaseOut:
@@ -159,11 +164,16 @@ class TimelineEvent(BaseModel):
     action: str
     action_label: str
     actor: str
+    actor_name: str | None = Field(default=None, description="the actor's name")
     role: str
     from_state: str | None
     to_state: str
     at: datetime
     params: dict[str, Any]
+    user_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="names of the users the params name (officer_id, caller), by id",
+    )
     chain: str = Field(
         description="SHA-256 (hex) over the previous event's chain and this event's content"
     )
