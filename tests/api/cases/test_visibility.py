@@ -3,6 +3,8 @@ keep reading it (page, timeline, list) after it moves on; acting stays with the 
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlmodel import Session, select
 
 from models.tables import CaseUnitRow
@@ -30,6 +32,16 @@ async def assert_reads_only(api: Stack, case_id: str, who: str, action: str, **p
     assert "其他单位" in refused.json()["detail"] and refused.json()["allowed_actions"] == []
 
 
+async def wait_projected(api: Stack, case_id: str, seq: int) -> None:
+    """Until the projection (lists) has the case's event ``seq``."""
+    for _ in range(100):
+        r = await api.get(f"/api/v1/cases/{case_id}/timeline", who="admin")
+        if r.status_code == 200 and r.json() and r.json()[-1]["seq"] >= seq:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{case_id} never projected up to event {seq}")
+
+
 def units_of(api: Stack, case_id: str) -> set[str]:
     with Session(api.engine) as session:
         query = select(CaseUnitRow.unit_id).where(CaseUnitRow.case_id == case_id)
@@ -44,13 +56,13 @@ async def test_a_major_case_routed_up_stays_readable_by_the_registering_village(
     assert case["earlier_units"] == ["pinghu.danghu.dongmen"]
     assert case["allowed_actions"] == []  # the village officer registered it; the town acts
     case_id = case["case_id"]
+    await wait_listed(api, case_id, "registered", who="officer_town")
     await assert_reads_only(api, case_id, "officer", "accept")
     town = (await api.get(f"/api/v1/cases/{case_id}", who="officer_town")).json()
     assert "accept" in town["allowed_actions"]
     # a unit it never was at still does not see it
     assert (await api.get(f"/api/v1/cases/{case_id}", who="officer_zhapu")).status_code == 404
     assert case_id not in await listed(api, "officer_zhapu")
-    await wait_listed(api, case_id, "registered", who="officer_town")
     assert units_of(api, case_id) == {"pinghu.danghu.dongmen", "pinghu.danghu"}
 
 
@@ -59,10 +71,12 @@ async def test_forward_and_escalation_keep_every_unit_on_the_way(api: Stack) -> 
     assert (await api.act(case_id, "accept")).status_code == 200
     r = await api.act(case_id, "escalate", note="需街道协调")
     assert r.status_code == 200 and r.json()["unit_id"] == "pinghu.danghu"
+    await wait_projected(api, case_id, r.json()["event_seq"])
     await assert_reads_only(api, case_id, "officer", "assess", claim="reasonable")
     r = await api.act(case_id, "forward", who="officer_town", unit_id="pinghu.zhapu.tangshan")
     assert r.status_code == 200, r.text
     assert r.json()["earlier_units"] == ["pinghu.danghu.dongmen", "pinghu.danghu"]
+    await wait_projected(api, case_id, r.json()["event_seq"])
     for who in ("officer", "officer_town", "supervisor"):
         await assert_reads_only(api, case_id, who, "accept")
     # the receiving village acts, its town's supervisor sees it as before
@@ -88,7 +102,9 @@ async def test_handed_over_for_review_the_replying_village_still_reads(api: Stac
         ("reply", {"summary": "书面答复"}),
         ("request_review", {}),  # 复查 by the town: the case is handed over
     ]:
-        assert (await api.act(case_id, action, **params)).status_code == 200, action
+        r = await api.act(case_id, action, **params)
+        assert r.status_code == 200, action
+    await wait_projected(api, case_id, r.json()["event_seq"])
     await assert_reads_only(api, case_id, "officer", "withdraw")
     r = await api.act(
         case_id, "review_opinion", who="officer_town", decision="upheld", summary="维持"
@@ -111,7 +127,10 @@ async def test_after_automatic_escalation_the_alert_still_opens_the_case(stack: 
             r = await stack.get(f"/api/v1/cases/{case_id}", who="officer_town")
             return r.status_code == 200 and r.json()["unit_id"] == "pinghu.danghu"
 
+        async def village_alerted():
+            alerts = (await stack.get("/api/v1/alerts", who="officer")).json()["items"]
+            return case_id in {a["case_id"] for a in alerts}
+
         await wait_for(escalated, timeout=30)
-        village_alerts = (await stack.get("/api/v1/alerts", who="officer")).json()["items"]
-        assert case_id in {a["case_id"] for a in village_alerts}
+        await wait_for(village_alerted)  # the village's own breach alert, linking to the case
         await assert_reads_only(stack, case_id, "officer", "accept")
