@@ -88,6 +88,14 @@ def notes(params: BenchParams, args: argparse.Namespace, stack: Stack) -> list[s
         "Registrations send an Idempotency-Key, as clients should; they answer once the case is "
         "registered with its first clocks (update-with-start), the bare start once the server "
         "recorded the start.",
+        (
+            f"Calendar: {stack.notes['calendar']} had no published schedule in the installed "
+            "chinese-calendar; the run gives them a stand-in (statutory holidays, no 调休) in the "
+            "override file, as an office applies the published year with `petitionflow calendar "
+            "apply`, so periods reaching them are counted in the workflow like any other."
+            if stack.notes.get("calendar")
+            else "Calendar: every year the run reaches has a published schedule."
+        ),
         "Reads are sent one at a time by the county's supervisor (every unit in scope); "
         f"stats route: {stack.notes.get('stats_route')}.",
         "Clock-exactness and footprint cases are registered straight on Temporal (the API's "
