@@ -27,7 +27,7 @@ from models.boundary import (
 )
 from models.case import UnitRef
 from models.policy import Span
-from models.tables import AlertRow, CaseEventRow, CaseRow
+from models.tables import AlertRow, CaseEventRow, CaseRow, CaseUnitRow
 from petitionflow import audit, unit_tree
 from petitionflow.field_crypto import FieldCipher
 from petitionflow.temporal import alert_workflow_id
@@ -135,6 +135,20 @@ class ProjectionActivities:
             row.petitioner_key = projection.petitioner_key
         if projection.description is not None:
             row.description = projection.description
+        self._write_units(session, projection)
+
+    @staticmethod
+    def _write_units(session: Session, projection: Projection) -> None:
+        """Every unit the case has been at, once (their staff keep reading it)."""
+        snap = projection.snapshot
+        known = set(
+            session.exec(select(CaseUnitRow.unit_id).where(CaseUnitRow.case_id == snap.case_id))
+        )
+        for unit_id in dict.fromkeys([*snap.earlier_units, snap.unit_id]):
+            if unit_id not in known:
+                session.add(
+                    CaseUnitRow(case_id=snap.case_id, unit_id=unit_id, since=projection.event.at)
+                )
 
     @staticmethod
     def _mutable(projection: Projection) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from api.open311.routes import router as open311_router
 from api.public.routes import router as public_router
 from api.public.service import tracking_limiter
 from api.stats.routes import router as stats_router
+from api.users.routes import router as users_router
 from petitionflow.db import make_engine
 from petitionflow.settings import Settings
 from petitionflow.temporal import connect
@@ -87,6 +88,7 @@ def create_app(
     app.include_router(routes_codec.router)
     app.include_router(alerts_router)
     app.include_router(stats_router)
+    app.include_router(users_router)
     app.include_router(open311_router)
     app.include_router(dashboard.router)
     dashboard.mount_static(app)

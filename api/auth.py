@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -13,8 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
-from models.scope import visible_units
-from models.tables import UnitRow, UserRow
+from models.scope import reads, visible_units
+from models.tables import CaseUnitRow, UnitRow, UserRow
 from models.vocabulary import Role
 from petitionflow.unit_tree import subtree
 
@@ -63,7 +64,12 @@ class Caller:
     units: frozenset[str] | None  # the units whose cases the caller sees; None = all
 
     def sees(self, unit_id: str) -> bool:
+        """Whether the caller sees the unit: its cases are theirs to act on."""
         return self.units is None or unit_id in self.units
+
+    def reads(self, case_units: Iterable[str]) -> bool:
+        """Whether the caller may read a case that has been at ``case_units``."""
+        return reads(self.sees, case_units)
 
 
 def authenticate(session: Session, token: str) -> UserRow | None:
@@ -94,3 +100,12 @@ def scoped(query: Query, unit_column: Any, caller: Caller) -> Query:
     if caller.units is None:
         return query
     return query.where(col(unit_column).in_(caller.units))
+
+
+def readable_cases(query: Query, case_column: Any, caller: Caller) -> Query:
+    """The query limited to the cases the caller may read: those that have been at a unit the
+    caller sees (``case_units``: reading follows the work, ``models/scope.py``)."""
+    if caller.units is None:
+        return query
+    been_here = select(CaseUnitRow.case_id).where(col(CaseUnitRow.unit_id).in_(caller.units))
+    return query.where(col(case_column).in_(been_here))

@@ -11,12 +11,36 @@ from sqlmodel import Session, col, select
 
 from api.auth import Caller
 from api.problems import ProblemError
+from models.lifecycle import FINAL_STATES
 from models.tables import CaseRow, PiiAccessRow
 from models.vocabulary import PiiAccessKind, Role
 from petitionflow.field_crypto import FieldCipher, FieldCryptoError
 
-# Officers handle the case and see it masked; supervisors and admins may reveal it, on record.
+# Supervisors and admins may reveal the details of a case in their scope; the officers of the
+# unit responsible for an open case may too (to call the petitioner back, 回访). Always on record.
 MAY_REVEAL = {Role.supervisor, Role.admin}
+OFFICERS_WHILE_OPEN = {Role.officer}
+
+
+def refusal(caller: Caller, *, state: str, unit_id: str) -> str | None:
+    """Why ``caller`` may not reveal the personal data of a case in ``state`` held by
+    ``unit_id``; ``None`` when they may. The one rule, for the reveal and the snapshot's
+    ``may_reveal_contact``."""
+    if not caller.sees(unit_id):  # read access only: the case passed on to another unit
+        return (
+            "案件已由其他单位办理，不能查看信访人联系方式 / the case is now held by another "
+            "unit: you may not reveal the petitioner's details"
+        )
+    if caller.role in MAY_REVEAL:
+        return None
+    if caller.role in OFFICERS_WHILE_OPEN and state in FINAL_STATES:
+        return (
+            "案件已结束，不能再查看信访人联系方式 / the case is finished: its officers may no "
+            "longer reveal the petitioner's details"
+        )
+    if caller.role in OFFICERS_WHILE_OPEN:
+        return None
+    return "无权查看未脱敏个人信息 / your role may not reveal personal data"
 
 
 class PetitionerRevealed(BaseModel):
@@ -37,12 +61,21 @@ class PiiAccess(BaseModel):
 
 
 def reveal(
-    session: Session, row: CaseRow, caller: Caller, reason: str | None, fields: FieldCipher
+    session: Session,
+    row: CaseRow,
+    caller: Caller,
+    reason: str | None,
+    fields: FieldCipher,
+    *,
+    state: str,
+    unit_id: str,
 ) -> PetitionerRevealed:
     """Decrypt the row's personal data (stored encrypted, bound to the row) for a caller
-    allowed to read it, and record the reading first."""
-    if caller.role not in MAY_REVEAL:
-        raise ProblemError(403, "无权查看未脱敏个人信息 / your role may not reveal personal data")
+    allowed to read it, and record the reading first. ``state`` and ``unit_id``: the case's
+    live ones (the row may trail them)."""
+    refused = refusal(caller, state=state, unit_id=unit_id)
+    if refused:
+        raise ProblemError(403, refused)
     if not reason or len(reason.strip()) < 2:
         raise ProblemError(
             422,

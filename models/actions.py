@@ -6,8 +6,13 @@ is allowed now — state, role, tracks, extension, windows — is the lifecycle 
 
 from __future__ import annotations
 
+import re
+from datetime import date
+from typing import Annotated
+
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     Field,
     StrictBool,
     StrictInt,
@@ -16,9 +21,29 @@ from pydantic import (
 
 from models.errors import InvalidParams
 from models.text import CleanText
-from models.vocabulary import Claim, Decision, DeclineReason, Rating, SuspendReason, Track
+from models.vocabulary import (
+    CallbackMethod,
+    Claim,
+    Decision,
+    DeclineReason,
+    Rating,
+    SuspendReason,
+    Track,
+)
 
 _TEXT = 4000
+
+
+def _iso_day(value: object) -> object:
+    """A calendar day as ``YYYY-MM-DD`` (not a number pydantic would read as a Unix time)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("日期格式应为 YYYY-MM-DD / expected a date as YYYY-MM-DD")
+    if not isinstance(value, str | date):
+        raise ValueError("日期格式应为 YYYY-MM-DD / expected a date as YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
 
 
 class _Params(CleanText):
@@ -81,6 +106,13 @@ class ReplyParams(_Params):
 class FeedbackParams(_Params):
     rating: Rating
     note: str = Field(default="", max_length=_TEXT)
+    # 回访: how and on which day the petitioner was contacted, and who called (a user of the unit
+    # holding the case; the API fills in the one recording it and today). Optional in the model:
+    # feedback recorded before these existed replays without them. The dates are checked by the
+    # machine (``models/lifecycle.py``: not in the future, not before the reply).
+    method: CallbackMethod | None = None
+    contacted_on: Day | None = None
+    caller: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class ReopenParams(_Params):

@@ -17,6 +17,7 @@ from models.case import (
     Feedback,
     Opinion,
     PetitionCase,
+    StaffRef,
     UnitRef,
 )
 from models.clocks import Clock, ClockLedger, ClockName
@@ -106,6 +107,9 @@ class StartCase(CaseHeader):
     petitioner: Petitioner | None = None
     petitioner_key: str = ""  # keyed hash of the ID number, for repeat matching
     unit_path: list[UnitRef]
+    # The unit the petition was received at; registration may route the case up from it (a
+    # major matter to the town), and its staff keep reading the case.
+    receiving_unit_id: str = ""
     policy: SlaPolicy
     registered_by: str
     # A matter closed after re-review (复核终结) is registered and declined at once.
@@ -129,6 +133,9 @@ class ActionRequest(BaseModel):
     # The caller's unit, for the scope check against where the case is now; None: no check
     # (admins, and actions recorded before the check existed).
     caller_unit_id: str | None = None
+    # The users the params name (assignee, callback's caller) as the API found them, by id; a
+    # user it did not find is absent. None: not looked up (actions recorded before the rule).
+    staff: dict[str, StaffRef] | None = None
 
 
 class VisitRequest(BaseModel):
@@ -197,6 +204,8 @@ class CaseSnapshot(CaseHeader):
     opinions: list[Opinion]
     decline_reason: str | None
     forwards: int = 0  # 转办 so far; officers may forward up to the policy's max_forwards
+    # Units the case was at before the responsible one: their staff may read it, not act on it.
+    earlier_units: list[str] = Field(default_factory=list)
     allowed_actions: dict[str, list[str]]  # per role
     petitioner: MaskedPetitioner
     next_due_at: datetime | None

@@ -3,11 +3,11 @@ actions change. Pure data and domain rules; no I/O, no clock reads (times come i
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from models.vocabulary import Claim, Level, Rating, Track, TrackStatus
+from models.vocabulary import CallbackMethod, Claim, Level, Rating, Track, TrackStatus
 
 
 class UnitRef(BaseModel):
@@ -16,6 +16,14 @@ class UnitRef(BaseModel):
     id: str
     level: Level
     name: str = ""
+
+
+class StaffRef(BaseModel):
+    """A user an action names (an assignee, a callback's caller), as the API found them: the
+    machine checks they belong to the unit holding the case."""
+
+    unit_id: str
+    role: str
 
 
 class Assessment(BaseModel):
@@ -50,6 +58,11 @@ class Feedback(BaseModel):
     note: str = ""
     by: str = ""
     at: datetime | None = None
+    # 回访: how, on which day and by whom the petitioner was called back (absent on feedback
+    # recorded before these were asked)
+    method: CallbackMethod | None = None
+    contacted_on: date | None = None
+    caller: str | None = None
 
 
 class Escalation(BaseModel):
@@ -103,6 +116,10 @@ class PetitionCase(BaseModel):
     # Forwards an officer may make before a supervisor must decide (policy; None: no cap, as for
     # cases registered before the cap existed).
     max_forwards: int | None = None
+    # The units the case was at before the one responsible now, oldest first: the receiving unit
+    # of a case routed up at registration, and each unit it left (forward, escalation, review).
+    # Their staff keep reading the case; acting stays with the responsible unit (models/scope.py).
+    earlier_units: list[str] = Field(default_factory=list)
 
     # -- rules the machine's guards ask ---------------------------------------------------------
     def pending_tracks(self) -> set[Track]:
@@ -163,9 +180,15 @@ class PetitionCase(BaseModel):
         return self.max_forwards is None or self.forwards < self.max_forwards
 
     def move_to(self, unit: UnitRef) -> None:
+        self.leave_for(unit.id)
         self.unit_id = unit.id
         self.level = unit.level
         self.assignee = None
+
+    def leave_for(self, unit_id: str) -> None:
+        """Remember the unit the case is at now, when it moves on to ``unit_id``."""
+        if unit_id != self.unit_id and self.unit_id not in self.earlier_units:
+            self.earlier_units.append(self.unit_id)
 
     def escalate_to(self, unit: UnitRef, *, cause: str, by: str, at: datetime | None) -> None:
         self.escalations.append(

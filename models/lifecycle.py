@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -23,7 +23,15 @@ from statemachine.exceptions import TransitionNotAllowed
 from statemachine.transition import Transition
 
 from models.actions import ACTION_PARAMS, parse_params
-from models.case import Assessment, Extension, Feedback, Opinion, PetitionCase, UnitRef
+from models.case import (
+    Assessment,
+    Extension,
+    Feedback,
+    Opinion,
+    PetitionCase,
+    StaffRef,
+    UnitRef,
+)
 from models.errors import Forbidden, InvalidParams, InvalidTransition
 from models.vocabulary import Level, Role, Track
 
@@ -67,7 +75,7 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     forward = registered.to.itself(internal=True, cond="by_forwarder") | handling.to(
         registered, cond="by_forwarder"
     )
-    assign = handling.to.itself(internal=True, cond="by_handler")
+    assign = handling.to.itself(internal=True, cond="by_handler", validators="assignee_of_unit")
     assess = handling.to.itself(internal=True, cond="by_officer")
     complete_track = handling.to.itself(
         internal=True, cond=["by_officer", "assessed", "track_pending"]
@@ -85,9 +93,9 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     )
     escalate = handling.to.itself(internal=True, cond=["by_handler", "below_county"])
     reply = handling.to(replied, cond=["by_officer", "tracks_in_place"])
-    feedback = replied.to.itself(internal=True, cond="by_officer") | reviewed.to.itself(
-        internal=True, cond="by_officer"
-    )
+    feedback = replied.to.itself(
+        internal=True, cond="by_officer", validators="callback_recorded"
+    ) | reviewed.to.itself(internal=True, cond="by_officer", validators="callback_recorded")
     reopen = replied.to(handling, cond=["by_supervisor", "rated_unsatisfied", "not_reopened"])
     request_review = replied.to(under_review, cond=["by_officer", "window_open"])
     review_opinion = under_review.to(reviewed, cond="by_reviewer")
@@ -176,6 +184,56 @@ class PetitionLifecycle(StateChart[PetitionCase]):
                 errors=[{"field": "days", "message": f"must be 1–{self.model.extension_max_days}"}],
             )
 
+    def assignee_of_unit(
+        self, officer_id: str | None = None, staff: dict[str, StaffRef] | None = None
+    ) -> None:
+        """The assignee (承办人) is an officer of the unit holding the case. ``staff``: the users
+        the request names, as the API found them (None: not looked up, as for assignments
+        recorded before the rule)."""
+        if staff is None or officer_id is None:
+            return
+        user = staff.get(officer_id)
+        if user is None or user.role != Role.officer or user.unit_id != self.model.unit_id:
+            raise InvalidParams(
+                "承办人须为本单位的工作人员 / the assignee must be an officer of the unit "
+                "holding the case",
+                action="assign",
+                errors=[{"field": "officer_id", "message": "not an officer of the unit"}],
+            )
+
+    def callback_recorded(
+        self,
+        contacted_on: str | date | None = None,
+        caller: str | None = None,
+        staff: dict[str, StaffRef] | None = None,
+        at: datetime | None = None,
+        zone: tzinfo | None = None,
+    ) -> None:
+        """回访 as recorded: on a day neither in the future nor before the written reply, by
+        a user of the unit holding the case."""
+        day = date.fromisoformat(contacted_on) if isinstance(contacted_on, str) else contacted_on
+        if day is not None and at is not None and zone is not None:
+            if day > at.astimezone(zone).date():
+                raise _bad_callback(
+                    "contacted_on", "回访日期不能晚于今天 / must not be in the future"
+                )
+            replies = [o.at for o in self.model.opinions if o.stage == "reply" and o.at]
+            replied_on = replies[-1].astimezone(zone).date() if replies else None
+            if replied_on is not None and day < replied_on:
+                raise _bad_callback(
+                    "contacted_on",
+                    f"回访日期不能早于书面答复日期 {replied_on} / must not be before the written "
+                    f"reply of {replied_on}",
+                )
+        if staff is not None and caller is not None:
+            user = staff.get(caller)
+            if user is None or user.unit_id != self.model.unit_id:
+                raise _bad_callback(
+                    "caller",
+                    "回访人须为本单位的工作人员 / the caller must be a user of the unit holding "
+                    "the case",
+                )
+
     def below_county(self) -> bool:
         """已在县级，不能再上报 / The case is already at county level."""
         return self.model.level.rank < Level.county.rank
@@ -254,10 +312,27 @@ class PetitionLifecycle(StateChart[PetitionCase]):
         self.model.opinions.append(Opinion(stage="reply", summary=summary, by=actor, at=at))
 
     def on_feedback(
-        self, rating: str, note: str = "", actor: str = "", at: datetime | None = None
+        self,
+        rating: str,
+        note: str = "",
+        actor: str = "",
+        at: datetime | None = None,
+        method: str | None = None,
+        contacted_on: str | None = None,
+        caller: str | None = None,
     ) -> None:
         self.model.feedback.append(
-            Feedback.model_validate({"rating": rating, "note": note, "by": actor, "at": at})
+            Feedback.model_validate(
+                {
+                    "rating": rating,
+                    "note": note,
+                    "by": actor,
+                    "at": at,
+                    "method": method,
+                    "contacted_on": contacted_on,
+                    "caller": caller,
+                }
+            )
         )
 
     def on_reopen(self) -> None:
@@ -281,6 +356,10 @@ class PetitionLifecycle(StateChart[PetitionCase]):
         # A request window belongs to the state it was opened in; whoever runs the next one
         # sets it again.
         self.model.window_closes_at = None
+
+
+def _bad_callback(field: str, detail: str) -> InvalidParams:
+    return InvalidParams(detail, action="feedback", errors=[{"field": field, "message": detail}])
 
 
 AUTOMATIC_EVENTS = ("warn", "breach", "auto_escalate", "auto_close")

@@ -2,6 +2,11 @@
 
 The rule in its two forms, side by side: against the case's live unit path (the workflow's check)
 and as the set of units a caller reaches (the projection's filter).
+
+Acting follows the unit that holds the case now (``sees``). Reading follows the work: a caller
+may also read a case that has ever been at a unit they see — received there, or passed through
+it by forward, escalation or review (``reads``; the projection's ``case_units``) — so officers
+keep the cases they registered or handed on, with their timelines, but no longer act on them.
 """
 
 from __future__ import annotations
@@ -19,6 +24,12 @@ def sees(role: str, caller_unit_id: str | None, unit_path: list[UnitRef]) -> boo
     if role == "supervisor":
         return any(unit.id == caller_unit_id for unit in unit_path)
     return bool(unit_path) and unit_path[0].id == caller_unit_id
+
+
+def reads(unit_seen: Callable[[str], bool], case_units: Iterable[str]) -> bool:
+    """Whether a caller who sees the units ``unit_seen`` accepts may read a case that has been
+    at ``case_units`` (the unit holding it now and every earlier one)."""
+    return any(unit_seen(unit_id) for unit_id in case_units)
 
 
 def visible_units(

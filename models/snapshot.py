@@ -40,6 +40,7 @@ def build_snapshot(
         opinions=list(case.opinions),
         decline_reason=case.decline_reason,
         forwards=case.forwards,
+        earlier_units=list(case.earlier_units),
         allowed_actions={r.value: petition.allowed_actions(r, at=now) for r in SNAPSHOT_ROLES},
         petitioner=info.petitioner,
         next_due_at=ledger.next_due(),

@@ -115,6 +115,20 @@ class CaseEventRow(SQLModel, table=True):
     chain: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
 
 
+class CaseUnitRow(SQLModel, table=True):
+    """A unit a case has been at: the unit holding it now, the unit that received it, and each
+    unit it passed through (forward, escalation, review). Written with the case row; reads of a
+    case (page, timeline, lists) follow the work, acting does not (``models/scope.py``)."""
+
+    __tablename__ = "case_units"
+    # Lists ask "which cases were ever at these units": answered from this index alone.
+    __table_args__ = (Index("ix_case_units_unit_case", "unit_id", "case_id"),)
+
+    case_id: str = Field(primary_key=True, max_length=64)
+    unit_id: str = Field(primary_key=True, max_length=200)
+    since: datetime = Field(sa_column=Column(_tz(), nullable=False))
+
+
 class AlertRow(SQLModel, table=True):
     __tablename__ = "alerts"
 

@@ -110,6 +110,15 @@ class Rating(StrEnum):
     unsatisfied = "unsatisfied"
 
 
+class CallbackMethod(StrEnum):
+    """How the petitioner was called back (回访)."""
+
+    phone = "phone"
+    visit = "visit"
+    sms = "sms"
+    online = "online"
+
+
 class Decision(StrEnum):
     upheld = "upheld"
     revised = "revised"

@@ -115,6 +115,35 @@ def _users_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _users_list(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlmodel import Session
+
+    from api.users.repository import directory
+    from petitionflow.db import make_engine
+
+    with Session(make_engine(settings.resolved_database_url)) as session:
+        rows = directory(session, [args.unit] if args.unit else None, include_revoked=True)
+    for user, unit_name in rows:
+        status = "revoked" if user.revoked_at else "active"
+        print("\t".join([user.id, user.role, user.unit_id, unit_name, user.name or "-", status]))
+    return 0
+
+
+def _users_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlmodel import Session
+
+    from api.users.repository import revoke
+    from petitionflow.db import make_engine
+
+    with Session(make_engine(settings.resolved_database_url)) as session:
+        user = revoke(session, args.user_id)
+        if user is None:
+            print(f"petitionflow: unknown user {args.user_id!r}", file=sys.stderr)
+            return 2
+        print(f"user {user.id} revoked; its token no longer works (its name stays on records)")
+    return 0
+
+
 def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     from petitionflow.attachment_keys import files_remaining, rotate_files
     from petitionflow.db import make_engine
@@ -406,6 +435,14 @@ def build_parser() -> argparse.ArgumentParser:
     users_create.add_argument("--unit", required=True)
     users_create.add_argument("--name", default="")
     users_create.set_defaults(run=_users_create)
+    users_list = users.add_parser(
+        "list", help="list users (id, role, unit, unit name, name, active|revoked), tab-separated"
+    )
+    users_list.add_argument("--unit", default=None, help="only this unit's users")
+    users_list.set_defaults(run=_users_list)
+    users_revoke = users.add_parser("revoke", help="revoke a user's token (the user stays named)")
+    users_revoke.add_argument("user_id")
+    users_revoke.set_defaults(run=_users_revoke)
 
     calendar = commands.add_parser("calendar", help="holiday schedules").add_subparsers(
         dest="calendar_command", required=True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,12 +12,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
-from models.tables import POSTGRESQL_ONLY_INDEXES, CaseRow
+from models.tables import POSTGRESQL_ONLY_INDEXES, CaseRow, CaseUnitRow
 from petitionflow import audit
 from petitionflow.db import alembic_config, make_engine, migrate
-from tests.conftest import FIELD_CIPHER
+from tests.conftest import FIELD_CIPHER, seed_units
 
 
 @pytest.mark.parametrize("fixture", ["engine", "pg_engine"])
@@ -147,3 +148,77 @@ def test_existing_events_are_chained_by_the_migration(sqlite_url: str) -> None:
         conn.execute(text("UPDATE case_events SET params = '{}' WHERE event_id = 'b:2'"))
     assert [(b.case_id, b.seq) for b in audit.verify(engine).broken] == [("b", 2)]
     engine.dispose()
+
+
+@pytest.mark.parametrize("url_fixture", ["sqlite_url", "pg_url"])
+def test_case_units_are_back_filled_by_the_migration(
+    url_fixture: str, request: pytest.FixtureRequest
+) -> None:
+    """Cases projected before 0013: the units their clocks ran at and escalations left, the
+    units their forwards and review requests named, and the registering officer's unit."""
+    url: str = request.getfixturevalue(url_fixture)
+    if url_fixture == "pg_url":
+        command.downgrade(alembic_config(url), "0012")
+    else:
+        migrate(url, revision="0012")
+    engine = make_engine(url)
+    seed_units(engine)
+    at = datetime(2026, 12, 1, 2, tzinfo=UTC)
+    stored = at.replace(tzinfo=None) if url_fixture == "sqlite_url" else at
+    snapshot = {
+        "deadlines": [{"unit_id": "pinghu.danghu", "started_at": "2026-12-02T00:00:00+00:00"}],
+        "escalations": [
+            {"from_unit": "pinghu.danghu.dongmen", "to_unit": "pinghu.danghu", "at": None}
+        ],
+    }
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (id, name, role, unit_id, token_hash, created_at) VALUES "
+                "('u-reg', '', 'officer', 'pinghu.danghu.dongmen', 'h', :at)"
+            ),
+            {"at": stored},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO cases (case_id, tracking_code, state, level, unit_id, kind, "
+                "category, severity, channel, title, description, created_at, updated_at, "
+                "visit_count, at_risk, overdue, event_seq, snapshot, petitioner_name_enc, "
+                "petitioner_id_number_enc, petitioner_phone_enc, petitioner_address_enc, "
+                "petitioner_name_masked, petitioner_id_number_masked, petitioner_phone_masked, "
+                "petitioner_key) VALUES ('old-1', 'OLD1', 'registered', 'village', "
+                "'pinghu.zhapu.tangshan', 'claim', '物业纠纷', 'minor', 'visit', '旧案', '', "
+                ":at, :at, 1, false, false, 3, :snapshot, '', '', '', '', '', '', '', '')"
+            ),
+            {"at": stored, "snapshot": json.dumps(snapshot)},
+        )
+        for seq, action, params in [
+            (1, "register", {}),
+            (2, "forward", {"unit_id": "pinghu.zhapu.tangshan"}),
+            (3, "request_review", {"review_by": "outside"}),
+        ]:
+            conn.execute(
+                text(
+                    "INSERT INTO case_events (event_id, case_id, seq, action, actor, role, "
+                    "from_state, to_state, at, params, chain) VALUES (:id, 'old-1', :seq, "
+                    ":action, 'u-reg', 'officer', NULL, 'registered', :at, :params, '')"
+                ),
+                {
+                    "id": f"old-1:{seq}",
+                    "seq": seq,
+                    "action": action,
+                    "at": stored,
+                    "params": json.dumps(params),
+                },
+            )
+    engine.dispose()
+    migrate(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        rows = session.exec(select(CaseUnitRow).where(CaseUnitRow.case_id == "old-1")).all()
+    engine.dispose()
+    assert {r.unit_id: r.since for r in rows} == {
+        "pinghu.danghu.dongmen": at,  # registered there by its officer
+        "pinghu.danghu": datetime(2026, 12, 2, tzinfo=UTC),  # its clock started there
+        "pinghu.zhapu.tangshan": at,  # forwarded there, and holding it now
+    }

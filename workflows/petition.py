@@ -253,10 +253,21 @@ class PetitionWorkflow(CaseClocks):
             if not sees(request.role, request.caller_unit_id, self._state.unit_path):
                 raise NotInScope(NOT_IN_SCOPE)
             params = parse_params(request.action, request.params).model_dump(mode="json")
-            self._machine.check(request.action, role=request.role, at=workflow.now(), **params)
+            self._machine.check(
+                request.action,
+                role=request.role,
+                at=workflow.now(),
+                **params,
+                **self._named_checks(request),
+            )
             self._check_superior(request.action)
         except DomainError as err:
             raise business_error(err) from None
+
+    def _named_checks(self, request: ActionRequest) -> dict[str, Any]:
+        """What the machine's parameter checks need beyond the params: the users they name,
+        and the case's time zone (the day a callback was made)."""
+        return {"staff": request.staff, "zone": self._state.policy.zone}
 
     def _check_superior(self, action: str) -> None:
         if action == "escalate" and len(self._state.unit_path) < 2:
@@ -290,6 +301,9 @@ class PetitionWorkflow(CaseClocks):
                 unit_id=unit.id,
                 level=unit.level,
                 extension_max_days=start.policy.clocks.extension_max.days,
+                # received below the level its severity calls for: the receiving unit keeps
+                # reading the case it routed up
+                earlier_units=[u for u in [start.receiving_unit_id] if u and u != unit.id],
             ),
             unit_path=start.unit_path,
             policy=start.policy,
@@ -348,7 +362,7 @@ class PetitionWorkflow(CaseClocks):
         elif request.action == "escalate":
             self._check_superior(request.action)
             path = path[1:]
-        context: dict[str, Any] = {"unit": path[0]}
+        context: dict[str, Any] = {"unit": path[0], **self._named_checks(request)}
         if request.action == "forward":  # the receiving unit judges anew (not before the patch)
             context["fresh"] = workflow.patched(LAW_PATCH)
         elif request.action in REVIEW_REQUESTS and workflow.patched(LAW_PATCH):

@@ -11,13 +11,13 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from api.auth import Caller, scoped
+from api.auth import Caller, readable_cases
 from api.cases.schemas import TRACKING_CODE, CaseFilters
 from api.pagination import decode_cursor
 from api.problems import ProblemError
 from models.case import UnitRef
 from models.lifecycle import FINAL_STATES
-from models.tables import CaseEventRow, CaseRow, IdempotencyRow
+from models.tables import CaseEventRow, CaseRow, CaseUnitRow, IdempotencyRow
 from petitionflow.unit_tree import subtree, unit_path
 
 NOT_FOUND = "案件不存在或不在您的范围内 / no such case in your scope"
@@ -37,11 +37,16 @@ class CaseRepository:
         return self.session.get(CaseRow, case_id)
 
     def case_row(self, case_id: str, caller: Caller) -> CaseRow:
-        """The projected case, if the caller may see it (404 otherwise, as for no case)."""
+        """The projected case, if the caller may read it (404 otherwise, as for no case)."""
         row = self.session.get(CaseRow, case_id)
-        if row is None or not caller.sees(row.unit_id):
+        if row is None or not (caller.sees(row.unit_id) or self.been_at(case_id, caller)):
             raise ProblemError(404, NOT_FOUND)
         return row
+
+    def been_at(self, case_id: str, caller: Caller) -> bool:
+        """Whether the case has been at a unit the caller sees (they may read it)."""
+        units = select(CaseUnitRow.unit_id).where(CaseUnitRow.case_id == case_id)
+        return caller.reads(self.session.exec(units).all())
 
     def purged_at(self, case_id: str) -> datetime | None:
         """When retention removed the case's personal data (None: it has not)."""
@@ -79,7 +84,7 @@ class CaseRepository:
 
     def list_cases(self, caller: Caller, filters: CaseFilters) -> list[CaseRow]:
         """One page and one row more (its presence says there is a next page), newest first."""
-        query = scoped(select(CaseRow), CaseRow.unit_id, caller)
+        query = readable_cases(select(CaseRow), CaseRow.case_id, caller)
         if filters.unit_id:
             query = query.where(col(CaseRow.unit_id).in_(subtree(self.session, filters.unit_id)))
         for name in ("state", "level", "category"):

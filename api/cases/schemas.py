@@ -118,15 +118,26 @@ class CaseOut(CaseSnapshot):
     allowed_actions_by_role: dict[str, list[str]]
     # Only with ?reveal=pii&reason=… for a role allowed to, and recorded in the access log.
     petitioner_revealed: PetitionerRevealed | None = None
+    may_reveal_contact: bool = Field(
+        default=False,
+        description="the caller may reveal the petitioner's contact details (?reveal=pii)",
+    )
+    assignee_name: str | None = Field(default=None, description="the assignee's name")
+    user_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="names of the users the case names (assignee, feedback, opinions), by id",
+    )
     # Set once the retention policy deleted the petitioner's personal data (the case stays).
     personal_data_purged_at: datetime | None = None
 
     @classmethod
-    def for_role(cls, snapshot: CaseSnapshot, role: str) -> CaseOut:
+    def for_role(cls, snapshot: CaseSnapshot, role: str, *, acting: bool = True) -> CaseOut:
+        """``acting``: the caller's unit holds the case; otherwise they may only read it."""
         data = snapshot.model_dump()
         by_role = data.pop("allowed_actions")
         data.pop("pending_writes", None)
-        return cls(**data, allowed_actions=by_role.get(role, []), allowed_actions_by_role=by_role)
+        allowed = by_role.get(role, []) if acting else []
+        return cls(**data, allowed_actions=allowed, allowed_actions_by_role=by_role)
 
 
 class CaseSummary(CaseHeader):
@@ -169,11 +180,16 @@ class TimelineEvent(BaseModel):
     action: str
     action_label: str
     actor: str
+    actor_name: str | None = Field(default=None, description="the actor's name")
     role: str
     from_state: str | None
     to_state: str
     at: datetime
     params: dict[str, Any]
+    user_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="names of the users the params name (officer_id, caller), by id",
+    )
     chain: str = Field(
         description="SHA-256 (hex) over the previous event's chain and this event's content"
     )

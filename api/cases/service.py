@@ -38,6 +38,7 @@ from api.pagination import encode_cursor
 from api.problems import ProblemError
 from api.public.repository import PublicRepository
 from api.public.schemas import Tracking
+from api.users import repository as users
 from models.boundary import (
     ActionRequest,
     CaseSnapshot,
@@ -190,7 +191,7 @@ class CaseService:
         except (WorkflowUpdateRPCTimeoutOrCancelledError, RPCError):
             raise unavailable("the case is saved but not yet registered") from None
         await self._remember(claim, case_id, 201)
-        return 201, CaseOut.for_role(snapshot, caller.role)
+        return 201, await self._out(snapshot, caller)
 
     async def _answer_again(
         self, case_id: str, first: IdempotencyRow, caller: Caller
@@ -199,7 +200,7 @@ class CaseService:
         first answer was, whatever the case's scope now); a repeat's as a repeat answers."""
         snap = await self._live(case_id)
         if first.status_code == 201 or caller.sees(snap.unit_id):
-            return CaseOut.for_role(snap, caller.role)
+            return await self._out(snap, caller)
         return await self._tracking(snap)
 
     async def _registered(self, case_id: str, caller: Caller) -> CaseOut | None:
@@ -211,7 +212,7 @@ class CaseService:
             if err.status == 404:
                 return None
             raise
-        return CaseOut.for_role(snap, caller.role)
+        return await self._out(snap, caller)
 
     async def _visit(
         self, case_id: str, caller: Caller, body: RegistrationIn, key: str | None
@@ -231,7 +232,7 @@ class CaseService:
                 raise CaseGone(case_id) from None
             raise unavailable("could not link the repeat petition") from None
         if caller.sees(snapshot.unit_id):
-            return CaseOut.for_role(snapshot, caller.role)
+            return await self._out(snapshot, caller)
         return await self._tracking(snapshot)
 
     async def _tracking(self, snapshot: CaseSnapshot) -> Tracking:
@@ -263,6 +264,7 @@ class CaseService:
             petitioner=body.petitioner,
             petitioner_key=petitioner_key,
             unit_path=path,
+            receiving_unit_id=body.unit_id,
             policy=self.settings.sla_policy,
             registered_by=caller.id,
             repeat_final=repeat_final,
@@ -285,12 +287,30 @@ class CaseService:
                 raise unavailable("the case cannot be read right now") from None
             return CaseSnapshot.model_validate(row.snapshot)
 
+    async def _out(self, snap: CaseSnapshot, caller: Caller) -> CaseOut:
+        """The snapshot as the caller sees it: the actions their role may take now, none if
+        the case has passed on to a unit outside their scope (reading follows the work,
+        acting stays with the unit holding the case); the names of the users it names."""
+        acting = caller.sees(snap.unit_id)
+        out = CaseOut.for_role(snap, caller.role, acting=acting)
+        out.may_reveal_contact = pii.refusal(caller, state=snap.state, unit_id=snap.unit_id) is None
+        out.user_names = await db(users.names, self.session, snapshot_users(snap))
+        out.assignee_name = out.user_names.get(snap.assignee or "")
+        return out
+
+    async def _reads(self, snap: CaseSnapshot, caller: Caller) -> bool:
+        """Whether the caller may read the case: it has been at a unit they see (the snapshot
+        knows since when units are remembered; the projection also for earlier cases)."""
+        if caller.reads([snap.unit_id, *snap.earlier_units]):
+            return True
+        return await db(self.cases.been_at, snap.case_id, caller)
+
     async def snapshot(self, *, case_id: str, caller: Caller) -> CaseOut:
-        """The live snapshot, if the caller may see the case (404 otherwise)."""
+        """The live snapshot, if the caller may read the case (404 otherwise)."""
         snap = await self._live(case_id)
-        if not caller.sees(snap.unit_id):
+        if not await self._reads(snap, caller):
             raise ProblemError(404, NOT_FOUND)
-        return CaseOut.for_role(snap, caller.role)
+        return await self._out(snap, caller)
 
     async def read(
         self, *, case_id: str, caller: Caller, reveal: bool, reason: str | None
@@ -302,6 +322,7 @@ class CaseService:
             if purged_at is not None:
                 snapshot.petitioner = MaskedPetitioner(name="", id_number="", phone="")
                 snapshot.personal_data_purged_at = purged_at
+                snapshot.may_reveal_contact = False
         if reveal:
             if snapshot.personal_data_purged_at is not None:
                 raise ProblemError(
@@ -311,7 +332,15 @@ class CaseService:
                 )
             row = await db(self.cases.case_row, case_id, caller)
             revealed = await db(
-                pii.reveal, self.session, row, caller, reason, self.settings.field_cipher
+                lambda: pii.reveal(
+                    self.session,
+                    row,
+                    caller,
+                    reason,
+                    self.settings.field_cipher,
+                    state=snapshot.state,
+                    unit_id=snapshot.unit_id,
+                )
             )
             snapshot.petitioner_revealed = revealed
         return snapshot
@@ -325,12 +354,22 @@ class CaseService:
             await db(self.cases.case_row, case_id, caller)
         rows = await db(self.cases.events, case_id)
         verified, _ = audit.check(rows)
+        named = [r.actor for r in rows] + [
+            r.params[f] for r in rows for f in STAFF_PARAMS if isinstance(r.params.get(f), str)
+        ]
+        known = await db(users.names, self.session, named)
         return [
             TimelineEvent(
                 seq=r.seq,
                 action=r.action,
                 action_label=EVENT_LABELS.get(r.action, ("登记", ""))[0],
                 actor=r.actor,
+                actor_name=known.get(r.actor),
+                user_names={
+                    r.params[f]: known[r.params[f]]
+                    for f in STAFF_PARAMS
+                    if isinstance(r.params.get(f), str) and r.params[f] in known
+                },
                 role=r.role,
                 from_state=r.from_state,
                 to_state=r.to_state,
@@ -358,6 +397,11 @@ class CaseService:
         claim = await self._claim(key, f"{caller.id}:act:{case_id}:{key}", body)
         action = body["action"]
         params = {k: v for k, v in body.items() if k != "action"}
+        if action == "feedback":  # 回访: by default the one recording it, today
+            params["caller"] = params.get("caller") or caller.id
+            today = datetime.now(self.settings.sla_policy.zone).date()
+            params["contacted_on"] = params.get("contacted_on") or today.isoformat()
+        named = [params[f] for f in STAFF_PARAMS if isinstance(params.get(f), str)]
         # The workflow's validator checks the scope against where the case is now (404 outside
         # it), so an action costs one round trip to the worker, not a query before it.
         request = ActionRequest(
@@ -366,6 +410,8 @@ class CaseService:
             role=caller.role,
             user_id=caller.id,
             caller_unit_id=None if caller.units is None else caller.unit_id,
+            # the users it names, for the machine's rule that they work at the case's unit
+            staff=await db(users.staff, self.session, named) if named else {},
         )
         if action == "forward":
             target = params.get("unit_id", "")
@@ -377,7 +423,10 @@ class CaseService:
         try:
             snap = await self.workflows.act(case_id, request, update_id=update_id)
         except WorkflowUpdateFailedError as err:
-            raise update_problem(err) from None
+            problem = update_problem(err)
+            if problem.status == 404 and await db(self.cases.been_at, case_id, caller):
+                raise passed_on() from None
+            raise problem from None
         except WorkflowUpdateRPCTimeoutOrCancelledError:
             raise unavailable("the action was not applied") from None
         except RPCError as err:
@@ -385,7 +434,7 @@ class CaseService:
                 raise await self._finished(case_id, caller, action) from None
             raise unavailable("the action was not applied") from None
         await self._remember(claim, case_id, 200)
-        return CaseOut.for_role(snap, caller.role)
+        return await self._out(snap, caller)
 
     async def _finished(self, case_id: str, caller: Caller, action: str) -> ProblemError:
         """No such case, or its workflow has finished: a closed case takes no actions."""
@@ -398,6 +447,32 @@ class CaseService:
             type="/problems/InvalidTransition",
             allowed_actions=[],
         )
+
+
+# Action parameters that name a user (an assignee, a callback's caller).
+STAFF_PARAMS = ("officer_id", "caller")
+
+
+def snapshot_users(snap: CaseSnapshot) -> list[str]:
+    """Every user id the snapshot names."""
+    return [
+        *([snap.assignee] if snap.assignee else []),
+        *(f.by for f in snap.feedback),
+        *(f.caller for f in snap.feedback if f.caller),
+        *(o.by for o in snap.opinions),
+        *(e.by for e in snap.escalations),
+    ]
+
+
+def passed_on() -> ProblemError:
+    """An action on a case the caller may read but no longer holds."""
+    return ProblemError(
+        403,
+        "案件已由其他单位办理，您可以查看，不能办理 / the case is now held by another unit: you "
+        "may read it, not act on it",
+        type="/problems/Forbidden",
+        allowed_actions=[],
+    )
 
 
 def summary(row: CaseRow) -> CaseSummary:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from models.alerts import ALERT_KINDS
 from models.vocabulary import (
+    CallbackMethod,
     Channel,
     Claim,
     Decision,
@@ -23,7 +24,7 @@ FIELD_LABELS: dict[str, Label] = {
     "note": ("备注", "Note"),
     "reason": ("原因", "Reason"),
     "unit_id": ("转送至单位", "Forward to unit"),
-    "officer_id": ("承办人员编号", "Officer id"),
+    "officer_id": ("承办人", "Assignee"),
     "claim": ("诉求研判", "Claim is"),
     "hardship": ("信访人生活困难", "Petitioner in hardship"),
     "unlawful_conduct": ("信访人有违法行为", "Unlawful conduct"),
@@ -31,6 +32,9 @@ FIELD_LABELS: dict[str, Label] = {
     "days": ("延期天数", "Days"),
     "summary": ("内容摘要", "Summary"),
     "rating": ("评价", "Rating"),
+    "method": ("回访方式", "Callback by"),
+    "contacted_on": ("回访日期", "Called back on"),
+    "caller": ("回访人", "Called back by"),
     "decision": ("决定", "Decision"),
     # parameters of the workflow's own timeline events
     "channel": ("信访形式", "Channel"),
@@ -49,6 +53,10 @@ CHOICE_LABELS: dict[str, Label] = {
     Claim.reasonable: ("诉求合理", "Reasonable"),
     Claim.partly_reasonable: ("诉求部分合理", "Partly reasonable"),
     Claim.unreasonable: ("诉求不合理", "Unreasonable"),
+    CallbackMethod.phone: ("电话回访", "Phone"),
+    CallbackMethod.visit: ("上门回访", "Visit"),
+    CallbackMethod.sms: ("短信回访", "Text message"),
+    CallbackMethod.online: ("网上回访", "Online"),
     Rating.satisfied: ("满意", "Satisfied"),
     Rating.basically_satisfied: ("基本满意", "Basically satisfied"),
     Rating.unsatisfied: ("不满意", "Unsatisfied"),

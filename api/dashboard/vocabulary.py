@@ -4,6 +4,7 @@ from the action's own pydantic model (``models.actions``), so a new parameter sh
 from __future__ import annotations
 
 import enum
+from datetime import date
 from functools import cache
 from typing import Any, get_args, get_origin
 
@@ -40,6 +41,18 @@ def _choice_label(value: str) -> tuple[str, str]:
     return (value, value)
 
 
+def _is_date(annotation: Any) -> bool:
+    """A calendar day, however wrapped (``Annotated``, ``| None``)."""
+    if annotation is date:
+        return True
+    return any(_is_date(arg) for arg in get_args(annotation))
+
+
+# Parameters that name a user: chosen from the directory (``GET /api/v1/users``) of the unit
+# holding the case; ``role``: only users of that role may be chosen.
+USER_FIELDS: dict[str, str | None] = {"officer_id": "officer", "caller": None}
+
+
 def _constraint(info: FieldInfo, kind: type) -> Any:
     for item in info.metadata:
         if isinstance(item, kind):
@@ -70,6 +83,11 @@ def form_field(name: str, info: FieldInfo) -> dict[str, Any]:
             field["max"] = high.le
     elif name == "unit_id":
         field["widget"] = "unit"  # chosen from the caller's unit tree
+    elif name in USER_FIELDS:
+        field["widget"] = "user"
+        field["role"] = USER_FIELDS[name]
+    elif _is_date(info.annotation):
+        field["widget"] = "date"
     else:
         longest = _constraint(info, MaxLen)
         long_text = longest is not None and longest.max_length > LONG_TEXT

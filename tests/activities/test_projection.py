@@ -28,7 +28,7 @@ from models.clocks import ClockLedger
 from models.daycount import WorkCalendar
 from models.policy import SlaPolicy
 from models.snapshot import build_snapshot
-from models.tables import AlertRow, CaseEventRow, CaseRow
+from models.tables import AlertRow, CaseEventRow, CaseRow, CaseUnitRow
 from petitionflow import audit
 from tests.conftest import FIELD_CIPHER
 
@@ -177,3 +177,24 @@ def test_events_are_chained_once_whatever_the_retries(db: Engine) -> None:
         assert rows[1].chain == audit.link(chain1, rows[1])
     result = audit.verify(db)
     assert (result.cases, result.events, result.broken) == (1, 2, [])
+
+
+def test_case_units_recorded_once_each(db: Engine) -> None:
+    """Each unit the case has been at, once, whatever the retries: with the first write the one
+    it was received at, later the ones it moved on to."""
+    acts = ProjectionActivities(db, fields=FIELD_CIPHER)
+    env = ActivityEnvironment()
+    first = projection(1, first=True)
+    first.snapshot.earlier_units = ["pinghu.danghu.dongmen.x"]  # routed up at registration
+    moved = projection(2, "handling")
+    moved.snapshot.unit_id = "pinghu.danghu"
+    moved.snapshot.earlier_units = ["pinghu.danghu.dongmen.x", "pinghu.danghu.dongmen"]
+    for write in (first, first, moved, moved, first):
+        env.run(acts.project_case, write)
+    with Session(db) as session:
+        rows = session.exec(select(CaseUnitRow).where(CaseUnitRow.case_id == "c-1")).all()
+    assert {r.unit_id: r.since for r in rows} == {
+        "pinghu.danghu.dongmen.x": T0 + timedelta(minutes=1),
+        "pinghu.danghu.dongmen": T0 + timedelta(minutes=1),
+        "pinghu.danghu": T0 + timedelta(minutes=2),
+    }

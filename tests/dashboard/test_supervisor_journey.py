@@ -109,7 +109,7 @@ async def test_supervisor_watches_a_case_go_overdue_and_acts_on_it(
 
     # a form left open while the case is withdrawn elsewhere: the 409 is shown as sentences
     await page.get_by_test_id("action-buttons").get_by_role("button", name="交办").click()
-    await form.get_by_label("承办人员编号").fill("u-officer")
+    await form.get_by_label("承办人").select_option("u-officer_town")  # the town holds it now
     withdrawn = await stack.act(case_id, "withdraw", who="admin", note="信访人撤回")
     assert withdrawn.status_code == 200, withdrawn.text
     await expect(page.get_by_test_id("case-state")).to_have_text("已撤回", timeout=10 * SECOND)

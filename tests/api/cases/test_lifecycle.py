@@ -45,8 +45,10 @@ async def test_full_lifecycle_over_http(api: Stack) -> None:
     final = r.json()
     assert final["state"] == "closed" and final["allowed_actions"] == []
 
-    # the replying village no longer holds the case; the county that recorded 复核 does
-    assert (await api.get(f"/api/v1/cases/{case_id}")).status_code == 404
+    # the replying village no longer holds the case (it reads it, takes no action); the county
+    # that recorded 复核 does
+    village = await api.get(f"/api/v1/cases/{case_id}")
+    assert village.status_code == 200 and village.json()["unit_id"] == "pinghu"
     r = await api.get(f"/api/v1/cases/{case_id}", who="officer_county")
     assert r.status_code == 200 and r.json()["state"] == "closed"
 

@@ -1,7 +1,7 @@
 // Action buttons built from the snapshot's allowed_actions, each opening a form for that action's
 // parameters (described by /dashboard/vocabulary.json from the API's own models). Problems are
 // shown as sentences: a 409 says why and what is allowed now, a 422 marks each bad field.
-import { ApiProblem, post, vocab } from "./api.js";
+import { ApiProblem, get, post, vocab } from "./api.js";
 import { h, newIdempotencyKey, replaceChildren, toast } from "./dom.js";
 import { pick, t } from "./i18n.js";
 import { selectedUnit, unitOptions } from "./units.js";
@@ -10,7 +10,18 @@ function actionLabel(name) {
   return pick(vocab().actions[name], name);
 }
 
-function input(field) {
+/** A user of the unit holding the case, by name (GET /users; the API checks the choice). */
+function userSelect(common, field, unitId) {
+  const select = h("select", common, field.required ? null : h("option", { value: "" }, "—"));
+  get("/users", { unit_id: unitId, role: field.role })
+    .then((users) => {
+      for (const user of users) select.append(h("option", { value: user.id }, user.name || user.id));
+    })
+    .catch(() => {}); // the form still submits; the API names what is wrong
+  return select;
+}
+
+function input(field, { unitId } = {}) {
   const name = field.name;
   const common = { name, id: `field-${name}`, required: field.required };
   switch (field.widget) {
@@ -30,6 +41,10 @@ function input(field) {
       unitOptions(select, { value: selectedUnit(), vocabulary: vocab() });
       return select;
     }
+    case "user":
+      return userSelect(common, field, unitId);
+    case "date":
+      return h("input", { ...common, type: "date" });
     case "textarea":
       return h("textarea", { ...common, rows: 2, maxlength: field.max_length });
     default:
@@ -37,8 +52,8 @@ function input(field) {
   }
 }
 
-function fieldRow(field) {
-  const control = input(field);
+function fieldRow(field, context) {
+  const control = input(field, context);
   const label = h("label", { for: control.id }, pick(field.label), field.required ? " *" : "");
   const row = h(
     "div",
@@ -104,6 +119,7 @@ export function actionPanel(caseId, { onDone, onStale }) {
   const messages = h("div", { class: "action-messages" });
   const element = h("div", { class: "actions" }, buttons, formBox, messages);
   let open = null; // {action, form}
+  let unitId = null; // the unit holding the case: its users are the ones a form may name
 
   function close() {
     open = null;
@@ -120,7 +136,7 @@ export function actionPanel(caseId, { onDone, onStale }) {
       "form",
       { class: "action-form", dataset: { action, testid: "action-form" }, novalidate: true },
       h("h3", {}, actionLabel(action)),
-      fields.map(fieldRow),
+      fields.map((field) => fieldRow(field, { unitId })),
       status,
       h(
         "div",
@@ -186,6 +202,7 @@ export function actionPanel(caseId, { onDone, onStale }) {
 
   /** A new snapshot: new buttons; an open form stays open (the user may still submit it). */
   function update(snapshot, { changedElsewhere = false } = {}) {
+    unitId = snapshot.unit_id;
     showButtons(snapshot.allowed_actions ?? []);
     if (open && changedElsewhere) {
       const status = open.form.querySelector(".form-status");

@@ -4,6 +4,7 @@ import { actionPanel } from "./action_forms.js";
 import { attachmentsPanel } from "./attachments_panel.js";
 import { get } from "./api.js";
 import { renderClockLedger } from "./clock_ledger.js";
+import { contactReveal } from "./contact_reveal.js";
 import { h, link, loading, replaceChildren } from "./dom.js";
 import { renderEventTimeline } from "./event_timeline.js";
 import { t } from "./i18n.js";
@@ -27,6 +28,7 @@ export function casePageView(root, caseId) {
   const snapshotBox = h("div", {}, loading());
   const ledgerBox = h("div", {}, loading());
   const timelineBox = h("div", {}, loading());
+  const contact = contactReveal(caseId);
   const actions = actionPanel(caseId, {
     onDone: (snapshot) => {
       show(snapshot);
@@ -42,7 +44,7 @@ export function casePageView(root, caseId) {
     h(
       "div",
       { class: "case-grid" },
-      card("case-snapshot-card", "snapshot", snapshotBox),
+      card("case-snapshot-card", "snapshot", snapshotBox, contact.element),
       card("case-actions", "actions", actions.element),
     ),
     card("clock-ledger", "clock_ledger", ledgerBox),
@@ -64,6 +66,7 @@ export function casePageView(root, caseId) {
     title.textContent = snapshot.title;
     replaceChildren(badges, stateBadges(snapshot));
     replaceChildren(snapshotBox, renderSnapshot(snapshot));
+    contact.update(snapshot);
     drawLedger();
     actions.update(snapshot, { changedElsewhere });
     page.dataset.state = snapshot.state;

@@ -2,7 +2,7 @@
 // assessment, escalations, feedback and opinions. The petitioner arrives masked from the API.
 import { vocab } from "./api.js";
 import { formatTime, h } from "./dom.js";
-import { pick, t } from "./i18n.js";
+import { own, pick, t } from "./i18n.js";
 import { unitName } from "./units.js";
 
 function row(labelKey, ...value) {
@@ -61,9 +61,18 @@ function feedback(snapshot) {
   return h(
     "ul",
     {},
-    snapshot.feedback.map((f) =>
-      h("li", {}, pick(v.choices[f.rating], f.rating), f.note ? `：${f.note}` : "", ` · ${formatTime(f.at)}`),
-    ),
+    snapshot.feedback.map((f) => {
+      const caller = f.caller ? own(snapshot.user_names, f.caller) ?? f.caller : null;
+      const callback = [f.method ? pick(own(v.choices, f.method), f.method) : null, f.contacted_on, caller];
+      return h(
+        "li",
+        { dataset: { testid: "feedback-entry" } },
+        pick(v.choices[f.rating], f.rating),
+        f.note ? `：${f.note}` : "",
+        callback.some(Boolean) ? `（${callback.filter(Boolean).join("，")}）` : "",
+        ` · ${formatTime(f.at)}`,
+      );
+    }),
   );
 }
 
@@ -110,7 +119,7 @@ export function renderSnapshot(snapshot) {
     row("created", formatTime(snapshot.created_at)),
     row("next_due", formatTime(snapshot.next_due_at)),
     row("visit_count", String(snapshot.visit_count)),
-    row("assignee", snapshot.assignee ?? "—"),
+    row("assignee", snapshot.assignee_name ?? snapshot.assignee ?? "—"),
     row("petitioner", [p.name, p.id_number, p.phone].filter(Boolean).join(" · ") || "—"),
     row("assessment", assessment(snapshot)),
     row("tracks", tracks(snapshot)),

@@ -27,8 +27,9 @@ function valueText(name, value) {
   return label ? pick(label, value) : value;
 }
 
-function paramText(name, value) {
-  return `${pick(own(vocab().fields, name), name)}: ${valueText(name, value)}`;
+function paramText(name, value, names) {
+  const shown = own(names, value) ?? valueText(name, value); // a user by name
+  return `${pick(own(vocab().fields, name), name)}: ${shown}`;
 }
 
 function eventItem(event) {
@@ -49,7 +50,7 @@ function eventItem(event) {
       h(
         "span",
         { class: "muted small" },
-        `${t("by")} ${event.actor} (${pick(own(v.roles, event.role), event.role)})`,
+        `${t("by")} ${event.actor_name || event.actor} (${pick(own(v.roles, event.role), event.role)})`,
       ),
       h(
         "div",
@@ -57,7 +58,7 @@ function eventItem(event) {
         moved ? `${stateLabel(event.from_state)} → ${stateLabel(event.to_state)}` : stateLabel(event.to_state),
       ),
       params.length
-        ? h("div", { class: "muted small" }, params.map(([n, val]) => paramText(n, val)).join("；"))
+        ? h("div", { class: "muted small" }, params.map(([n, val]) => paramText(n, val, event.user_names ?? {})).join("；"))
         : null,
     ),
   );
