@@ -127,11 +127,27 @@ class ActionRequest(BaseModel):
 
 
 class VisitRequest(BaseModel):
-    """A repeat petition (重复信访) by the same petitioner on the same open matter."""
+    """A repeat petition (重复信访) by the same petitioner on the same open matter: the visit's own
+    channel, day of receipt, title and text, kept on the timeline (absent in visits sent before
+    they were kept)."""
 
     role: str
     user_id: str
     channel: Channel
+    title: str = ""
+    description: str = ""
+    received_on: date | None = None
+
+    def recorded(self) -> dict[str, Any]:
+        """What the ``visit`` event keeps of the visit besides its count."""
+        kept: dict[str, Any] = {"channel": self.channel}
+        if self.received_on is not None:
+            kept["received_on"] = self.received_on.isoformat()
+        if self.title:
+            kept["title"] = self.title
+        if self.description:
+            kept["description"] = self.description
+        return kept
 
 
 class ClockView(BaseModel):
@@ -175,6 +191,7 @@ class CaseSnapshot(CaseHeader):
 
     case_id: str
     tracking_code: str
+    description: str = ""  # 诉求内容, as registered (a repeat visit's text is on its event)
     state: str
     state_label: str
     state_label_en: str

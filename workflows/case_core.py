@@ -109,7 +109,9 @@ class CaseCore:
 
     # -- projection and alerts ----------------------------------------------------------------
     def _snapshot(self) -> CaseSnapshot:
-        return build_snapshot(self._state, workflow.now(), self._machine)
+        return build_snapshot(
+            self._state, workflow.now(), self._machine, description=self._start.description
+        )
 
     def _record(
         self,

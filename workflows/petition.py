@@ -206,7 +206,7 @@ class PetitionWorkflow(CaseClocks):
                 "visit",
                 by,
                 from_state=from_state,
-                params={"channel": request.channel, "visit_count": self._state.visit_count},
+                params=request.recorded() | {"visit_count": self._state.visit_count},
             )
             self._state.applied_updates.append(update_id)
             self._publish()

@@ -211,7 +211,16 @@ class CaseService:
     ) -> CaseOut | Tracking:
         """Link a repeat petition to the open case. The caller sees the case if it is in their
         scope; otherwise only what its tracking page shows (``API.md``)."""
-        request = VisitRequest(role=caller.role, user_id=caller.id, channel=body.channel)
+        # The visit keeps its own channel, day, title and text on the timeline (the case keeps
+        # the ones it was registered with).
+        request = VisitRequest(
+            role=caller.role,
+            user_id=caller.id,
+            channel=body.channel,
+            title=body.title,
+            description=body.description,
+            received_on=body.received_on,
+        )
         update_id = f"visit:{caller.id}:{key}" if key else f"visit:{uuid.uuid4().hex}"
         try:
             snapshot = await self.workflows.visit(case_id, request, update_id=update_id)
@@ -273,7 +282,8 @@ class CaseService:
             row = await db(self.cases.get, case_id)
             if row is None:
                 raise unavailable("the case cannot be read right now") from None
-            return CaseSnapshot.model_validate(row.snapshot)
+            # Rows projected before the snapshot carried the description have it in its column.
+            return CaseSnapshot.model_validate({"description": row.description} | row.snapshot)
 
     async def snapshot(self, *, case_id: str, caller: Caller) -> CaseOut:
         """The live snapshot, if the caller may see the case (404 otherwise)."""
