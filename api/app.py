@@ -15,6 +15,7 @@ from api.alerts.stream import AlertHub
 from api.cases.routes import router as cases_router
 from api.client_address import trusted_networks
 from api.open311.routes import router as open311_router
+from api.people.routes import router as people_router
 from api.public.routes import router as public_router
 from api.public.service import tracking_limiter
 from api.stats.routes import router as stats_router
@@ -74,6 +75,7 @@ def create_app(
         routes_codec.CodecCors,
         origins=settings.codec_origins,
     )
+    app.include_router(people_router)  # before the cases' /{case_id} routes
     app.include_router(cases_router)
     app.include_router(public_router)
     app.include_router(routes_codec.router)

@@ -102,6 +102,8 @@ class StartCase(CaseHeader):
     description: str = ""
     petitioner: Petitioner | None = None
     petitioner_key: str = ""  # keyed hash of the ID number, for repeat matching
+    # Keyed hashes of the normalised name and phone, by column (person search): first write only.
+    search_keys: dict[str, str] = Field(default_factory=dict)
     unit_path: list[UnitRef]
     policy: SlaPolicy
     registered_by: str
@@ -265,6 +267,7 @@ class Projection(BaseModel):
     description: str | None = None  # first write only
     petitioner: Petitioner | None = None  # first write only
     petitioner_key: str | None = None
+    search_keys: dict[str, str] | None = None  # first write only
 
 
 class AlertInput(BaseModel):
@@ -339,3 +342,4 @@ class OutboxBatch(BaseModel):
     description: str | None = None  # first write only
     petitioner: Petitioner | None = None  # first write only
     petitioner_key: str | None = None
+    search_keys: dict[str, str] | None = None  # first write only

@@ -205,6 +205,7 @@ class CaseCore:
                     description=first.description if first else None,
                     petitioner=first.petitioner if first else None,
                     petitioner_key=first.petitioner_key if first else None,
+                    search_keys=first.search_keys if first else None,
                 )
                 await workflow.execute_activity_method(
                     ProjectionActivities.project_case,
@@ -241,6 +242,7 @@ class CaseCore:
                 description=first.description if first else None,
                 petitioner=first.petitioner if first else None,
                 petitioner_key=first.petitioner_key if first else None,
+                search_keys=first.search_keys if first else None,
             )
             await workflow.execute_activity_method(
                 ProjectionActivities.write_outbox,

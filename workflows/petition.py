@@ -98,7 +98,9 @@ class PetitionWorkflow(CaseClocks):
             return self._snapshot()
         workflow.continue_as_new(
             StartCase(
-                **start.model_dump(exclude={"carried", "petitioner", "petitioner_key"}),
+                **start.model_dump(
+                    exclude={"carried", "petitioner", "petitioner_key", "search_keys"}
+                ),
                 carried=self._state,
             )
         )

@@ -84,7 +84,7 @@ class CaseService:
 
     def petitioner_key(self, id_number: str) -> str:
         """HMAC of the ID number: matches repeats without ever storing the number as a key."""
-        return self._keyed("petitioner", id_number.strip().upper()) if id_number else ""
+        return self.settings.person_keys.id_number(id_number)
 
     def case_id_for(self, *, user_id: str, key: str) -> str:
         """The case an Idempotency-Key registers: derived, so a retry finds it even when the
@@ -264,6 +264,7 @@ class CaseService:
             description=body.description,
             petitioner=body.petitioner,
             petitioner_key=petitioner_key,
+            search_keys=self.settings.person_keys.search_columns(body.petitioner),
             unit_path=path,
             policy=self.settings.sla_policy,
             registered_by=caller.id,
