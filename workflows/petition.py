@@ -298,7 +298,12 @@ class PetitionWorkflow(CaseClocks):
             "register",
             registrar,
             from_state=None,
-            params={"channel": start.channel, "severity": start.severity}
+            # The level it starts at: above its severity's, the petitioner went over one (越级访).
+            params={
+                "channel": start.channel,
+                "severity": start.severity,
+                "level": start.unit_path[0].level.value,
+            }
             | ({"received_on": start.received_on.isoformat()} if start.received_on else {}),
         )
         if start.repeat_final:  # 复核终结: the same facts and reasons are not accepted again
