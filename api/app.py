@@ -14,6 +14,7 @@ from api.alerts.routes import router as alerts_router
 from api.alerts.stream import AlertHub
 from api.cases.routes import router as cases_router
 from api.client_address import trusted_networks
+from api.exports.routes import router as exports_router
 from api.open311.routes import router as open311_router
 from api.people.routes import router as people_router
 from api.public.routes import router as public_router
@@ -75,7 +76,8 @@ def create_app(
         routes_codec.CodecCors,
         origins=settings.codec_origins,
     )
-    app.include_router(people_router)  # before the cases' /{case_id} routes
+    app.include_router(people_router)  # these two before the cases' /{case_id} routes
+    app.include_router(exports_router)
     app.include_router(cases_router)
     app.include_router(public_router)
     app.include_router(routes_codec.router)
