@@ -76,8 +76,8 @@ def create_app(
         routes_codec.CodecCors,
         origins=settings.codec_origins,
     )
-    app.include_router(people_router)  # these two before the cases' /{case_id} routes
-    app.include_router(exports_router)
+    app.include_router(people_router)
+    app.include_router(exports_router)  # before the cases' /{case_id} routes
     app.include_router(cases_router)
     app.include_router(public_router)
     app.include_router(routes_codec.router)

@@ -1,4 +1,4 @@
-"""``POST /api/v1/cases/person-search``: thin — the query in, the person's cases out."""
+"""``POST /api/v1/person-search``: thin — the query in, the person's cases out."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from api.people.schemas import PersonSearchIn, PersonSearchOut
 from api.people.service import search_person
 from api.problems import responses
 
-router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+router = APIRouter(prefix="/api/v1", tags=["cases"])
 
 
 @router.post(
