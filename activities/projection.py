@@ -30,6 +30,7 @@ from models.policy import Span
 from models.tables import AlertRow, CaseEventRow, CaseRow, CaseUnitRow
 from petitionflow import audit, unit_tree
 from petitionflow.field_crypto import FieldCipher
+from petitionflow.person_keys import SEARCH_KEY_COLUMNS
 from petitionflow.temporal import alert_workflow_id
 from petitionflow.unit_tree import UnitCycleError, UnknownUnitError
 
@@ -84,6 +85,7 @@ class ProjectionActivities:
                     description=batch.description,
                     petitioner=batch.petitioner,
                     petitioner_key=batch.petitioner_key,
+                    search_keys=batch.search_keys,
                 ),
             )
         activity.logger.info(
@@ -133,6 +135,9 @@ class ProjectionActivities:
                 setattr(row, column, value)
         if projection.petitioner_key:
             row.petitioner_key = projection.petitioner_key
+        for column, value in (projection.search_keys or {}).items():
+            if column in SEARCH_KEY_COLUMNS.values():
+                setattr(row, column, value)
         if projection.description is not None:
             row.description = projection.description
         self._write_units(session, projection)

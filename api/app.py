@@ -16,7 +16,9 @@ from api.attachments.routes import PATH as ATTACHMENT_UPLOAD
 from api.attachments.routes import router as attachments_router
 from api.cases.routes import router as cases_router
 from api.client_address import trusted_networks
+from api.exports.routes import router as exports_router
 from api.open311.routes import router as open311_router
+from api.people.routes import router as people_router
 from api.public.routes import router as public_router
 from api.public.service import tracking_limiter
 from api.stats.routes import router as stats_router
@@ -82,6 +84,8 @@ def create_app(
         routes_codec.CodecCors,
         origins=settings.codec_origins,
     )
+    app.include_router(people_router)
+    app.include_router(exports_router)  # before the cases' /{case_id} routes
     app.include_router(cases_router)
     app.include_router(attachments_router)
     app.include_router(public_router)

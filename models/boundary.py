@@ -106,6 +106,8 @@ class StartCase(CaseHeader):
     description: str = ""
     petitioner: Petitioner | None = None
     petitioner_key: str = ""  # keyed hash of the ID number, for repeat matching
+    # Keyed hashes of the normalised name and phone, by column (person search): first write only.
+    search_keys: dict[str, str] = Field(default_factory=dict)
     unit_path: list[UnitRef]
     # The unit the petition was received at; registration may route the case up from it (a
     # major matter to the town), and its staff keep reading the case.
@@ -139,11 +141,27 @@ class ActionRequest(BaseModel):
 
 
 class VisitRequest(BaseModel):
-    """A repeat petition (重复信访) by the same petitioner on the same open matter."""
+    """A repeat petition (重复信访) by the same petitioner on the same open matter: the visit's own
+    channel, day of receipt, title and text, kept on the timeline (absent in visits sent before
+    they were kept)."""
 
     role: str
     user_id: str
     channel: Channel
+    title: str = ""
+    description: str = ""
+    received_on: date | None = None
+
+    def recorded(self) -> dict[str, Any]:
+        """What the ``visit`` event keeps of the visit besides its count."""
+        kept: dict[str, Any] = {"channel": self.channel}
+        if self.received_on is not None:
+            kept["received_on"] = self.received_on.isoformat()
+        if self.title:
+            kept["title"] = self.title
+        if self.description:
+            kept["description"] = self.description
+        return kept
 
 
 class ClockView(BaseModel):
@@ -187,6 +205,7 @@ class CaseSnapshot(CaseHeader):
 
     case_id: str
     tracking_code: str
+    description: str = ""  # 诉求内容, as registered (a repeat visit's text is on its event)
     state: str
     state_label: str
     state_label_en: str
@@ -262,6 +281,7 @@ class Projection(BaseModel):
     description: str | None = None  # first write only
     petitioner: Petitioner | None = None  # first write only
     petitioner_key: str | None = None
+    search_keys: dict[str, str] | None = None  # first write only
 
 
 class AlertInput(BaseModel):
@@ -336,6 +356,7 @@ class OutboxBatch(BaseModel):
     description: str | None = None  # first write only
     petitioner: Petitioner | None = None  # first write only
     petitioner_key: str | None = None
+    search_keys: dict[str, str] | None = None  # first write only
 
 
 class RetentionRun(BaseModel):

@@ -13,9 +13,10 @@ SNAPSHOT_ROLES = (Role.officer, Role.supervisor, Role.admin)
 
 
 def build_snapshot(
-    state: CaseState, now: datetime, petition: Petition | None = None
+    state: CaseState, now: datetime, petition: Petition | None = None, *, description: str = ""
 ) -> CaseSnapshot:
-    """``petition``: the machine already bound to ``state.case`` (building one costs ~5 ms)."""
+    """``petition``: the machine already bound to ``state.case`` (building one costs ~5 ms);
+    ``description``: the text registered (the workflow's input keeps it, not its state)."""
     case, info, ledger = state.case, state.info, state.ledger
     petition = petition or Petition(case)
     zh, en = STATE_LABELS[case.state]
@@ -23,6 +24,7 @@ def build_snapshot(
         **info.header(),
         case_id=info.case_id,
         tracking_code=info.tracking_code,
+        description=description,
         state=case.state,
         state_label=zh,
         state_label_en=en,

@@ -91,6 +91,10 @@ class CaseRow(SQLModel, table=True):
     petitioner_id_number_masked: str = Field(default="", max_length=18)
     petitioner_phone_masked: str = Field(default="", max_length=30)
     petitioner_key: str = Field(default="", index=True, max_length=128)
+    # Keyed hashes of the normalised name and phone (``petitionflow/person_keys.py``): a person
+    # is searched for by these, never by plaintext.
+    petitioner_name_key: str = Field(default="", index=True, max_length=64)
+    petitioner_phone_key: str = Field(default="", index=True, max_length=64)
     # Set when the retention policy removed the personal data of the closed case
     # (``petitionflow/retention.py``); the case, its statistics and its timeline stay.
     purged_at: datetime | None = Field(default=None, sa_column=Column(_tz()))

@@ -212,6 +212,25 @@ def _retention_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _keys_fill_search(args: argparse.Namespace, settings: Settings) -> int:
+    from petitionflow.db import make_engine
+    from petitionflow.keys import fill_search_keys
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        filled = fill_search_keys(
+            engine,
+            settings.field_cipher,
+            settings.person_keys,
+            batch_size=args.batch_size,
+            progress=lambda n: print(f"  {n} case(s) made searchable so far", flush=True),
+        )
+    finally:
+        engine.dispose()
+    print(f"keys: {filled} case(s) given the person-search hashes of their name and phone")
+    return 0
+
+
 def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     from petitionflow.audit import verify
     from petitionflow.db import make_engine
@@ -465,6 +484,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     keys_rotate.add_argument("--batch-size", type=int, default=200)
     keys_rotate.set_defaults(run=_keys_rotate)
+    keys_fill = keys.add_parser(
+        "fill-search",
+        help="store the person-search hashes (name, phone) of cases registered before they "
+        "existed (decrypts with the key ring)",
+    )
+    keys_fill.add_argument("--batch-size", type=int, default=200)
+    keys_fill.set_defaults(run=_keys_fill_search)
 
     audit = commands.add_parser("audit", help="the record's integrity").add_subparsers(
         dest="audit_command", required=True

@@ -1,6 +1,7 @@
 """``petitionflow keys rotate``: every personal field of the projection re-encrypted under the
 active key, in small batches that each commit, so it can run while the service runs and be run
-again after an interruption (it picks up what is left)."""
+again after an interruption (it picks up what is left). ``petitionflow keys fill-search``: the
+person-search hashes of rows written before they existed, the same way."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from models.tables import CaseRow
 from petitionflow.field_crypto import ENCRYPTED_COLUMNS, FORMAT, FieldCipher, key_id_of
+from petitionflow.person_keys import SEARCH_KEY_COLUMNS, PersonKeys
 
 CASES = CaseRow.__table__  # type: ignore[attr-defined]
 
@@ -95,3 +97,63 @@ def remaining(engine: Engine, cipher: FieldCipher) -> int:
         return int(
             conn.execute(select(func.count()).select_from(CASES).where(stale(cipher))).scalar_one()
         )
+
+
+# -- person search ------------------------------------------------------------------------------
+def unsearchable() -> ColumnElement[bool]:
+    """Rows holding a name or phone without its person-search hash (written before 0014)."""
+    return or_(
+        *(
+            and_(CASES.c[ENCRYPTED_COLUMNS[name]] != "", CASES.c[column] == "")
+            for name, column in SEARCH_KEY_COLUMNS.items()
+        )
+    )
+
+
+def fill_search_keys(
+    engine: Engine,
+    cipher: FieldCipher,
+    people: PersonKeys,
+    *,
+    batch_size: int = 200,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Decrypt each such row's name and phone and store their keyed hashes, batch by batch (one
+    short transaction each, so it can run beside the service and again after an interruption).
+    A row whose ciphertext changed meanwhile (a rotation) is written against its new value on the
+    next run. Returns the rows filled."""
+    sealed = {name: CASES.c[ENCRYPTED_COLUMNS[name]] for name in SEARCH_KEY_COLUMNS}
+    filled, after = 0, ""
+    while True:
+        with engine.begin() as conn:
+            rows = conn.execute(
+                select(CASES.c.case_id, *sealed.values())
+                .where(unsearchable(), CASES.c.case_id > after)
+                .order_by(CASES.c.case_id)
+                .limit(batch_size)
+            ).all()
+            if not rows:
+                return filled
+            for row in rows:
+                stored = {name: getattr(row, column.name) for name, column in sealed.items()}
+                plain = {
+                    name: cipher.decrypt(value, row=row.case_id, field=name)
+                    for name, value in stored.items()
+                }
+                result = conn.execute(
+                    update(CASES)
+                    .where(
+                        CASES.c.case_id == row.case_id,
+                        *(sealed[name] == value for name, value in stored.items()),
+                    )
+                    .values(
+                        {
+                            SEARCH_KEY_COLUMNS["name"]: people.name(plain["name"]),
+                            SEARCH_KEY_COLUMNS["phone"]: people.phone(plain["phone"]),
+                        }
+                    )
+                )
+                filled += result.rowcount
+            after = rows[-1].case_id
+        if progress is not None:
+            progress(filled)

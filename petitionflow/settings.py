@@ -20,6 +20,7 @@ from petitionflow.codec import CodecKeyError, EncryptionCodec, new_key_spec, par
 from petitionflow.egress import WebhookGuard
 from petitionflow.field_crypto import FieldCipher
 from petitionflow.files import private_dir
+from petitionflow.person_keys import PersonKeys
 
 
 class Settings(BaseSettings):
@@ -199,6 +200,11 @@ class Settings(BaseSettings):
             file.write_text(secrets.token_urlsafe(48))
             file.chmod(0o600)
         return file.read_text().strip().encode()
+
+    @cached_property
+    def person_keys(self) -> PersonKeys:
+        """Keyed hashes of the petitioner's ID number, name and phone (repeats, person search)."""
+        return PersonKeys(self.secret())
 
     @property
     def codec_origins(self) -> list[str]:

@@ -109,7 +109,9 @@ class CaseCore:
 
     # -- projection and alerts ----------------------------------------------------------------
     def _snapshot(self) -> CaseSnapshot:
-        return build_snapshot(self._state, workflow.now(), self._machine)
+        return build_snapshot(
+            self._state, workflow.now(), self._machine, description=self._start.description
+        )
 
     def _record(
         self,
@@ -203,6 +205,7 @@ class CaseCore:
                     description=first.description if first else None,
                     petitioner=first.petitioner if first else None,
                     petitioner_key=first.petitioner_key if first else None,
+                    search_keys=first.search_keys if first else None,
                 )
                 await workflow.execute_activity_method(
                     ProjectionActivities.project_case,
@@ -239,6 +242,7 @@ class CaseCore:
                 description=first.description if first else None,
                 petitioner=first.petitioner if first else None,
                 petitioner_key=first.petitioner_key if first else None,
+                search_keys=first.search_keys if first else None,
             )
             await workflow.execute_activity_method(
                 ProjectionActivities.write_outbox,

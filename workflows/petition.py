@@ -102,7 +102,9 @@ class PetitionWorkflow(CaseClocks):
             return self._snapshot()
         workflow.continue_as_new(
             StartCase(
-                **start.model_dump(exclude={"carried", "petitioner", "petitioner_key"}),
+                **start.model_dump(
+                    exclude={"carried", "petitioner", "petitioner_key", "search_keys"}
+                ),
                 carried=self._state,
             )
         )
@@ -230,7 +232,7 @@ class PetitionWorkflow(CaseClocks):
                 "visit",
                 by,
                 from_state=from_state,
-                params={"channel": request.channel, "visit_count": self._state.visit_count},
+                params=request.recorded() | {"visit_count": self._state.visit_count},
             )
             self._state.applied_updates.append(update_id)
             self._publish()
@@ -335,7 +337,12 @@ class PetitionWorkflow(CaseClocks):
             "register",
             registrar,
             from_state=None,
-            params={"channel": start.channel, "severity": start.severity}
+            # The level it starts at: above its severity's, the petitioner went over one (越级访).
+            params={
+                "channel": start.channel,
+                "severity": start.severity,
+                "level": start.unit_path[0].level.value,
+            }
             | ({"received_on": start.received_on.isoformat()} if start.received_on else {}),
         )
         if start.repeat_final:  # 复核终结: the same facts and reasons are not accepted again

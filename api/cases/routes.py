@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse
 
 from api.cases.schemas import (
@@ -74,12 +75,7 @@ async def register_case(
 Q = "words of the title, text or category; or a tracking code, which finds that case alone"
 
 
-@router.get("", response_model=CasePage, responses=responses(401, 422))
-def list_cases(
-    caller: CurrentCaller,
-    session: DbSession,
-    client: Temporal,
-    settings: AppSettings,
+def list_filters(
     state: Annotated[str | None, Query(pattern="|".join(STATES))] = None,
     level: Level | None = None,
     unit_id: Annotated[
@@ -91,10 +87,9 @@ def list_cases(
     q: Annotated[str | None, Query(max_length=100, description=Q)] = None,
     created_from: Instant | None = None,
     created_to: Instant | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
-) -> CasePage:
-    filters = CaseFilters(
+) -> CaseFilters:
+    """The case list's filters (the list and its export read the same ones)."""
+    return CaseFilters(
         state=state,
         level=level,
         unit_id=unit_id,
@@ -104,10 +99,25 @@ def list_cases(
         q=q,
         created_from=created_from,
         created_to=created_to,
-        limit=limit,
-        cursor=cursor,
     )
-    return service(session, client, settings).list_cases(caller=caller, filters=filters)
+
+
+ListFilters = Annotated[CaseFilters, Depends(list_filters)]
+
+
+@router.get("", response_model=CasePage, responses=responses(401, 422))
+def list_cases(
+    caller: CurrentCaller,
+    session: DbSession,
+    client: Temporal,
+    settings: AppSettings,
+    filters: ListFilters,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> CasePage:
+    return service(session, client, settings).list_cases(
+        caller=caller, filters=replace(filters, limit=limit, cursor=cursor)
+    )
 
 
 @router.get("/{case_id}", response_model=CaseOut, responses=responses(401, 403, 404, 422, 503))

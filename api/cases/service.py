@@ -92,7 +92,7 @@ class CaseService:
 
     def petitioner_key(self, id_number: str) -> str:
         """HMAC of the ID number: matches repeats without ever storing the number as a key."""
-        return self._keyed("petitioner", id_number.strip().upper()) if id_number else ""
+        return self.settings.person_keys.id_number(id_number)
 
     def case_id_for(self, *, user_id: str, key: str) -> str:
         """The case an Idempotency-Key registers: derived, so a retry finds it even when the
@@ -219,7 +219,16 @@ class CaseService:
     ) -> CaseOut | Tracking:
         """Link a repeat petition to the open case. The caller sees the case if it is in their
         scope; otherwise only what its tracking page shows (``API.md``)."""
-        request = VisitRequest(role=caller.role, user_id=caller.id, channel=body.channel)
+        # The visit keeps its own channel, day, title and text on the timeline (the case keeps
+        # the ones it was registered with).
+        request = VisitRequest(
+            role=caller.role,
+            user_id=caller.id,
+            channel=body.channel,
+            title=body.title,
+            description=body.description,
+            received_on=body.received_on,
+        )
         update_id = f"visit:{caller.id}:{key}" if key else f"visit:{uuid.uuid4().hex}"
         try:
             snapshot = await self.workflows.visit(case_id, request, update_id=update_id)
@@ -263,6 +272,7 @@ class CaseService:
             description=body.description,
             petitioner=body.petitioner,
             petitioner_key=petitioner_key,
+            search_keys=self.settings.person_keys.search_columns(body.petitioner),
             unit_path=path,
             receiving_unit_id=body.unit_id,
             policy=self.settings.sla_policy,
@@ -285,7 +295,8 @@ class CaseService:
             row = await db(self.cases.get, case_id)
             if row is None:
                 raise unavailable("the case cannot be read right now") from None
-            return CaseSnapshot.model_validate(row.snapshot)
+            # Rows projected before the snapshot carried the description have it in its column.
+            return CaseSnapshot.model_validate({"description": row.description} | row.snapshot)
 
     async def _out(self, snap: CaseSnapshot, caller: Caller) -> CaseOut:
         """The snapshot as the caller sees it: the actions their role may take now, none if

@@ -41,6 +41,9 @@ FIELD_LABELS: dict[str, Label] = {
     "severity": ("紧急程度", "Severity"),
     "clock": ("时限", "Clock"),
     "visit_count": ("来访次数", "Visits"),
+    "received_on": ("收件/来访日期", "Received on"),
+    "title": ("标题", "Title"),
+    "description": ("诉求内容", "Petition text"),
 }
 
 CHOICE_LABELS: dict[str, Label] = {

@@ -3,7 +3,7 @@ figures — the workload and the period, computed in SQL on the projection."""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from api.auth import Caller
 from api.problems import ProblemError
@@ -47,3 +47,21 @@ def compute_stats(session: Session, scope: StatsScope) -> Stats:
         workload=WorkloadQueries(conn, scope).workload(),
         period=PeriodQueries(conn, scope).period(),
     )
+
+
+def ranked_units(session: Session, scope: StatsScope) -> dict[str, tuple[str, str, frozenset[str]]]:
+    """The units a ranking compares: those directly below the unit asked for that the caller
+    sees, each with its subtree (within the scope); the unit itself when none is below."""
+    children = session.exec(
+        select(UnitRow).where(UnitRow.parent_id == scope.unit_id).order_by(col(UnitRow.id))
+    ).all()
+    groups = {
+        child.id: (child.name, child.level, frozenset(subtree(session, child.id) & scope.units))
+        for child in children
+        if child.id in scope.units
+    }
+    if groups:
+        return groups
+    unit = session.get(UnitRow, scope.unit_id)
+    assert unit is not None  # resolved by scoped_units
+    return {unit.id: (unit.name, unit.level, scope.units)}

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Depends, Query
 from api.deps import AppSettings, CurrentCaller, DbSession
 from api.problems import responses
 from api.stats import schemas as definitions
-from api.stats.schemas import Stats
-from api.stats.service import statistics
+from api.stats.queries import StatsScope
+from api.stats.schemas import Assessment, Stats
+from api.stats.service import assessment, statistics, stats_scope
 
 router = APIRouter(prefix="/api/v1", tags=["statistics"])
 
@@ -45,14 +46,7 @@ DAY_OR_INSTANT: dict[str, Any] = {
 }
 
 
-@router.get(
-    "/stats",
-    response_model=Stats,
-    responses=responses(401, 404, 422),
-    summary="Statistics of a unit subtree: the open workload now, and a period",
-    description=definitions.__doc__ or "",  # the definitions, for whoever reads /docs
-)
-def get_stats(
+def asked_scope(
     caller: CurrentCaller,
     session: DbSession,
     settings: AppSettings,
@@ -63,7 +57,33 @@ def get_stats(
     ] = None,
     from_: Annotated[str | None, Query(alias="from", description=FROM, **DAY_OR_INSTANT)] = None,
     to: Annotated[str | None, Query(description=TO, **DAY_OR_INSTANT)] = None,
-) -> Stats:
-    return statistics(
+) -> StatsScope:
+    """The subtree and period a statistics request asks for (404 outside the scope, 422)."""
+    return stats_scope(
         session, caller=caller, settings=settings, now=now, unit_id=unit_id, start=from_, end=to
     )
+
+
+Scope = Annotated[StatsScope, Depends(asked_scope)]
+
+
+@router.get(
+    "/stats",
+    response_model=Stats,
+    responses=responses(401, 404, 422),
+    summary="Statistics of a unit subtree: the open workload now, and a period",
+    description=definitions.__doc__ or "",  # the definitions, for whoever reads /docs
+)
+def get_stats(session: DbSession, scope: Scope) -> Stats:
+    return statistics(session, scope)
+
+
+@router.get(
+    "/stats/assessment",
+    response_model=Assessment,
+    responses=responses(401, 404, 422),
+    summary="The 考核 figures of a unit subtree for a period, and the ranking of its units",
+    description=definitions.__doc__ or "",
+)
+def get_assessment(session: DbSession, scope: Scope) -> Assessment:
+    return assessment(session, scope)

@@ -53,6 +53,36 @@ cut off at the range's start would hide the oldest cases):
   replies within p90" is literally true and the figure is a duration that occurred. Null when n = 0;
 - *weekly*: the same counts per calendar week (Monday 00:00 in the policy's time zone), the first
   and last weeks clipped to the range, so the weeks add up to the period's totals.
+
+``assessment`` (``GET /api/v1/stats/assessment``) — the 考核 figures a 信访局 is assessed on, for
+the same subtree and range, in total and for each unit directly below the one asked for (its
+subtree), ranked:
+
+- *按期受理率* (on-time acceptance) = cases whose acceptance was decided in the range on time ÷
+  cases whose acceptance was decided in the range. The decision is the case's first ``accept``
+  or ``decline``; it is on time when no run of the ``acceptance`` clock (受理告知期限, 15 days from
+  receipt) breached before it — a breach at a unit that then forwarded the case counts too;
+- *一次性化解率* (resolved at once) = cases closed (办结) in the range that never had a repeat
+  visit (重复信访), a request for review or re-review (复查、复核) or a reopening after an
+  unsatisfied rating ÷ cases closed in the range;
+- *重复信访率* (repeat rate) = repeat petitions received in the range ÷ every petition received in
+  the range (信访件次: cases registered + repeat petitions);
+- *积案* (backlog): the workload's rule above (open, overdue now and first breached a statutory
+  clock ``BACKLOG_OVERDUE_DAYS`` or more days ago, or raised ``BACKLOG_VISITS`` or more times),
+  counted now; *积案化解* (backlog resolved): cases that in the range left a duty phase — entered
+  replied, reviewed or a final state — while they were backlog by the events: a statutory breach
+  at least ``BACKLOG_OVERDUE_DAYS`` days before, or the ``BACKLOG_VISITS``-th visit before;
+  *积案化解率* = resolved ÷ (resolved + backlog now);
+- *越级访* (over a level): cases registered in the range at a level above the one their severity
+  calls for (minor → village, major → town, group and urgent → county: 小事不出村、大事不出镇) —
+  the petitioner went past the level that should first receive it. The level is the one the
+  ``register`` event records (for cases registered before it recorded one, the level held now);
+  *越级访率* = those ÷ cases registered in the range;
+- *ranking*: the units directly below the unit asked for (or the unit itself if none is below),
+  each over its subtree within the caller's scope, by *score* = the mean of the rates it has a
+  base for, each oriented so that higher is better: 按期受理率, 一次性化解率, 积案化解率,
+  1 − 重复信访率, 1 − 越级访率. Rank 1 is the highest score; equal scores share a rank; a unit with
+  no base for any rate has no score and is listed last.
 """
 
 from __future__ import annotations
@@ -178,3 +208,43 @@ class Stats(BaseModel):
     timezone: str = Field(description="the zone of date parameters and weeks")
     workload: Workload
     period: Period
+
+
+class Kpi(BaseModel):
+    """The 考核 figures of one set of units for the range (definitions in the module)."""
+
+    acceptance_decided: int = Field(description="cases whose acceptance was decided in the range")
+    accepted_on_time: int
+    on_time_acceptance_rate: float | None = Field(description="按期受理率")
+    closed: int = Field(description="cases closed (办结) in the range")
+    resolved_at_once: int
+    resolved_at_once_rate: float | None = Field(description="一次性化解率")
+    intake: int = Field(description="cases registered in the range")
+    repeat_visits: int = Field(description="repeat petitions received in the range")
+    repeat_rate: float | None = Field(description="重复信访率: repeat_visits / (intake + repeats)")
+    backlog: int = Field(description="积案 now")
+    backlog_resolved: int = Field(description="积案 resolved in the range")
+    backlog_resolution_rate: float | None = Field(description="积案化解率")
+    over_level: int = Field(description="越级访: registered above their severity's level")
+    over_level_rate: float | None = Field(description="over_level / intake")
+
+
+class UnitKpi(Kpi):
+    unit_id: str
+    unit_name: str
+    level: str
+    score: float | None = Field(description="mean of the rates with a base, higher is better")
+    rank: int | None = Field(description="1 = best; null without a score")
+
+
+class Assessment(BaseModel):
+    """``GET /api/v1/stats/assessment``: the 考核 figures and the ranking of units."""
+
+    unit_id: str
+    unit_name: str
+    generated_at: datetime
+    timezone: str
+    starts_at: datetime
+    ends_at: datetime
+    total: Kpi
+    ranking: list[UnitKpi] = Field(description="best first; units without a score last")

@@ -50,6 +50,15 @@ class WorkloadQueries(StatsQueries):
             ageing=_ageing(at_least),
         )
 
+    def backlog_by_unit(self) -> dict[str, int]:
+        """积案 now, by holding unit (the same statement and rule as the workload's)."""
+        backlog = dict.fromkeys(sorted(self.scope.units), 0)
+        for unit_id, _state, _level, _n, _overdue, _at_risk, count, *_ in self._rows(
+            self._statement()
+        ):
+            backlog[unit_id] += count
+        return backlog
+
     def _statement(self) -> Select[Any]:
         """(unit, state, level, open, overdue, at risk, backlog, with repeat visits, and the
         open cases at least each ageing bucket's ``min_days`` old but the first)."""

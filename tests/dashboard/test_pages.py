@@ -148,3 +148,29 @@ async def test_notes_named_like_object_members_render_as_text(
     await expect(timeline).to_contain_text("__proto__")
     text = await timeline.inner_text()
     assert "function" not in text and "[native code]" not in text, text
+
+
+async def test_case_page_shows_the_description_and_each_visits_text(
+    dashboard: LiveDashboard, page: Page
+) -> None:
+    stack = dashboard.stack
+    person = valid_id_number()
+    registered = await stack.register(
+        title="楼道堆物",
+        description="三楼楼道长期堆放杂物\n存在消防隐患",
+        petitioner_id_number=person,
+    )
+    case_id = registered.json()["case_id"]
+    await wait_listed(stack, case_id, "registered")
+    repeat = await stack.register(
+        petitioner_id_number=person, channel="phone", title="再次反映", description="杂物仍未清理"
+    )
+    assert repeat.status_code == 200, repeat.text
+    await sign_in(page, dashboard.url, dashboard.tokens["supervisor"])
+    await page.goto(f"{dashboard.url}/dashboard/cases/{case_id}")
+    await expect(page.get_by_test_id("case-description")).to_have_text(
+        "三楼楼道长期堆放杂物\n存在消防隐患"
+    )
+    visit = page.locator("li.event-visit")
+    await expect(visit).to_contain_text("杂物仍未清理")
+    await expect(visit).to_contain_text("标题: 再次反映")

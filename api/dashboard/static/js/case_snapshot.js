@@ -113,6 +113,8 @@ export function renderSnapshot(snapshot) {
     row("tracking_code", snapshot.tracking_code),
     row("level", pick(v.levels[snapshot.level]), " · ", unitName(snapshot.unit_id)),
     row("category", snapshot.category),
+    row("description", h("div", { class: "petition-text", dataset: { testid: "case-description" } },
+      snapshot.description || "—")),
     row("kind", pick(v.kinds[snapshot.kind], snapshot.kind)),
     row("severity", pick(v.severities[snapshot.severity], snapshot.severity)),
     row("channel", pick(v.channels[snapshot.channel], snapshot.channel)),

@@ -32,12 +32,16 @@ function paramText(name, value, names) {
   return `${pick(own(vocab().fields, name), name)}: ${shown}`;
 }
 
+// Free text kept on an event (a repeat visit's own text) reads as a paragraph of its own.
+const TEXT_PARAMS = new Set(["description"]);
+
 function eventItem(event) {
   const v = vocab();
   const moved = event.from_state !== event.to_state;
   const params = Object.entries(event.params ?? {}).filter(
-    ([, value]) => value !== "" && value !== null && value !== undefined,
+    ([name, value]) => value !== "" && value !== null && value !== undefined && !TEXT_PARAMS.has(name),
   );
+  const texts = Object.entries(event.params ?? {}).filter(([name, value]) => TEXT_PARAMS.has(name) && value);
   return h(
     "li",
     { class: `event event-${event.action}`, dataset: { seq: event.seq, action: event.action } },
@@ -60,6 +64,7 @@ function eventItem(event) {
       params.length
         ? h("div", { class: "muted small" }, params.map(([n, val]) => paramText(n, val, event.user_names ?? {})).join("；"))
         : null,
+      texts.map(([, value]) => h("p", { class: "petition-text event-text" }, value)),
     ),
   );
 }

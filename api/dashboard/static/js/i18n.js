@@ -62,6 +62,7 @@ const WORDS = {
   snapshot: ["案件概况", "Case"],
   tracking_code: ["查询码", "Tracking code"],
   category: ["类别", "Category"],
+  description: ["诉求内容", "Petition text"],
   kind: ["信访类型", "Kind"],
   severity: ["紧急程度", "Severity"],
   channel: ["信访形式", "Channel"],

@@ -1,0 +1,24 @@
+"""The person-search query: equality on keyed hashes, within the caller's scope."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from api.auth import Caller, scoped
+from models.tables import CaseRow
+from models.vocabulary import Role
+
+
+def cases_of_person(
+    session: Session, caller: Caller, keys: dict[str, str], limit: int
+) -> list[CaseRow]:
+    """The cases whose stored hashes equal every one of ``keys`` (column → keyed hash), newest
+    first, at most ``limit`` + 1 (the extra row says there are more). Officers search among the
+    cases their own unit holds — the ones they act on; supervisors their subtree, admins all."""
+    query = select(CaseRow).where(*(col(getattr(CaseRow, c)) == v for c, v in keys.items()))
+    if caller.role is Role.officer:
+        query = query.where(CaseRow.unit_id == caller.unit_id)
+    else:
+        query = scoped(query, CaseRow.unit_id, caller)
+    query = query.order_by(col(CaseRow.created_at).desc(), col(CaseRow.case_id).desc())
+    return list(session.exec(query.limit(limit + 1)).all())
