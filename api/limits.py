@@ -10,6 +10,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.open311.wire import error_response
 from api.problems import problem
+from models.messages import Message as Wording
+from models.messages import preferred_language
 
 JSON_API = "/api/"
 OPEN311 = "/open311/"  # answers in the spec's error shape
@@ -25,11 +27,14 @@ class BodyGuard:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        detail = f"请求体过大 / body larger than {self.max_bytes} bytes"
+        lang = preferred_language(headers.get("accept-language"))
+        detail = Wording("请求体过大", f"body larger than {self.max_bytes} bytes")
         too_large = (
-            error_response("json" if scope["path"].endswith(".json") else "xml", 413, (detail,))
+            error_response(
+                "json" if scope["path"].endswith(".json") else "xml", 413, (str(detail),)
+            )
             if scope["path"].startswith(OPEN311)
-            else problem(413, detail)
+            else problem(413, detail, lang=lang)
         )
         declared = headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
@@ -51,7 +56,9 @@ class BodyGuard:
         media = headers.get("content-type", "").split(";")[0].strip().lower()
         if scope["path"].startswith(JSON_API) and size > 0 and media != "application/json":
             answer = problem(
-                415, f"只接受 application/json / expected application/json, got {media!r}"
+                415,
+                Wording("只接受 application/json", f"expected application/json, got {media!r}"),
+                lang=lang,
             )
             await answer(scope, receive, send)
             return

@@ -29,6 +29,7 @@ from api.instants import in_range
 from api.pii import PetitionerRevealed
 from models.actions import ACTION_PARAMS
 from models.boundary import CaseHeader, CaseSnapshot, Petitioner
+from models.messages import invalid
 from models.text import CleanText
 from models.vocabulary import Level
 
@@ -38,7 +39,10 @@ RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-
 def _rfc3339(value: object) -> object:
     """Only RFC 3339 text (pydantic would also read ``0.5`` as a Unix time)."""
     if isinstance(value, str) and not RFC3339.match(value):
-        raise ValueError("expected an RFC 3339 date-time with offset: 2026-03-01T08:00:00+08:00")
+        raise invalid(
+            "须为带时区偏移的 RFC 3339 时间，如 2026-03-01T08:00:00+08:00",
+            "expected an RFC 3339 date-time with offset: 2026-03-01T08:00:00+08:00",
+        )
     return value
 
 
@@ -59,13 +63,13 @@ class PetitionerIn(CleanText, Petitioner):
         if not v:
             return v
         if not mod_11_2.is_valid(v):
-            raise ValueError("身份证号校验位错误 / the ID number's check digit is wrong")
+            raise invalid("身份证号校验位错误", "the ID number's check digit is wrong")
         try:
             born = ric.get_birth_date(v)
         except ValidationError:
-            raise ValueError("身份证号出生日期无效 / invalid birth date in the ID number") from None
+            raise invalid("身份证号出生日期无效", "invalid birth date in the ID number") from None
         if born > date.today() or born.year < 1900:
-            raise ValueError("身份证号出生日期无效 / the ID number's birth date is invalid")
+            raise invalid("身份证号出生日期无效", "the ID number's birth date is invalid")
         return v
 
 
@@ -91,9 +95,9 @@ class RegistrationIn(CleanText, CaseHeader):
     def _received_in_the_past_year(cls, value: date | None) -> date | None:
         today = datetime.now(CHINA).date()
         if value is not None and value > today:
-            raise ValueError("收件日期不能晚于今天 / must not be in the future")
+            raise invalid("收件日期不能晚于今天", "must not be in the future")
         if value is not None and value < today - timedelta(days=366):
-            raise ValueError("收件日期不能早于一年前 / must be within the past year")
+            raise invalid("收件日期不能早于一年前", "must be within the past year")
         return value
 
 
