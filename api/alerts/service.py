@@ -57,6 +57,32 @@ class AlertService:
         deliveries = await run_in_threadpool(self.alerts.deliveries, [alert_id])
         return alert_out(row, deliveries[alert_id])
 
+    async def acknowledge_many(
+        self, *, alert_ids: list[str], caller: Caller, client: Client
+    ) -> list[AlertOut]:
+        """All or nothing: one alert unknown or out of scope (404) acknowledges none."""
+        ids = list(dict.fromkeys(alert_ids))
+        rows = await run_in_threadpool(self._acknowledged_all, ids, caller)
+        for row in rows:
+            with contextlib.suppress(RPCError):
+                handle = client.get_workflow_handle(alert_workflow_id(row.alert_id))
+                await handle.signal("acknowledge")
+        deliveries = await run_in_threadpool(self.alerts.deliveries, ids)
+        return [alert_out(row, deliveries[row.alert_id]) for row in rows]
+
+    def _acknowledged_all(self, alert_ids: list[str], caller: Caller) -> list[AlertRow]:
+        found = {row.alert_id: row for row in self.alerts.get_many(alert_ids)}
+        missing = [i for i in alert_ids if i not in found or not caller.sees(found[i].unit_id)]
+        if missing:
+            raise ProblemError(
+                404,
+                Message(
+                    f"预警不存在或不在您的范围内：{', '.join(missing[:5])}",
+                    f"no such alert in your scope: {', '.join(missing[:5])}",
+                ),
+            )
+        return self.alerts.acknowledge_all([found[i] for i in alert_ids], by=caller.id)
+
     def _acknowledged(self, alert_id: str, caller: Caller) -> AlertRow:
         row = self.alerts.get(alert_id)
         if row is None or not caller.sees(row.unit_id):
