@@ -162,6 +162,9 @@ def _conditions(filters: CaseFilters) -> list[Any]:
     """The list's time, text and cursor conditions."""
     conditions: list[Any] = []
     now = datetime.now(UTC)
+    if filters.open is not None:
+        final = col(CaseRow.state).in_(sorted(FINAL_STATES))
+        conditions.append(~final if filters.open else final)
     if filters.overdue is not None:
         # The projected due times answer even while a worker is behind.
         late = or_(col(CaseRow.overdue), col(CaseRow.next_due_at) <= now)

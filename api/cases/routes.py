@@ -81,6 +81,9 @@ def list_cases(
     client: Temporal,
     settings: AppSettings,
     state: Annotated[str | None, Query(pattern="|".join(STATES))] = None,
+    open: Annotated[
+        bool | None, Query(description="true: still open (not in a final state); false: final")
+    ] = None,
     level: Level | None = None,
     unit_id: Annotated[
         str | None, Query(max_length=200, description="includes the subtree")
@@ -96,6 +99,7 @@ def list_cases(
 ) -> CasePage:
     filters = CaseFilters(
         state=state,
+        open=open,
         level=level,
         unit_id=unit_id,
         overdue=overdue,

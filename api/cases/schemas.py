@@ -176,6 +176,7 @@ class CaseFilters:
     """``GET /cases``' query: every filter optional, ``unit_id`` includes the subtree."""
 
     state: str | None = None
+    open: bool | None = None  # true: not in a final state (closed, not accepted, withdrawn)
     level: str | None = None
     unit_id: str | None = None
     overdue: bool | None = None

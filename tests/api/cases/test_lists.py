@@ -41,6 +41,8 @@ async def test_filters_and_pagination(api: Stack) -> None:
         return {c["case_id"] for c in page["items"]}
 
     assert await ids(state="handling") == {made[0]}
+    assert await ids(open=True) == set(made)  # what the overview's 在办案件 tile opens
+    assert await ids(open=False) == set()
     assert await ids(unit_id="pinghu.zhapu") == {made[3], made[4]}  # the subtree
     assert await ids(level="town") == {made[4]}  # major → starts at the town
     assert await ids(category="劳资纠纷") == {made[1], made[3]}
@@ -52,6 +54,10 @@ async def test_filters_and_pagination(api: Stack) -> None:
     assert await ids(overdue=True) == set()
     assert await ids(created_from=(datetime.now(UTC) + timedelta(hours=1)).isoformat()) == set()
     assert await ids(created_to=(datetime.now(UTC) + timedelta(hours=1)).isoformat()) == set(made)
+    await api.act(made[1], "withdraw", who="admin")
+    await wait_listed(api, made[1], "withdrawn", "admin")
+    assert await ids(open=True) == set(made) - {made[1]}
+    assert await ids(open=False) == {made[1]}
     # officers see their own unit only, in lists too
     officer = {c["case_id"] for c in (await api.get("/api/v1/cases")).json()["items"]}
     assert officer == set(made[:3])
