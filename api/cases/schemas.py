@@ -6,7 +6,7 @@ import base64
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal, Union
 from zoneinfo import ZoneInfo
 
@@ -29,6 +29,7 @@ from api.instants import in_range
 from api.pii import PetitionerRevealed
 from models.actions import ACTION_PARAMS
 from models.boundary import CaseHeader, CaseSnapshot, Petitioner
+from models.clocks import makes_overdue
 from models.messages import invalid
 from models.text import CleanText
 from models.vocabulary import Level
@@ -130,7 +131,11 @@ class CaseSummary(CaseHeader):
             return data
         snapshot = getattr(data, "snapshot", None) or {}
         fields = {name: getattr(data, name) for name in cls.model_fields if hasattr(data, name)}
-        return {**fields, "state_label": snapshot.get("state_label", fields.get("state"))}
+        return {
+            **fields,
+            "state_label": snapshot.get("state_label", fields.get("state")),
+            "overdue_since": _overdue_since(fields, snapshot),
+        }
 
     case_id: str
     tracking_code: str
@@ -145,6 +150,25 @@ class CaseSummary(CaseHeader):
     next_due_at: datetime | None
     at_risk: bool
     overdue: bool
+    # When an overdue case became so: the due time of its breached statutory period (or, while
+    # the worker has not yet recorded the breach, the projected due time that has passed).
+    overdue_since: datetime | None = None
+
+
+def _overdue_since(fields: dict[str, Any], snapshot: dict[str, Any]) -> datetime | None:
+    if not fields.get("overdue") and not _lapsed(fields.get("next_due_at")):
+        return None
+    state = str(fields.get("state", ""))
+    dues = [
+        datetime.fromisoformat(str(d["due_at"]))
+        for d in snapshot.get("deadlines", [])
+        if makes_overdue(state, str(d.get("clock")), str(d.get("status"))) and d.get("due_at")
+    ]
+    return min(dues) if dues else fields.get("next_due_at")
+
+
+def _lapsed(due: datetime | None) -> bool:
+    return due is not None and due.replace(tzinfo=due.tzinfo or UTC) <= datetime.now(UTC)
 
 
 class CasePage(BaseModel):

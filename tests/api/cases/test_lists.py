@@ -99,3 +99,22 @@ async def test_overdue_and_at_risk_from_projected_due_times(
         assert case_id not in await listed(overdue=True)
         assert await eventually(overdue=True)
         assert case_id not in await listed(overdue=False)
+
+        # the list says since when: the breached period's due time, never a due time to come
+        # (after the breach the case rose to the town, whose fresh windows run into the future)
+        async def summary() -> dict:
+            for _ in range(100):
+                page = (await stack.get("/api/v1/cases", who="admin", overdue=True)).json()
+                item = next(c for c in page["items"] if c["case_id"] == case_id)
+                if item["level"] == "town":
+                    return item
+                await asyncio.sleep(0.2)
+            raise AssertionError("the case did not rise to the town")
+
+        item = await summary()
+        snapshot = (await stack.get(f"/api/v1/cases/{case_id}", who="admin")).json()
+        acceptance = next(d for d in snapshot["deadlines"] if d["id"] == "acceptance#1")
+        assert acceptance["status"] == "breached"
+        since = datetime.fromisoformat(item["overdue_since"])
+        assert since == datetime.fromisoformat(acceptance["due_at"]) <= datetime.now(UTC)
+        assert datetime.fromisoformat(item["next_due_at"]) > since
