@@ -155,6 +155,8 @@ def validation_message(error: Mapping[str, Any]) -> Message:
     context = error.get("ctx") or {}
     if kind == "invalid" and "zh" in context:
         return Message(str(context["zh"]), str(context.get("en", context["zh"])))
+    if kind == "string_too_short" and context.get("min_length") == 1:
+        return Message("必填", "required")  # a required text left empty
     if kind in _KINDS:
         zh, en = _KINDS[kind]
         return Message(_fill(zh, context), _fill(en, context))

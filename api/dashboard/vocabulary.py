@@ -12,7 +12,7 @@ from pydantic.fields import FieldInfo
 
 from api.dashboard import labels
 from models.actions import ACTION_PARAMS
-from models.clocks import CLOCK_LABELS
+from models.clocks import CLOCK_LABELS, REQUEST_WINDOWS
 from models.vocabulary import ACTION_LABELS, LEVEL_LABELS, STATE_LABELS, TRACK_LABELS
 
 # Text longer than this is typed in a text area rather than a one-line input.
@@ -89,6 +89,7 @@ def dashboard_vocabulary() -> dict[str, Any]:
         "tracks": {track.value: pair for track, pair in TRACK_LABELS.items()},
         "track_statuses": labels.TRACK_STATUS_LABELS,
         "clocks": CLOCK_LABELS,
+        "request_windows": sorted(REQUEST_WINDOWS),
         "clock_statuses": labels.CLOCK_STATUS_LABELS,
         "alert_kinds": labels.ALERT_KIND_LABELS,
         "roles": labels.ROLE_LABELS,
@@ -97,5 +98,6 @@ def dashboard_vocabulary() -> dict[str, Any]:
         "channels": labels.CHANNEL_LABELS,
         "choices": labels.CHOICE_LABELS,
         "fields": labels.FIELD_LABELS,
+        "registration": labels.REGISTRATION_LABELS,
         "forms": action_forms(),
     }
