@@ -62,7 +62,9 @@ async def test_supervisor_watches_a_case_go_overdue_and_acts_on_it(
     # its breach alert arrives live and is acknowledged
     alerts = page.get_by_test_id("list-alerts")
     group = alerts.locator(f'[data-testid="alert-group"][data-case-id="{case_id}"]')
-    await expect(group.locator(".badge-breach")).to_be_visible(timeout=15 * SECOND)
+    await expect(group.locator(".alert-group-kinds .badge-breach")).to_be_visible(
+        timeout=15 * SECOND
+    )
     await group.locator("summary").click()  # the case's alerts, one by one
     breach = group.locator(".alert-breach").first
     await expect(breach).to_be_visible()

@@ -12,8 +12,8 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.api.cases.test_lifecycle import wait_listed
-from tests.api.conftest import registration
-from tests.dashboard.browser import SECOND, case_row, screenshot, sign_in, valid_id_number
+from tests.api.conftest import registration, resident_id
+from tests.dashboard.browser import SECOND, case_row, screenshot, sign_in
 from tests.dashboard.conftest import LiveDashboard
 from tests.dashboard.test_supervisor_journey import use_policy
 
@@ -68,7 +68,7 @@ async def test_an_officer_registers_a_petition_in_the_form(
 
     yesterday = (datetime.now(SHANGHAI) - timedelta(days=1)).date().isoformat()
     await form.get_by_label("信访人姓名").fill("王五")
-    await form.get_by_label("身份证号").fill(valid_id_number())
+    await form.get_by_label("身份证号").fill(resident_id())
     await form.get_by_label("联系电话").fill("13812345678")
     await form.get_by_label("事项标题").fill("小区路灯不亮")
     await form.get_by_label("诉求内容").fill("东门小区三号楼前路灯坏了两周")
@@ -97,7 +97,7 @@ async def test_the_case_list_filters_searches_pages_and_exports(
     made = {}
     for i in range(23):
         body = registration(title=f"水电纠纷{i:02d}", category="物业纠纷" if i % 2 else "劳资纠纷")
-        body["petitioner"]["id_number"] = valid_id_number()
+        body["petitioner"]["id_number"] = resident_id()
         r = await stack.http.post("/api/v1/cases", json=body, headers=stack.auth("admin"))
         assert r.status_code == 201, r.text
         made[i] = r.json()["case_id"]
@@ -151,10 +151,10 @@ async def test_kpi_tiles_open_their_lists_and_overdue_says_by_how_much(
 ) -> None:
     stack = dashboard.stack
     use_policy(stack, '[clocks]\nacceptance = "PT3S"\n[levels]\nvillage = "PT600S"\n')
-    r = await stack.register(title="楼道堆物", petitioner_id_number=valid_id_number())
+    r = await stack.register(title="楼道堆物", petitioner_id_number=resident_id())
     late = r.json()["case_id"]
     use_policy(stack, "")
-    r = await stack.register(title="噪音扰民", petitioner_id_number=valid_id_number())
+    r = await stack.register(title="噪音扰民", petitioner_id_number=resident_id())
     timely = r.json()["case_id"]
     await sign_in(page, dashboard.url, dashboard.tokens["supervisor"])
     overdue_list = page.get_by_test_id("list-overdue")
@@ -186,14 +186,18 @@ async def test_alerts_are_grouped_per_case_and_acknowledged_together(
 ) -> None:
     stack = dashboard.stack
     use_policy(stack, '[clocks]\nacceptance = "PT3S"\n[levels]\nvillage = "PT600S"\n')
-    first = (await stack.register(title="电梯停运", petitioner_id_number=valid_id_number())).json()
-    other = (await stack.register(title="占道经营", petitioner_id_number=valid_id_number())).json()
+    first = (await stack.register(title="电梯停运", petitioner_id_number=resident_id())).json()
+    other = (await stack.register(title="占道经营", petitioner_id_number=resident_id())).json()
     await sign_in(page, dashboard.url, dashboard.tokens["supervisor"])
     alerts = page.get_by_test_id("list-alerts")
     group = alerts.locator(f'[data-testid="alert-group"][data-case-id="{first["case_id"]}"]')
     others = alerts.locator(f'[data-testid="alert-group"][data-case-id="{other["case_id"]}"]')
-    await expect(group.locator(".badge-breach")).to_be_visible(timeout=30 * SECOND)
-    await expect(others.locator(".badge-breach")).to_be_visible(timeout=30 * SECOND)
+    await expect(group.locator(".alert-group-kinds .badge-breach")).to_be_visible(
+        timeout=30 * SECOND
+    )
+    await expect(others.locator(".alert-group-kinds .badge-breach")).to_be_visible(
+        timeout=30 * SECOND
+    )
     # one line per case, however many alerts it has
     await expect(alerts.locator('[data-testid="alert-group"]')).to_have_count(2)
     count = int(await group.get_attribute("data-count") or 0)
@@ -211,7 +215,7 @@ async def test_alerts_are_grouped_per_case_and_acknowledged_together(
 
 async def test_the_case_page_prints_as_a_record(dashboard: LiveDashboard, page: Page, artifacts):
     stack = dashboard.stack
-    r = await stack.register(title="小区绿化被占", petitioner_id_number=valid_id_number())
+    r = await stack.register(title="小区绿化被占", petitioner_id_number=resident_id())
     case_id = r.json()["case_id"]
     await sign_in(page, dashboard.url, dashboard.tokens["supervisor"])
     await page.goto(f"{dashboard.url}/dashboard/cases/{case_id}")
