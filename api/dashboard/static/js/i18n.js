@@ -139,7 +139,6 @@ const WORDS = {
   registered_ok: ["已登记，查询码 {code}", "Registered; tracking code {code}"],
   repeat_linked: ["该信访人同一事项已有在办案件，已记为重复信访", "An open case of the same matter exists: recorded as a repeat petition"],
   registration_failed: ["未能登记，请检查填写的内容", "Not registered: please check the form"],
-  urgency: ["紧急程度", "Urgency"],
   received_hint: ["来信、来访当日之前收到的，填写收件日期；受理期限自该日起算", "For a letter or visit received before today: the acceptance period counts from that day"],
   // alerts grouped per case
   alerts_of_case: ["{count} 条提醒", "{count} alerts"],
@@ -149,7 +148,6 @@ const WORDS = {
   // the case page
   print: ["打印", "Print"],
   printed_at: ["打印时间 {at}", "Printed {at}"],
-  description: ["诉求内容", "The petition's content"],
   // the petitioners' tracking page
   track_title: ["信访事项查询", "Track a petition"],
   track_heading: ["查询办理进度", "Where is my petition?"],
