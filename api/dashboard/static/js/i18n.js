@@ -135,6 +135,7 @@ const WORDS = {
   open_list: ["查看列表", "Open the list"],
   // registration
   register_title: ["登记信访事项", "Register a petition"],
+  matter: ["信访事项", "The matter"],
   register_submit: ["登记", "Register"],
   registered_ok: ["已登记，查询码 {code}", "Registered; tracking code {code}"],
   repeat_linked: ["该信访人同一事项已有在办案件，已记为重复信访", "An open case of the same matter exists: recorded as a repeat petition"],

@@ -100,7 +100,7 @@ export function registrationView(root) {
     h(
       "fieldset",
       {},
-      h("legend", {}, t("snapshot")),
+      h("legend", {}, t("matter")),
       row("title", text("title", { required: true, maxlength: 300 }), { required: true }),
       row("description", h("textarea", { name: "description", rows: 4, maxlength: 20000 })),
       row("channel", choices("channel", v.channels, Object.keys(v.channels), { value: "visit" }), { required: true }),
