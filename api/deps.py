@@ -13,6 +13,7 @@ from temporalio.client import Client
 
 from api.auth import Caller, authenticate, caller_for
 from api.problems import ProblemError
+from models.messages import Message
 from petitionflow.settings import Settings
 
 bearer = HTTPBearer(auto_error=False, description="Bearer token from `petitionflow users create`")
@@ -49,10 +50,14 @@ def get_caller(
 ) -> Caller:
     unauthorized = {"WWW-Authenticate": "Bearer"}
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise ProblemError(401, "缺少访问令牌 / missing bearer token", headers=unauthorized)
+        raise ProblemError(
+            401, Message("缺少访问令牌", "missing bearer token"), headers=unauthorized
+        )
     user = authenticate(session, credentials.credentials)
     if user is None:
-        raise ProblemError(401, "访问令牌无效 / invalid bearer token", headers=unauthorized)
+        raise ProblemError(
+            401, Message("访问令牌无效", "invalid bearer token"), headers=unauthorized
+        )
     return caller_for(session, user)
 
 

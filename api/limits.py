@@ -14,6 +14,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.open311.wire import error_response
 from api.problems import problem
+from models.messages import Message as Wording
+from models.messages import preferred_language
 
 JSON_API = "/api/"
 OPEN311 = "/open311/"  # answers in the spec's error shape
@@ -38,11 +40,14 @@ class BodyGuard:
         upload = next((size for path, size in self.uploads if path.match(scope["path"])), None)
         max_bytes = upload or self.max_bytes
         expected = MULTIPART if upload else "application/json"
-        detail = f"请求体过大 / body larger than {max_bytes} bytes"
+        lang = preferred_language(headers.get("accept-language"))
+        detail = Wording("请求体过大", f"body larger than {max_bytes} bytes")
         too_large = (
-            error_response("json" if scope["path"].endswith(".json") else "xml", 413, (detail,))
+            error_response(
+                "json" if scope["path"].endswith(".json") else "xml", 413, (str(detail),)
+            )
             if scope["path"].startswith(OPEN311)
-            else problem(413, detail)
+            else problem(413, detail, lang=lang)
         )
         declared = headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
@@ -63,7 +68,11 @@ class BodyGuard:
                 break
         media = headers.get("content-type", "").split(";")[0].strip().lower()
         if scope["path"].startswith(JSON_API) and size > 0 and media != expected:
-            answer = problem(415, f"只接受 {expected} / expected {expected}, got {media!r}")
+            answer = problem(
+                415,
+                Wording(f"只接受 {expected}", f"expected {expected}, got {media!r}"),
+                lang=lang,
+            )
             await answer(scope, receive, send)
             return
 

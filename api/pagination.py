@@ -8,6 +8,7 @@ from datetime import datetime
 
 from api.instants import in_range
 from api.problems import ProblemError
+from models.messages import Message
 
 
 def encode_cursor(created_at: datetime, key: str) -> str:
@@ -25,6 +26,6 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     except (ValueError, TypeError):
         raise ProblemError(
             422,
-            "cursor: 无效的分页游标 / invalid cursor",
-            errors=[{"field": "cursor", "message": "invalid cursor"}],
+            Message("cursor：无效的分页游标", "cursor: invalid cursor"),
+            errors=[{"field": "cursor", "message": Message("无效的分页游标", "invalid cursor")}],
         ) from None

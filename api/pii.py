@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from api.auth import Caller
 from api.problems import ProblemError
 from models.lifecycle import FINAL_STATES
+from models.messages import Message
 from models.tables import CaseRow, PiiAccessRow
 from models.vocabulary import PiiAccessKind, Role
 from petitionflow.field_crypto import FieldCipher, FieldCryptoError
@@ -79,8 +80,15 @@ def reveal(
     if not reason or len(reason.strip()) < 2:
         raise ProblemError(
             422,
-            "reason: 查看个人信息须说明理由 / give a reason to reveal personal data",
-            errors=[{"field": "reason", "message": "required when reveal=pii"}],
+            Message(
+                "reason：查看个人信息须说明理由", "reason: give a reason to reveal personal data"
+            ),
+            errors=[
+                {
+                    "field": "reason",
+                    "message": Message("reveal=pii 时必填", "required when reveal=pii"),
+                }
+            ],
         )
     record_access(session, caller, row.case_id, PiiAccessKind.reveal, reason)
     try:
@@ -88,8 +96,11 @@ def reveal(
     except FieldCryptoError:
         raise ProblemError(
             500,
-            "个人信息无法解密（密钥缺失或记录被改动） / the personal data cannot be decrypted: "
-            "its key is not configured, or the stored value was altered",
+            Message(
+                "个人信息无法解密（密钥缺失或记录被改动）",
+                "the personal data cannot be decrypted: its key is not configured, or the stored "
+                "value was altered",
+            ),
         ) from None
 
 
@@ -123,7 +134,7 @@ def access_log(
     until: datetime | None = None,
 ) -> list[PiiAccess]:
     if caller.role is not Role.admin:
-        raise ProblemError(403, "只有管理员可以查看访问记录 / admins only")
+        raise ProblemError(403, Message("只有管理员可以查看访问记录", "admins only"))
     query = select(PiiAccessRow).order_by(col(PiiAccessRow.at).desc()).limit(limit)
     if case_id:
         query = query.where(PiiAccessRow.case_id == case_id)

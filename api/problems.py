@@ -1,4 +1,9 @@
-"""RFC 9457 problem details for every 4xx/5xx, handled once for the whole app."""
+"""RFC 9457 problem details for every 4xx/5xx, handled once for the whole app.
+
+Details and field errors are :class:`~models.messages.Message` s (Chinese and English); the
+answer carries one language, the client's choice by ``Accept-Language`` (Chinese by default),
+named in ``Content-Language``.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from models.actions import ACTION_PARAMS
-from models.errors import DomainError
+from models.errors import DomainError, FieldError
+from models.messages import Lang, Message, preferred_language, validation_message
 
 MEDIA_TYPE = "application/problem+json"
 # A problem lists at most this many errors (the first ones) and counts them all in
@@ -38,50 +44,70 @@ class Problem(BaseModel):
 
 
 class ProblemError(Exception):
-    """Raise anywhere below a route to answer with a problem; nothing has been changed."""
+    """Raise anywhere below a route to answer with a problem; nothing has been changed.
+
+    ``detail`` (and each of ``errors``' messages) is a :class:`Message`; a plain string is read
+    as :meth:`Message.of` reads one (Message("中文", "English") is split)."""
 
     def __init__(
         self,
         status: int,
-        detail: str,
+        detail: Message | str,
         *,
         type: str = "about:blank",
         headers: dict[str, str] | None = None,
         **extra: Any,
     ) -> None:
-        super().__init__(detail)
-        self.status, self.detail, self.type = status, detail, type
+        self.detail = Message.of(detail)
+        super().__init__(str(self.detail))
+        self.status, self.type = status, type
         self.headers, self.extra = headers or {}, extra
+
+
+def language(request: Request | None) -> Lang:
+    return preferred_language(request.headers.get("accept-language") if request else None)
 
 
 def problem(
     status: int,
-    detail: str,
+    detail: Message | str,
     *,
+    lang: Lang = "zh",
     type: str = "about:blank",
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     errors = extra.get("errors")
-    if isinstance(errors, list) and len(errors) > MAX_ERRORS:
-        extra = {**extra, "errors": errors[:MAX_ERRORS]}
     if isinstance(errors, list):
-        extra = {**extra, "errors_total": len(errors)}
+        shown = [{**e, "message": Message.of(e["message"]).pick(lang)} for e in errors[:MAX_ERRORS]]
+        extra = {**extra, "errors": shown, "errors_total": len(errors)}
     body = {
         "type": type,
         "title": HTTPStatus(status).phrase,
         "status": status,
-        "detail": detail,
+        "detail": Message.of(detail).pick(lang),
         **{k: v for k, v in extra.items() if v is not None},
     }
+    headers = {**(headers or {}), "Content-Language": lang, "Vary": "Accept-Language"}
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-def summary(errors: list[dict[str, str]]) -> str:
+def summary(errors: list[FieldError]) -> Message:
     """The detail line of a list of field errors: the first few, and how many more there are."""
-    shown = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:MAX_ERRORS])
+    shown = errors[:MAX_ERRORS]
     more = len(errors) - MAX_ERRORS
-    return shown + (f"; … 另有 {more} 项 / and {more} more" if more > 0 else "")
+    zh = "；".join(f"{e['field']}：{Message.of(e['message']).zh}" for e in shown)
+    en = "; ".join(f"{e['field']}: {Message.of(e['message']).en}" for e in shown)
+    if more > 0:
+        zh, en = f"{zh}；… 另有 {more} 项", f"{en}; … and {more} more"
+    return Message(zh, en)
+
+
+# Starlette's own answers (an unknown path, a method the path does not take), worded.
+HTTP_DETAILS = {
+    404: Message("没有此资源", "Not Found"),
+    405: Message("此路径不接受该请求方法", "Method Not Allowed"),
+}
 
 
 def from_domain(err: DomainError) -> ProblemError:
@@ -107,25 +133,48 @@ def _field(error: dict[str, Any]) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
-    async def _problem(_: Request, exc: ProblemError) -> JSONResponse:
-        return problem(exc.status, exc.detail, type=exc.type, headers=exc.headers, **exc.extra)
+    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
+        return problem(
+            exc.status,
+            exc.detail,
+            lang=language(request),
+            type=exc.type,
+            headers=exc.headers,
+            **exc.extra,
+        )
 
     @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         err = from_domain(exc)
-        return problem(err.status, err.detail, type=err.type, **err.extra)
+        return problem(err.status, err.detail, lang=language(request), type=err.type, **err.extra)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field(e), "message": e["msg"]} for e in exc.errors()]
-        return problem(422, summary(errors), type="/problems/InvalidParams", errors=errors)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field(e), "message": validation_message(e)} for e in exc.errors()]
+        return problem(
+            422,
+            summary(errors),
+            lang=language(request),
+            type="/problems/InvalidParams",
+            errors=errors,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(allowed_methods(request))
-        return problem(exc.status_code, str(exc.detail), headers=headers)
+        detail = (
+            HTTP_DETAILS.get(exc.status_code)
+            if exc.detail == HTTPStatus(exc.status_code).phrase
+            else None
+        )
+        return problem(
+            exc.status_code,
+            detail or Message.of(str(exc.detail)),
+            lang=language(request),
+            headers=headers,
+        )
 
     build = app.openapi  # FastAPI's own, which caches the document it builds
 

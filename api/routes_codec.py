@@ -15,6 +15,7 @@ from temporalio.api.common.v1 import Payloads
 
 from api.deps import AppSettings, bearer, get_caller, get_engine
 from api.problems import ProblemError, responses
+from models.messages import Message
 from models.vocabulary import Role
 
 PREFIX = "/codec"
@@ -65,7 +66,9 @@ def _payloads(body: PayloadsJson) -> Payloads:
     try:
         return json_format.ParseDict(body.model_dump(exclude_defaults=True), Payloads())
     except json_format.ParseError as exc:
-        raise ProblemError(422, f"payloads: {exc}") from None
+        raise ProblemError(
+            422, Message(f"payloads：无法读取（{exc}）", f"payloads: {exc}")
+        ) from None
 
 
 def _answer(payloads: Any) -> PayloadsJson:
@@ -91,7 +94,7 @@ def codec_user(
         caller = get_caller(session, credentials)
     if caller.role is not Role.admin:
         raise ProblemError(
-            403, "只有管理员可以加解密 / only an admin may decode or encode payloads"
+            403, Message("只有管理员可以加解密", "only an admin may decode or encode payloads")
         )
 
 

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from models.errors import InvalidParams
+from models.messages import Message, validation_message
 from models.text import CleanText
 from models.vocabulary import (
     CallbackMethod,
@@ -168,21 +169,30 @@ def parse_params(action: str, raw: dict[str, object]) -> BaseModel:
     """Validate an action's parameters or raise :class:`InvalidParams` naming each bad field."""
     schema = ACTION_PARAMS.get(action)
     if schema is None:
+        names = ", ".join(sorted(ACTION_PARAMS))
         raise InvalidParams(
-            f"unknown action {action!r}",
+            Message(f"没有此操作：{action!r}", f"unknown action {action!r}"),
             action=action,
-            errors=[{"field": "action", "message": f"must be one of {sorted(ACTION_PARAMS)}"}],
+            errors=[
+                {
+                    "field": "action",
+                    "message": Message(f"须为 {names} 之一", f"must be one of {names}"),
+                }
+            ],
         )
     try:
         return schema.model_validate(raw)
     except ValidationError as exc:
-        errors = [
-            {"field": ".".join(str(p) for p in err["loc"]) or action, "message": err["msg"]}
+        named = [
+            (".".join(str(p) for p in err["loc"]) or action, validation_message(err))
             for err in exc.errors()
         ]
         raise InvalidParams(
-            f"invalid parameters for {action}: "
-            + "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+            Message(
+                f"“{action}”的参数有误：" + "；".join(f"{name}：{m.zh}" for name, m in named),
+                f"invalid parameters for {action}: "
+                + "; ".join(f"{name}: {m.en}" for name, m in named),
+            ),
             action=action,
-            errors=errors,
+            errors=[{"field": name, "message": m} for name, m in named],
         ) from None

@@ -305,5 +305,10 @@ class ClockLedger(BaseModel):
         higher unit does not make the case timely again)."""
         if self.paused():
             return False
-        phase = STATUTORY_CLOCK.get(state)
-        return any(c.name == phase and c.status == "breached" for c in self.clocks)
+        return any(makes_overdue(state, c.name, c.status) for c in self.clocks)
+
+
+def makes_overdue(state: str, clock: str, status: str) -> bool:
+    """A breached run of the current phase's statutory clock makes the case overdue; the
+    earliest such run's due time is when it became so (lists say "超期 N 天" from it)."""
+    return clock == STATUTORY_CLOCK.get(state) and status == "breached"

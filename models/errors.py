@@ -11,13 +11,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import ClassVar
+from typing import Any, ClassVar
+
+from models.messages import Message
+
+# A field error: {"field": name, "message": Message}; on the wire the message is {"zh", "en"}.
+FieldError = dict[str, Any]
+
+
+def field_errors_to_wire(errors: list[FieldError]) -> list[dict[str, object]]:
+    return [{**e, "message": Message.of(e["message"]).to_wire()} for e in errors]
+
+
+def field_errors_from_wire(errors: object) -> list[FieldError]:
+    items = errors if isinstance(errors, list) else []
+    return [{**e, "message": Message.of(e.get("message", ""))} for e in items]
 
 
 @dataclass
 class DomainError(Exception):
-    detail: str
+    """``detail`` says why, in both languages (a legacy "中文 / English" string is split)."""
+
+    detail: Message
     status: int = field(default=400, init=False)
+    STATUS: ClassVar[int] = 400
 
     # Every subclass by its class name: the ``type`` of the ``ApplicationError`` that carries it.
     by_name: ClassVar[dict[str, type[DomainError]]] = {}
@@ -26,12 +43,16 @@ class DomainError(Exception):
         super().__init_subclass__(**kwargs)
         DomainError.by_name[cls.__name__] = cls
 
+    def __post_init__(self) -> None:
+        self.detail = Message.of(self.detail)
+        self.status = self.STATUS
+
     def __str__(self) -> str:
-        return self.detail
+        return str(self.detail)
 
     def to_details(self) -> dict[str, object]:
         """Plain data for ``ApplicationError.details`` and problem+json bodies."""
-        return {"detail": self.detail}
+        return {"detail": self.detail.to_wire()}
 
 
 @dataclass
@@ -42,12 +63,11 @@ class InvalidTransition(DomainError):
     state: str = ""
     allowed_actions: list[str] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self.status = 409
+    STATUS: ClassVar[int] = 409
 
     def to_details(self) -> dict[str, object]:
         return {
-            "detail": self.detail,
+            "detail": self.detail.to_wire(),
             "action": self.action,
             "state": self.state,
             "allowed_actions": self.allowed_actions,
@@ -62,12 +82,11 @@ class Forbidden(DomainError):
     role: str = ""
     allowed_actions: list[str] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self.status = 403
+    STATUS: ClassVar[int] = 403
 
     def to_details(self) -> dict[str, object]:
         return {
-            "detail": self.detail,
+            "detail": self.detail.to_wire(),
             "action": self.action,
             "role": self.role,
             "allowed_actions": self.allowed_actions,
@@ -79,13 +98,16 @@ class InvalidParams(DomainError):
     """The action's parameters are malformed or out of range → 422."""
 
     action: str = ""
-    errors: list[dict[str, str]] = field(default_factory=list)
+    errors: list[FieldError] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self.status = 422
+    STATUS: ClassVar[int] = 422
 
     def to_details(self) -> dict[str, object]:
-        return {"detail": self.detail, "action": self.action, "errors": self.errors}
+        return {
+            "detail": self.detail.to_wire(),
+            "action": self.action,
+            "errors": field_errors_to_wire(self.errors),
+        }
 
 
 @dataclass
@@ -93,16 +115,14 @@ class NotInScope(DomainError):
     """The case is not (or no longer) at a unit the caller may see → 404, as if it did not
     exist: the caller learns nothing about cases outside their scope."""
 
-    def __post_init__(self) -> None:
-        self.status = 404
+    STATUS: ClassVar[int] = 404
 
 
 @dataclass
 class UnknownUnit(DomainError):
     """A unit id that is not in the tree → 422 (the ``unit_path`` activity raises it by name)."""
 
-    def __post_init__(self) -> None:
-        self.status = 422
+    STATUS: ClassVar[int] = 422
 
 
 def domain_error(
@@ -116,7 +136,9 @@ def domain_error(
     details = details or {}
     known = {f.name for f in fields(cls) if f.init}
     kwargs = {k: v for k, v in details.items() if k in known}
-    kwargs.setdefault("detail", message)
+    kwargs["detail"] = Message.of(kwargs.get("detail") or message)  # type: ignore[arg-type]
+    if "errors" in kwargs:
+        kwargs["errors"] = field_errors_from_wire(kwargs["errors"])
     return cls(**kwargs)  # type: ignore[arg-type]
 
 

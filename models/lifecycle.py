@@ -33,7 +33,8 @@ from models.case import (
     UnitRef,
 )
 from models.errors import Forbidden, InvalidParams, InvalidTransition
-from models.vocabulary import Level, Role, Track
+from models.messages import Message
+from models.vocabulary import ACTION_LABELS, STATE_LABELS, Level, Role, Track
 
 _OFFICERS = {Role.officer, Role.admin}
 _SUPERVISORS = {Role.supervisor, Role.admin}
@@ -177,11 +178,13 @@ class PetitionLifecycle(StateChart[PetitionCase]):
 
     def days_allowed(self, days: int | None = None) -> None:
         if days is not None and not 1 <= days <= self.model.extension_max_days:
+            most = self.model.extension_max_days
             raise InvalidParams(
-                f"延期天数须为 1–{self.model.extension_max_days} 天 / "
-                f"days must be between 1 and {self.model.extension_max_days}",
+                Message(f"延期天数须为 1–{most} 天", f"days must be between 1 and {most}"),
                 action="extend",
-                errors=[{"field": "days", "message": f"must be 1–{self.model.extension_max_days}"}],
+                errors=[
+                    {"field": "days", "message": Message(f"须为 1–{most}", f"must be 1–{most}")}
+                ],
             )
 
     def assignee_of_unit(
@@ -428,8 +431,11 @@ class Petition:
         allowed = self.allowed_actions(role, at=at)
         if not candidates:
             raise InvalidTransition(
-                f"当前状态“{self.state}”不允许“{action}” / "
-                f"action {action!r} is not allowed in state {self.state!r}",
+                Message(
+                    f"当前状态“{STATE_LABELS.get(self.state, (self.state,))[0]}”"
+                    f"不允许“{ACTION_LABELS.get(action, (action,))[0]}”",
+                    f"action {action!r} is not allowed in state {self.state!r}",
+                ),
                 action=action,
                 state=self.state,
                 allowed_actions=allowed,
@@ -463,7 +469,10 @@ class Petition:
         except TransitionNotAllowed:  # check() ran first, so this means a rule changed under us
             self._restore(before)
             raise InvalidTransition(
-                f"action {event!r} is not allowed in state {self.state!r}",
+                Message(
+                    f"当前状态不允许“{ACTION_LABELS.get(event, (event,))[0]}”",
+                    f"action {event!r} is not allowed in state {self.state!r}",
+                ),
                 action=event,
                 state=self.state,
                 allowed_actions=self.allowed_actions(kwargs.get("role", "")),
@@ -498,6 +507,7 @@ class Petition:
         accepted = inspect.signature(method).parameters
         return method(**{k: v for k, v in kwargs.items() if k in accepted})
 
-    def _reason(self, guard: str) -> str:
+    def _reason(self, guard: str) -> Message:
+        """A guard's reason is the first line of its docstring: "中文 / English"."""
         doc = inspect.getdoc(getattr(PetitionLifecycle, guard)) or guard
-        return doc.splitlines()[0]
+        return Message.of(doc.splitlines()[0])

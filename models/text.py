@@ -11,6 +11,8 @@ from typing import Any
 from annotated_types import MinLen
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
+from models.messages import invalid
+
 CONTROL = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"  # Cc less tab and newlines
 TEXT_PATTERN = rf"^[^{CONTROL}]*$"
 _BLANKS = r"[^\S\u000b\u000c\u001c-\u001f\u0085]*"  # whitespace that is not a control character
@@ -77,5 +79,5 @@ class CleanText(BaseModel):
             isinstance(m, MinLen) and m.min_length > 0 for m in field.metadata
         )
         if required and not value:
-            raise ValueError("不能为空白 / must not be blank")
+            raise invalid("不能为空白", "must not be blank")
         return value

@@ -142,9 +142,11 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "accept": ("受理", "Accept"),
     "decline": ("不予受理", "Decline"),
     "forward": ("转送", "Forward"),
-    "assign": ("交办", "Assign"),
+    # in-unit assignment (分办); 交办 is an upper organ handing a matter down
+    "assign": ("指定承办人", "Assign an officer"),
     "assess": ("研判", "Assess"),
-    "complete_track": ("办结一项到位", "Complete track"),
+    # 办结 means closing the case; a track is marked in place (the form names the track)
+    "complete_track": ("标记到位", "Mark a track done"),
     "extend": ("延期", "Extend"),
     "suspend": ("中止", "Suspend"),
     "resume": ("恢复办理", "Resume"),
@@ -156,12 +158,13 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "review_opinion": ("复查意见", "Review opinion"),
     "request_re_review": ("申请复核", "Request re-review"),
     "re_review_opinion": ("复核意见", "Re-review opinion"),
-    "withdraw": ("撤回", "Withdraw"),
+    # the petitioner withdraws; the officer records it
+    "withdraw": ("信访人撤回", "Petitioner withdraws"),
     "warn": ("预警", "Early warning"),
     "breach": ("超期", "Breach"),
     "auto_escalate": ("超期上报", "Automatic escalation"),
     "auto_close": ("逾期未申请复查自动办结", "Automatic closing"),
-    "visit": ("重复来访", "Repeat visit"),
+    "visit": ("重复信访", "Repeat petition"),
 }
 
 # Events on a case's record that are not actions of its lifecycle: written by the service itself.
@@ -171,9 +174,10 @@ RECORD_LABELS: dict[str, tuple[str, str]] = {
 EVENT_LABELS: dict[str, tuple[str, str]] = {**ACTION_LABELS, **RECORD_LABELS}
 
 LEVEL_LABELS: dict[Level, tuple[str, str]] = {
-    Level.village: ("村(社区)", "Village"),
-    Level.town: ("镇(街道)", "Town"),
-    Level.county: ("县(市)", "County"),
+    # a slash, not brackets: labels are often written inside brackets ("东门社区（村/社区）")
+    Level.village: ("村/社区", "Village"),
+    Level.town: ("镇/街道", "Town"),
+    Level.county: ("县/市", "County"),
     Level.city: ("地级市", "City"),
     Level.province: ("省", "Province"),
 }

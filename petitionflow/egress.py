@@ -20,6 +20,8 @@ import socket
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from models.messages import Message
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 MASK = "***"
@@ -30,6 +32,10 @@ METADATA = (ipaddress.ip_network("100.100.100.200/32"),)  # Alibaba Cloud
 class TargetRefused(ValueError):
     """The target may not be called. The message is safe to show and to store: it names the
     rule, never what the target's host answered."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 def redact(target: str) -> str:
@@ -95,9 +101,9 @@ class WebhookGuard:
             parts = urlsplit(target)
             host, port = parts.hostname, parts.port
         except ValueError:
-            raise TargetRefused("不是有效的网址 / not a valid URL") from None
+            raise TargetRefused(Message("不是有效的网址", "not a valid URL")) from None
         if parts.scheme not in ("http", "https") or not host:
-            raise TargetRefused("须为 https 网址 / must be an https URL")
+            raise TargetRefused(Message("须为 https 网址", "must be an https URL"))
         port = port or (443 if parts.scheme == "https" else 80)
         host = host.lower().rstrip(".")
         named = host in self.hosts
@@ -105,13 +111,17 @@ class WebhookGuard:
         listed = named or all(self._listed(a) for a in addresses)
         if parts.scheme == "http" and not listed:
             raise TargetRefused(
-                "须为 https；http 仅限允许名单内的内网地址 / must be https (http only for hosts "
-                "in PETITIONFLOW_WEBHOOK_ALLOW)"
+                Message(
+                    "须为 https；http 仅限允许名单内的内网地址",
+                    "must be https (http only for hosts in PETITIONFLOW_WEBHOOK_ALLOW)",
+                )
             )
         if not named and any(forbidden(a) and not self._listed(a) for a in addresses):
             raise TargetRefused(
-                "目标地址为内网、本机或保留地址 / the target resolves to a loopback, private, "
-                "link-local or reserved address"
+                Message(
+                    "目标地址为内网、本机或保留地址",
+                    "the target resolves to a loopback, private, link-local or reserved address",
+                )
             )
         return host, port, addresses[0]
 
@@ -129,12 +139,14 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
-        raise TargetRefused("无法解析目标主机 / the target's host does not resolve") from None
+        raise TargetRefused(
+            Message("无法解析目标主机", "the target's host does not resolve")
+        ) from None
     addresses = list(
         dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found)
     )
     if not addresses:
-        raise TargetRefused("无法解析目标主机 / the target's host does not resolve")
+        raise TargetRefused(Message("无法解析目标主机", "the target's host does not resolve"))
     return addresses
 
 

@@ -41,10 +41,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.errors import DomainError, InvalidTransition, NotInScope
     from models.lifecycle import Petition
+    from models.messages import Message
     from models.scope import sees
     from models.vocabulary import Role
 
-NOT_IN_SCOPE = "案件不存在或不在您的范围内 / no such case in your scope"
+NOT_IN_SCOPE = Message("案件不存在或不在您的范围内", "no such case in your scope")
 REVIEW_REQUESTS = frozenset({"request_review", "request_re_review"})
 
 # A unit that does not exist will not appear by retrying.
@@ -58,7 +59,7 @@ LOOKUP_OPTIONS = ActivityOptions(
 
 def business_error(err: DomainError) -> ApplicationError:
     return ApplicationError(
-        err.detail, err.to_details(), type=type(err).__name__, non_retryable=True
+        str(err.detail), err.to_details(), type=type(err).__name__, non_retryable=True
     )
 
 
@@ -274,7 +275,7 @@ class PetitionWorkflow(CaseClocks):
     def _check_superior(self, action: str) -> None:
         if action == "escalate" and len(self._state.unit_path) < 2:
             raise InvalidTransition(
-                "没有上级单位可以上报 / the unit has no superior unit",
+                Message("没有上级单位可以上报", "the unit has no superior unit"),
                 action=action,
                 state=self._state.case.state,
             )

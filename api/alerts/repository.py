@@ -65,6 +65,24 @@ class AlertRepository:
     def get(self, alert_id: str) -> AlertRow | None:
         return self.session.get(AlertRow, alert_id)
 
+    def get_many(self, alert_ids: list[str]) -> list[AlertRow]:
+        return list(
+            self.session.exec(select(AlertRow).where(col(AlertRow.alert_id).in_(alert_ids)))
+        )
+
+    def acknowledge_all(self, rows: list[AlertRow], *, by: str) -> list[AlertRow]:
+        """Every row acknowledged in one transaction; one already acknowledged keeps its first
+        acknowledgement."""
+        now = datetime.now(UTC)
+        for row in rows:
+            if row.acknowledged_at is None:
+                row.acknowledged_at, row.acknowledged_by = now, by
+                self.session.add(row)
+        self.session.commit()
+        for row in rows:
+            self.session.refresh(row)
+        return rows
+
     def acknowledge(self, row: AlertRow, *, by: str) -> AlertRow:
         """Acknowledged now, unless it already was (acknowledging twice changes nothing)."""
         if row.acknowledged_at is None:

@@ -7,7 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from api.alerts.schemas import AlertFilters, AlertOut, AlertPage, ChannelIn, ChannelOut
+from api.alerts.schemas import (
+    AlertFilters,
+    AlertOut,
+    AlertPage,
+    BulkAckIn,
+    BulkAckOut,
+    ChannelIn,
+    ChannelOut,
+)
 from api.alerts.service import AlertService
 from api.alerts.stream import AlertHub, stream
 from api.deps import AppSettings, BriefCaller, CurrentCaller, DbSession, Temporal, get_engine
@@ -41,6 +49,19 @@ async def acknowledge(
 ) -> AlertOut:
     """Acknowledge: stops re-notification of a breach or supervision alert."""
     return await AlertService(session).acknowledge(alert_id=alert_id, caller=caller, client=client)
+
+
+@router.post("/alerts/ack", response_model=BulkAckOut, responses=responses(401, 404, 422))
+async def acknowledge_many(
+    body: BulkAckIn, caller: CurrentCaller, session: DbSession, client: Temporal
+) -> BulkAckOut:
+    """Acknowledge several alerts at once (up to 200; a case's alerts, as the dashboard groups
+    them): all or none — one unknown or outside the caller's scope answers 404 and acknowledges
+    nothing. Acknowledging again is harmless."""
+    items = await AlertService(session).acknowledge_many(
+        alert_ids=body.alert_ids, caller=caller, client=client
+    )
+    return BulkAckOut(items=items)
 
 
 @router.get(

@@ -13,6 +13,8 @@ from models.tables import AlertChannelRow, AlertDeliveryRow, AlertRow
 from models.text import CONTROL, CleanText
 from petitionflow.egress import redact
 
+MAX_BULK_ACK = 200  # one page of the list at most
+
 
 class Delivery(BaseModel):
     channel: str
@@ -56,6 +58,18 @@ class AlertFilters:
 class AlertPage(BaseModel):
     items: list[AlertOut]
     next_cursor: str | None
+
+
+class BulkAckIn(CleanText):
+    """Alerts to acknowledge together (a case's alerts, as the dashboard groups them)."""
+
+    alert_ids: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        min_length=1, max_length=MAX_BULK_ACK
+    )
+
+
+class BulkAckOut(BaseModel):
+    items: list[AlertOut]
 
 
 class _ChannelIn(CleanText):

@@ -24,12 +24,13 @@ from api.alerts.schemas import (
 from api.auth import Caller
 from api.pagination import encode_cursor
 from api.problems import ProblemError
+from models.messages import Message
 from models.tables import AlertChannelRow, AlertRow
 from models.vocabulary import Role
 from petitionflow.egress import TargetRefused, WebhookGuard
 from petitionflow.temporal import alert_workflow_id
 
-NO_ALERT = "预警不存在或不在您的范围内 / no such alert in your scope"
+NO_ALERT = Message("预警不存在或不在您的范围内", "no such alert in your scope")
 
 
 class AlertService:
@@ -56,6 +57,32 @@ class AlertService:
         deliveries = await run_in_threadpool(self.alerts.deliveries, [alert_id])
         return alert_out(row, deliveries[alert_id])
 
+    async def acknowledge_many(
+        self, *, alert_ids: list[str], caller: Caller, client: Client
+    ) -> list[AlertOut]:
+        """All or nothing: one alert unknown or out of scope (404) acknowledges none."""
+        ids = list(dict.fromkeys(alert_ids))
+        rows = await run_in_threadpool(self._acknowledged_all, ids, caller)
+        for row in rows:
+            with contextlib.suppress(RPCError):
+                handle = client.get_workflow_handle(alert_workflow_id(row.alert_id))
+                await handle.signal("acknowledge")
+        deliveries = await run_in_threadpool(self.alerts.deliveries, ids)
+        return [alert_out(row, deliveries[row.alert_id]) for row in rows]
+
+    def _acknowledged_all(self, alert_ids: list[str], caller: Caller) -> list[AlertRow]:
+        found = {row.alert_id: row for row in self.alerts.get_many(alert_ids)}
+        missing = [i for i in alert_ids if i not in found or not caller.sees(found[i].unit_id)]
+        if missing:
+            raise ProblemError(
+                404,
+                Message(
+                    f"预警不存在或不在您的范围内：{', '.join(missing[:5])}",
+                    f"no such alert in your scope: {', '.join(missing[:5])}",
+                ),
+            )
+        return self.alerts.acknowledge_all([found[i] for i in alert_ids], by=caller.id)
+
     def _acknowledged(self, alert_id: str, caller: Caller) -> AlertRow:
         row = self.alerts.get(alert_id)
         if row is None or not caller.sees(row.unit_id):
@@ -65,20 +92,24 @@ class AlertService:
     # -- channels ------------------------------------------------------------------------------
     def add_channel(self, *, body: ChannelIn, caller: Caller, guard: WebhookGuard) -> ChannelOut:
         if caller.role not in (Role.admin, Role.supervisor):
-            raise ProblemError(403, "只有督办领导或管理员可以配置 / supervisors and admins only")
+            raise ProblemError(
+                403, Message("只有督办领导或管理员可以配置", "supervisors and admins only")
+            )
         if not caller.sees(body.unit_id):
-            raise ProblemError(403, "不能为范围外的单位配置 / the unit is outside your scope")
+            raise ProblemError(
+                403, Message("不能为范围外的单位配置", "the unit is outside your scope")
+            )
         if not self.alerts.unit_exists(body.unit_id):
-            raise ProblemError(404, "单位不存在 / no such unit")
+            raise ProblemError(404, Message("单位不存在", "no such unit"))
         if body.kind == "webhook":
             try:
                 guard.check(body.target)
             except TargetRefused as refused:
                 raise ProblemError(
                     422,
-                    f"target: {refused}",
+                    refused.message.prefixed("target"),
                     type="/problems/InvalidParams",
-                    errors=[{"field": "target", "message": str(refused)}],
+                    errors=[{"field": "target", "message": refused.message}],
                 ) from None
         row = self.alerts.add_channel(
             AlertChannelRow(

@@ -25,6 +25,7 @@ from api.alerts.repository import AlertRepository
 from api.alerts.schemas import AlertOut, alert_out
 from api.auth import Caller
 from api.problems import ProblemError
+from models.messages import Message
 from models.vocabulary import Role
 
 log = logging.getLogger("petitionflow.alerts.stream")
@@ -71,7 +72,7 @@ class AlertHub:
         if self._open[caller.id] >= cap:
             raise ProblemError(
                 429,
-                f"打开的实时流过多 / at most {cap} open alert streams per user",
+                Message("打开的实时流过多", f"at most {cap} open alert streams per user"),
                 headers={"Retry-After": "5"},
             )
         self._engine = engine

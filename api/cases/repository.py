@@ -18,9 +18,11 @@ from api.problems import ProblemError
 from models.case import UnitRef
 from models.lifecycle import FINAL_STATES
 from models.tables import CaseEventRow, CaseRow, CaseUnitRow, IdempotencyRow
+from models.messages import Message
+from models.tables import CaseEventRow, CaseRow, IdempotencyRow
 from petitionflow.unit_tree import subtree, unit_path
 
-NOT_FOUND = "案件不存在或不在您的范围内 / no such case in your scope"
+NOT_FOUND = Message("案件不存在或不在您的范围内", "no such case in your scope")
 
 
 class CaseRepository:
@@ -171,6 +173,9 @@ def _conditions(filters: CaseFilters) -> list[Any]:
     """The list's time, text and cursor conditions."""
     conditions: list[Any] = []
     now = datetime.now(UTC)
+    if filters.open is not None:
+        final = col(CaseRow.state).in_(sorted(FINAL_STATES))
+        conditions.append(~final if filters.open else final)
     if filters.overdue is not None:
         # The projected due times answer even while a worker is behind.
         late = or_(col(CaseRow.overdue), col(CaseRow.next_due_at) <= now)

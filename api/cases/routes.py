@@ -77,6 +77,9 @@ Q = "words of the title, text or category; or a tracking code, which finds that 
 
 def list_filters(
     state: Annotated[str | None, Query(pattern="|".join(STATES))] = None,
+    open: Annotated[
+        bool | None, Query(description="true: still open (not in a final state); false: final")
+    ] = None,
     level: Level | None = None,
     unit_id: Annotated[
         str | None, Query(max_length=200, description="includes the subtree")
@@ -91,6 +94,7 @@ def list_filters(
     """The case list's filters (the list and its export read the same ones)."""
     return CaseFilters(
         state=state,
+        open=open,
         level=level,
         unit_id=unit_id,
         overdue=overdue,

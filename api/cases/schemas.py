@@ -6,7 +6,7 @@ import base64
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal, Union
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,8 @@ from api.instants import in_range
 from api.pii import PetitionerRevealed
 from models.actions import ACTION_PARAMS
 from models.boundary import CaseHeader, CaseSnapshot, Petitioner
+from models.clocks import makes_overdue
+from models.messages import invalid
 from models.text import CleanText
 from models.vocabulary import Level
 
@@ -39,7 +41,10 @@ RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-
 def _rfc3339(value: object) -> object:
     """Only RFC 3339 text (pydantic would also read ``0.5`` as a Unix time)."""
     if isinstance(value, str) and not RFC3339.match(value):
-        raise ValueError("expected an RFC 3339 date-time with offset: 2026-03-01T08:00:00+08:00")
+        raise invalid(
+            "须为带时区偏移的 RFC 3339 时间，如 2026-03-01T08:00:00+08:00",
+            "expected an RFC 3339 date-time with offset: 2026-03-01T08:00:00+08:00",
+        )
     return value
 
 
@@ -73,13 +78,13 @@ class PetitionerIn(CleanText, Petitioner):
         if not v:
             return v
         if not mod_11_2.is_valid(v):
-            raise ValueError("身份证号校验位错误 / the ID number's check digit is wrong")
+            raise invalid("身份证号校验位错误", "the ID number's check digit is wrong")
         try:
             born = ric.get_birth_date(v)
         except ValidationError:
-            raise ValueError("身份证号出生日期无效 / invalid birth date in the ID number") from None
+            raise invalid("身份证号出生日期无效", "invalid birth date in the ID number") from None
         if born > date.today() or born.year < 1900:
-            raise ValueError("身份证号出生日期无效 / the ID number's birth date is invalid")
+            raise invalid("身份证号出生日期无效", "the ID number's birth date is invalid")
         return v
 
 
@@ -105,9 +110,9 @@ class RegistrationIn(CleanText, CaseHeader):
     def _received_in_the_past_year(cls, value: date | None) -> date | None:
         today = datetime.now(CHINA).date()
         if value is not None and value > today:
-            raise ValueError("收件日期不能晚于今天 / must not be in the future")
+            raise invalid("收件日期不能晚于今天", "must not be in the future")
         if value is not None and value < today - timedelta(days=366):
-            raise ValueError("收件日期不能早于一年前 / must be within the past year")
+            raise invalid("收件日期不能早于一年前", "must be within the past year")
         return value
 
 
@@ -153,7 +158,11 @@ class CaseSummary(CaseHeader):
             return data
         snapshot = getattr(data, "snapshot", None) or {}
         fields = {name: getattr(data, name) for name in cls.model_fields if hasattr(data, name)}
-        return {**fields, "state_label": snapshot.get("state_label", fields.get("state"))}
+        return {
+            **fields,
+            "state_label": snapshot.get("state_label", fields.get("state")),
+            "overdue_since": _overdue_since(fields, snapshot),
+        }
 
     case_id: str
     tracking_code: str
@@ -168,6 +177,25 @@ class CaseSummary(CaseHeader):
     next_due_at: datetime | None
     at_risk: bool
     overdue: bool
+    # When an overdue case became so: the due time of its breached statutory period (or, while
+    # the worker has not yet recorded the breach, the projected due time that has passed).
+    overdue_since: datetime | None = None
+
+
+def _overdue_since(fields: dict[str, Any], snapshot: dict[str, Any]) -> datetime | None:
+    if not fields.get("overdue") and not _lapsed(fields.get("next_due_at")):
+        return None
+    state = str(fields.get("state", ""))
+    dues = [
+        datetime.fromisoformat(str(d["due_at"]))
+        for d in snapshot.get("deadlines", [])
+        if makes_overdue(state, str(d.get("clock")), str(d.get("status"))) and d.get("due_at")
+    ]
+    return min(dues) if dues else fields.get("next_due_at")
+
+
+def _lapsed(due: datetime | None) -> bool:
+    return due is not None and due.replace(tzinfo=due.tzinfo or UTC) <= datetime.now(UTC)
 
 
 class CasePage(BaseModel):
@@ -204,6 +232,7 @@ class CaseFilters:
     """``GET /cases``' query: every filter optional, ``unit_id`` includes the subtree."""
 
     state: str | None = None
+    open: bool | None = None  # true: not in a final state (closed, not accepted, withdrawn)
     level: str | None = None
     unit_id: str | None = None
     overdue: bool | None = None

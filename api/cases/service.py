@@ -48,6 +48,7 @@ from models.boundary import (
 )
 from models.case import UnitRef
 from models.lifecycle import FINAL_STATES
+from models.messages import Message
 from models.tables import CaseRow, IdempotencyRow
 from models.vocabulary import EVENT_LABELS
 from petitionflow import audit
@@ -74,8 +75,8 @@ class CaseGone(Exception):
 def unknown_unit(unit_id: str) -> ProblemError:
     return ProblemError(
         422,
-        f"unit_id: 单位不存在 / unknown unit {unit_id!r}",
-        errors=[{"field": "unit_id", "message": "unknown unit"}],
+        Message(f"unit_id：单位不存在（{unit_id!r}）", f"unit_id: unknown unit {unit_id!r}"),
+        errors=[{"field": "unit_id", "message": Message("单位不存在", "unknown unit")}],
     )
 
 
@@ -111,9 +112,16 @@ class CaseService:
         if first is not None and first.request_hash != digest:
             raise ProblemError(
                 422,
-                "Idempotency-Key 已用于另一个请求 / this Idempotency-Key was used with another "
-                "request body",
-                errors=[{"field": "Idempotency-Key", "message": "reused with a different body"}],
+                Message(
+                    "Idempotency-Key 已用于另一个请求",
+                    "this Idempotency-Key was used with another request body",
+                ),
+                errors=[
+                    {
+                        "field": "Idempotency-Key",
+                        "message": Message("已用于内容不同的请求", "reused with a different body"),
+                    }
+                ],
             )
         return Claim(scope, digest, first)
 
@@ -139,7 +147,9 @@ class CaseService:
         if not path:
             raise unknown_unit(body.unit_id)
         if not caller.sees(body.unit_id):
-            raise ProblemError(403, "不能为范围外的单位登记 / the unit is outside your scope")
+            raise ProblemError(
+                403, Message("不能为范围外的单位登记", "the unit is outside your scope")
+            )
         case_id = self.case_id_for(user_id=caller.id, key=key) if key else uuid.uuid4().hex[:20]
         if key:
             # A retry whose first try registered the case but never got its answer (the API
@@ -176,7 +186,9 @@ class CaseService:
                 before = datetime.now(UTC) - timedelta(seconds=grace)
                 released = await db(self.cases.release_matter, matter, open_id, before)
                 if not released and loop.time() > deadline:
-                    raise unavailable("could not link the repeat petition") from None
+                    raise unavailable(
+                        Message("未能关联重复信访", "could not link the repeat petition")
+                    ) from None
                 if not released:
                     await asyncio.sleep(0.2)
                 open_id = None
@@ -189,7 +201,9 @@ class CaseService:
         try:
             snapshot = await self.workflows.start(start)
         except (WorkflowUpdateRPCTimeoutOrCancelledError, RPCError):
-            raise unavailable("the case is saved but not yet registered") from None
+            raise unavailable(
+                Message("案件已保存，尚未完成登记", "the case is saved but not yet registered")
+            ) from None
         await self._remember(claim, case_id, 201)
         return 201, await self._out(snapshot, caller)
 
@@ -235,11 +249,15 @@ class CaseService:
         except WorkflowUpdateFailedError as err:
             raise update_problem(err) from None
         except WorkflowUpdateRPCTimeoutOrCancelledError:
-            raise unavailable("could not link the repeat petition") from None
+            raise unavailable(
+                Message("未能关联重复信访", "could not link the repeat petition")
+            ) from None
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND:
                 raise CaseGone(case_id) from None
-            raise unavailable("could not link the repeat petition") from None
+            raise unavailable(
+                Message("未能关联重复信访", "could not link the repeat petition")
+            ) from None
         if caller.sees(snapshot.unit_id):
             return await self._out(snapshot, caller)
         return await self._tracking(snapshot)
@@ -294,7 +312,9 @@ class CaseService:
                 raise ProblemError(404, NOT_FOUND) from None
             row = await db(self.cases.get, case_id)
             if row is None:
-                raise unavailable("the case cannot be read right now") from None
+                raise unavailable(
+                    Message("暂时无法读取案件", "the case cannot be read right now")
+                ) from None
             # Rows projected before the snapshot carried the description have it in its column.
             return CaseSnapshot.model_validate({"description": row.description} | row.snapshot)
 
@@ -439,11 +459,11 @@ class CaseService:
                 raise passed_on() from None
             raise problem from None
         except WorkflowUpdateRPCTimeoutOrCancelledError:
-            raise unavailable("the action was not applied") from None
+            raise unavailable(Message("操作未执行", "the action was not applied")) from None
         except RPCError as err:
             if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
                 raise await self._finished(case_id, caller, action) from None
-            raise unavailable("the action was not applied") from None
+            raise unavailable(Message("操作未执行", "the action was not applied")) from None
         await self._remember(claim, case_id, 200)
         return await self._out(snap, caller)
 
@@ -453,8 +473,10 @@ class CaseService:
         label = row.snapshot.get("state_label", row.state)
         return ProblemError(
             409,
-            f"案件已{label}，不能再执行“{action}” / the case is {row.state}; no actions "
-            "are allowed",
+            Message(
+                f"案件已{label}，不能再执行“{ACTION_LABELS.get(action, (action,))[0]}”",
+                f"the case is {row.state}; no actions are allowed",
+            ),
             type="/problems/InvalidTransition",
             allowed_actions=[],
         )

@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError
 from api.problems import ProblemError, from_domain
 from models.boundary import ActionRequest, CaseSnapshot, StartCase, VisitRequest
 from models.errors import DomainError, domain_error
+from models.messages import Message
 from petitionflow.settings import Settings
 from petitionflow.temporal import workflow_id
 from workflows.petition import PetitionWorkflow
@@ -44,11 +45,13 @@ async def start_case(
     )
 
 
-def unavailable(what: str) -> ProblemError:
+def unavailable(what: Message) -> ProblemError:
     return ProblemError(
         503,
-        f"工作流服务暂不可用，请用相同的 Idempotency-Key 重试 / {what}; retry with the "
-        "same Idempotency-Key",
+        Message(
+            f"工作流服务暂不可用（{what.zh}），请用相同的 Idempotency-Key 重试",
+            f"{what.en}; retry with the same Idempotency-Key",
+        ),
         headers={"Retry-After": "5"},
     )
 
@@ -59,7 +62,7 @@ def update_problem(err: WorkflowUpdateFailedError) -> ProblemError:
     error is (``problems.from_domain``); 500 for anything else."""
     domain = _domain_error(err.cause)
     if domain is None:
-        return ProblemError(500, "the action failed unexpectedly")
+        return ProblemError(500, Message("操作意外失败", "the action failed unexpectedly"))
     return from_domain(domain)
 
 

@@ -24,7 +24,7 @@ FIELD_LABELS: dict[str, Label] = {
     "note": ("备注", "Note"),
     "reason": ("原因", "Reason"),
     "unit_id": ("转送至单位", "Forward to unit"),
-    "officer_id": ("承办人", "Assignee"),
+    "officer_id": ("承办人", "Officer"),
     "claim": ("诉求研判", "Claim is"),
     "hardship": ("信访人生活困难", "Petitioner in hardship"),
     "unlawful_conduct": ("信访人有违法行为", "Unlawful conduct"),
@@ -38,12 +38,30 @@ FIELD_LABELS: dict[str, Label] = {
     "decision": ("决定", "Decision"),
     # parameters of the workflow's own timeline events
     "channel": ("信访形式", "Channel"),
-    "severity": ("紧急程度", "Severity"),
+    "severity": ("事项分级", "Grade"),
     "clock": ("时限", "Clock"),
-    "visit_count": ("来访次数", "Visits"),
+    # every petition of the matter counts, by letter and phone too: not 来访 (visits) alone
+    "visit_count": ("信访次数", "Petitions"),
     "received_on": ("收件/来访日期", "Received on"),
     "title": ("标题", "Title"),
     "description": ("诉求内容", "Petition text"),
+}
+
+# The registration form's fields (POST /api/v1/cases), by their names in the body.
+REGISTRATION_LABELS: dict[str, Label] = {
+    "petitioner.name": ("信访人姓名", "Petitioner's name"),
+    "petitioner.id_number": ("身份证号", "ID number"),
+    "petitioner.phone": ("联系电话", "Phone"),
+    "petitioner.address": ("住址", "Address"),
+    "channel": ("信访形式", "Channel"),
+    "kind": ("信访类型", "Kind"),
+    "category": ("事项类别", "Category"),
+    "severity": ("事项分级", "Grade"),
+    "group": ("集体访（5人以上）", "Group petition (five or more people)"),
+    "unit_id": ("受理单位", "Receiving unit"),
+    "title": ("事项标题", "Title"),
+    "description": ("诉求内容", "The petition's content"),
+    "received_on": ("收件/来访日期", "Received on"),
 }
 
 CHOICE_LABELS: dict[str, Label] = {
@@ -77,6 +95,11 @@ CLOCK_STATUS_LABELS: dict[str, Label] = {
     "running": ("计时中", "Running"),
     "paused": ("已中止计时", "Paused"),
     "met": ("按期完成", "Met"),
+    # a met run that a later run of the same clock replaced (reopen, forward): it was cut short,
+    # not completed on time
+    "superseded": ("已另行起算", "Restarted"),
+    # a petitioner's request window (申请复查/复核期限) that ended: nobody's deadline was met
+    "window_ended": ("已结束", "Ended"),
     "breached": ("已超期", "Breached"),
 }
 
@@ -100,7 +123,9 @@ KIND_LABELS: dict[str, Label] = {
 SEVERITY_LABELS: dict[str, Label] = {
     Severity.minor: ("一般", "Minor"),
     Severity.major: ("重大", "Major"),
-    Severity.group: ("集体访", "Group"),
+    # 集体访 is a form of petition (five or more people), not a degree of urgency: the
+    # registration form offers it as its own checkbox
+    Severity.group: ("集体访", "Group petition"),
     Severity.urgent: ("紧急", "Urgent"),
 }
 

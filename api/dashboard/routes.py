@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from api.dashboard.assets import TEMPLATE_DIR, vendor_installed
 from api.dashboard.vocabulary import dashboard_vocabulary
 
-router = APIRouter(prefix="/dashboard", include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 # Everything from this origin only: no CDN, no inline script, no framing.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -45,29 +45,48 @@ VENDOR_MISSING_NOTICE = (
 
 
 @cache
-def _shell_template() -> str:
-    return (TEMPLATE_DIR / "index.html").read_text(encoding="utf-8")
+def _template(name: str) -> str:
+    return (TEMPLATE_DIR / name).read_text(encoding="utf-8")
 
 
 def _shell() -> HTMLResponse:
     notice = "" if vendor_installed() else VENDOR_MISSING_NOTICE
-    html = _shell_template().replace("<!-- vendor-notice -->", notice)
+    html = _template("index.html").replace("<!-- vendor-notice -->", notice)
     return HTMLResponse(html, headers=PAGE_HEADERS)
 
 
-@router.get("", response_class=HTMLResponse)
+@router.get("/dashboard", response_class=HTMLResponse)
 def overview_page() -> HTMLResponse:
-    """The overview: KPI tiles, charts, at-risk and overdue cases, unacknowledged alerts."""
+    """The overview: KPI tiles, charts, at-risk and overdue cases, alerts grouped per case."""
     return _shell()
 
 
-@router.get("/cases/{case_id}", response_class=HTMLResponse)
+@router.get("/dashboard/cases", response_class=HTMLResponse)
+def case_list_page() -> HTMLResponse:
+    """The case list: the API's filters, search, paging, export."""
+    return _shell()
+
+
+@router.get("/dashboard/register", response_class=HTMLResponse)
+def registration_page() -> HTMLResponse:
+    """The registration form (登记)."""
+    return _shell()
+
+
+@router.get("/dashboard/cases/{case_id}", response_class=HTMLResponse)
 def case_page(case_id: Annotated[str, Path(max_length=200)]) -> HTMLResponse:
     """One case; the scripts read the id from the path and load it through the API."""
     return _shell()
 
 
-@router.get("/vocabulary.json")
+@router.get("/track", response_class=HTMLResponse)
+def tracking_page() -> HTMLResponse:
+    """The petitioners' tracking page: a tracking code in, state and dates out (the public
+    ``GET /api/v1/track/{code}``); no sign-in, nothing personal."""
+    return HTMLResponse(_template("track.html"), headers=PAGE_HEADERS)
+
+
+@router.get("/dashboard/vocabulary.json")
 def vocabulary() -> JSONResponse:
     """Labels (Chinese, English) and the parameter forms of every action."""
     body: dict[str, Any] = dashboard_vocabulary()

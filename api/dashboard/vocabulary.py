@@ -13,7 +13,7 @@ from pydantic.fields import FieldInfo
 
 from api.dashboard import labels
 from models.actions import ACTION_PARAMS
-from models.clocks import CLOCK_LABELS
+from models.clocks import CLOCK_LABELS, REQUEST_WINDOWS
 from models.vocabulary import (
     ACTION_LABELS,
     ATTACHMENT_KIND_LABELS,
@@ -113,6 +113,7 @@ def dashboard_vocabulary() -> dict[str, Any]:
         "tracks": {track.value: pair for track, pair in TRACK_LABELS.items()},
         "track_statuses": labels.TRACK_STATUS_LABELS,
         "clocks": CLOCK_LABELS,
+        "request_windows": sorted(REQUEST_WINDOWS),
         "clock_statuses": labels.CLOCK_STATUS_LABELS,
         "alert_kinds": labels.ALERT_KIND_LABELS,
         "roles": labels.ROLE_LABELS,
@@ -121,6 +122,7 @@ def dashboard_vocabulary() -> dict[str, Any]:
         "channels": labels.CHANNEL_LABELS,
         "choices": labels.CHOICE_LABELS,
         "fields": labels.FIELD_LABELS,
+        "registration": labels.REGISTRATION_LABELS,
         "forms": action_forms(),
         "attachment_kinds": {kind.value: pair for kind, pair in ATTACHMENT_KIND_LABELS.items()},
     }

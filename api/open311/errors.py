@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from api.open311.wire import FORMATS, Format, Open311Error, error_response
 from api.problems import ProblemError, from_domain
 from models.errors import DomainError
+from models.messages import validation_message
 
 log = logging.getLogger("petitionflow.open311")
 
@@ -53,7 +54,9 @@ def error_for(exc: Exception, fmt: Format) -> Response:
         return error_response(fmt, 400, tuple(_invalid(e) for e in exc.errors()))
     if isinstance(exc, ProblemError):
         status = SPEC_STATUS.get(exc.status, exc.status)
-        return error_response(fmt, status, (exc.detail,), exc.headers)
+        # GeoReport errors have no language negotiation: both wordings, as the spec's clients
+        # (12345 hot-line systems) have always read them
+        return error_response(fmt, status, (str(exc.detail),), exc.headers)
     if isinstance(exc, HTTPException):
         return error_response(fmt, exc.status_code, (str(exc.detail),), dict(exc.headers or {}))
     log.exception("open311 request failed", exc_info=exc)
@@ -64,4 +67,4 @@ def _invalid(error: dict[str, Any]) -> str:
     where = [str(p) for p in error["loc"] if p not in ("path", "query", "header", "body")]
     if where == ["fmt"]:
         return "不支持的格式，请使用 .json 或 .xml / unsupported format; use .json or .xml"
-    return f"{'.'.join(where) or 'request'}: {error['msg']}"
+    return f"{'.'.join(where) or 'request'}: {validation_message(error)}"

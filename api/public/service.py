@@ -19,6 +19,7 @@ from api.auth import Caller
 from api.problems import ProblemError
 from api.public.repository import PublicRepository
 from api.public.schemas import Tracking, UnitOut
+from models.messages import Message
 from models.tables import CaseRow
 from models.vocabulary import Level
 from petitionflow.settings import Settings
@@ -54,12 +55,12 @@ class PublicService:
             reset = limiter.get_window_stats(TRACKING_LIMIT, "track", client).reset_time
             raise ProblemError(
                 429,
-                "查询过于频繁，请稍后再试 / too many requests",
+                Message("查询过于频繁，请稍后再试", "too many requests"),
                 headers={"Retry-After": str(max(1, int(reset - time.time())))},
             )
         row = self.repository.case_by_tracking_code(tracking_code)
         if row is None:
-            raise ProblemError(404, "查询码无效 / unknown tracking code")
+            raise ProblemError(404, Message("查询码无效", "unknown tracking code"))
         return tracking_of(row, unit_name=self.repository.unit_name(row.unit_id))
 
     def units(self, *, caller: Caller) -> list[UnitOut]:

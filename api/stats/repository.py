@@ -11,10 +11,11 @@ from api.stats.period import PeriodQueries
 from api.stats.queries import StatsScope
 from api.stats.schemas import Stats
 from api.stats.workload import WorkloadQueries
+from models.messages import Message
 from models.tables import UnitRow
 from petitionflow.unit_tree import subtree
 
-NOT_FOUND = "单位不存在或不在您的范围内 / no such unit in your scope"
+NOT_FOUND = Message("单位不存在或不在您的范围内", "no such unit in your scope")
 
 
 def scoped_units(session: Session, caller: Caller, unit_id: str) -> tuple[UnitRow, frozenset[str]]:

@@ -331,7 +331,7 @@ def test_email_text_and_message_id(
     text = mail.get_content()
     assert text.startswith("【超期】“小区物业费争议”的受理告知期限已于 2026-03-02 09:00 届满\n\n")
     assert "案件：小区物业费争议\n" in text
-    assert "责任单位：东门社区（村(社区)）\n" in text
+    assert "责任单位：东门社区（村/社区）\n" in text
     assert "期限：acceptance，到期时间 2026-03-02T01:00+00:00\n" in text
     assert "查看：https://petitions.pinghu.gov.cn/dashboard#/cases/c-1\n" in text
     (row,) = deliveries(engine)

@@ -126,7 +126,7 @@ async def test_a_value_moved_to_another_row_does_not_decrypt(api: Stack) -> None
         )
     r = await api.get(f"/api/v1/cases/{second}", "supervisor", reveal="pii", reason="核实身份")
     assert r.status_code == 500
-    assert "cannot be decrypted" in r.json()["detail"]
+    assert "无法解密" in r.json()["detail"]
     assert people[first]["name"] not in r.text
     ok = await api.get(f"/api/v1/cases/{first}", "supervisor", reveal="pii", reason="核实身份")
     assert ok.json()["petitioner_revealed"]["name"] == people[first]["name"]

@@ -74,7 +74,7 @@ async def test_sign_in_keeps_the_token_out_of_urls(
     assert all(token not in url for url in requests)
     # the unit selector shows the supervisor's subtree only
     options = await page.get_by_test_id("unit-select").locator("option").all_inner_texts()
-    assert [o.strip() for o in options] == ["当湖街道（镇(街道)）", "东门社区（村(社区)）"]
+    assert [o.strip() for o in options] == ["当湖街道（镇/街道）", "东门社区（村/社区）"]
 
     await page.reload()  # still signed in within the tab
     await expect(page.locator("#view")).to_have_attribute("data-view", "overview")

@@ -61,11 +61,16 @@ async def test_supervisor_watches_a_case_go_overdue_and_acts_on_it(
 
     # its breach alert arrives live and is acknowledged
     alerts = page.get_by_test_id("list-alerts")
-    breach = alerts.locator(".alert-breach", has_text=title).first
-    await expect(breach).to_be_visible(timeout=15 * SECOND)
+    group = alerts.locator(f'[data-testid="alert-group"][data-case-id="{case_id}"]')
+    await expect(group.locator(".alert-group-kinds .badge-breach")).to_be_visible(
+        timeout=15 * SECOND
+    )
+    await group.locator("summary").click()  # the case's alerts, one by one
+    breach = group.locator(".alert-breach").first
+    await expect(breach).to_be_visible()
     await screenshot(page, artifacts, "03-overview-overdue-alerts")
     alert_id = await breach.get_attribute("data-alert-id")
-    await breach.get_by_role("button", name="确认").click()
+    await breach.get_by_role("button", name="确认", exact=True).click()
     await expect(alerts.locator(f'[data-alert-id="{alert_id}"]')).to_have_count(0)
     await expect(page.locator(".toast", has_text="已确认提醒")).to_be_visible()
     listed = await stack.get("/api/v1/alerts", who=COUNTY_SUPERVISOR, acknowledged="false")
@@ -108,7 +113,7 @@ async def test_supervisor_watches_a_case_go_overdue_and_acts_on_it(
     await expect(chart).to_have_attribute("data-scale", "each")
 
     # a form left open while the case is withdrawn elsewhere: the 409 is shown as sentences
-    await page.get_by_test_id("action-buttons").get_by_role("button", name="交办").click()
+    await page.get_by_test_id("action-buttons").get_by_role("button", name="指定承办人").click()
     await form.get_by_label("承办人").select_option("u-officer_town")  # the town holds it now
     withdrawn = await stack.act(case_id, "withdraw", who="admin", note="信访人撤回")
     assert withdrawn.status_code == 200, withdrawn.text
@@ -117,6 +122,6 @@ async def test_supervisor_watches_a_case_go_overdue_and_acts_on_it(
     await form.get_by_role("button", name="提交").click()
     problem = page.get_by_test_id("action-problem")
     await expect(problem).to_have_attribute("data-status", "409")
-    await expect(problem).to_contain_text("无法执行「交办」")
+    await expect(problem).to_contain_text("无法执行「指定承办人」")
     await expect(problem).to_contain_text("当前没有可执行的操作")
     await screenshot(page, artifacts, "06-case-page-409")

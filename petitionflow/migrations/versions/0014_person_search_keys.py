@@ -4,7 +4,7 @@ Rows written before are filled by ``petitionflow keys fill-search`` (it decrypts
 and hashes with the server secret, neither of which a migration should need).
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-29 19:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 attachment store, encrypted; this table holds their metadata and checksums)
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 Create Date: 2026-11-29 18:30:00
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

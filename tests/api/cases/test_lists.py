@@ -41,6 +41,8 @@ async def test_filters_and_pagination(api: Stack) -> None:
         return {c["case_id"] for c in page["items"]}
 
     assert await ids(state="handling") == {made[0]}
+    assert await ids(open=True) == set(made)  # what the overview's 在办案件 tile opens
+    assert await ids(open=False) == set()
     assert await ids(unit_id="pinghu.zhapu") == {made[3], made[4]}  # the subtree
     assert await ids(level="town") == {made[4]}  # major → starts at the town
     assert await ids(category="劳资纠纷") == {made[1], made[3]}
@@ -52,6 +54,10 @@ async def test_filters_and_pagination(api: Stack) -> None:
     assert await ids(overdue=True) == set()
     assert await ids(created_from=(datetime.now(UTC) + timedelta(hours=1)).isoformat()) == set()
     assert await ids(created_to=(datetime.now(UTC) + timedelta(hours=1)).isoformat()) == set(made)
+    await api.act(made[1], "withdraw", who="admin")
+    await wait_listed(api, made[1], "withdrawn", "admin")
+    assert await ids(open=True) == set(made) - {made[1]}
+    assert await ids(open=False) == {made[1]}
     # officers see their own unit only, in lists too
     officer = {c["case_id"] for c in (await api.get("/api/v1/cases")).json()["items"]}
     assert officer == set(made[:3])
@@ -93,3 +99,22 @@ async def test_overdue_and_at_risk_from_projected_due_times(
         assert case_id not in await listed(overdue=True)
         assert await eventually(overdue=True)
         assert case_id not in await listed(overdue=False)
+
+        # the list says since when: the breached period's due time, never a due time to come
+        # (after the breach the case rose to the town, whose fresh windows run into the future)
+        async def summary() -> dict:
+            for _ in range(100):
+                page = (await stack.get("/api/v1/cases", who="admin", overdue=True)).json()
+                item = next(c for c in page["items"] if c["case_id"] == case_id)
+                if item["level"] == "town":
+                    return item
+                await asyncio.sleep(0.2)
+            raise AssertionError("the case did not rise to the town")
+
+        item = await summary()
+        snapshot = (await stack.get(f"/api/v1/cases/{case_id}", who="admin")).json()
+        acceptance = next(d for d in snapshot["deadlines"] if d["id"] == "acceptance#1")
+        assert acceptance["status"] == "breached"
+        since = datetime.fromisoformat(item["overdue_since"])
+        assert since == datetime.fromisoformat(acceptance["due_at"]) <= datetime.now(UTC)
+        assert datetime.fromisoformat(item["next_due_at"]) > since

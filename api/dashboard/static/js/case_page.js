@@ -8,6 +8,7 @@ import { contactReveal } from "./contact_reveal.js";
 import { h, link, loading, replaceChildren } from "./dom.js";
 import { renderEventTimeline } from "./event_timeline.js";
 import { t } from "./i18n.js";
+import { formatTime } from "./time.js";
 import { renderSnapshot, stateBadges } from "./case_snapshot.js";
 
 const LEDGER_REDRAW_MS = 5000; // the "now" mark moves; seconds-long test policies need it
@@ -36,11 +37,26 @@ export function casePageView(root, caseId) {
     },
     onStale: () => schedule(),
   });
+  const printed = h("p", { class: "print-only muted small" });
+  const printButton = h(
+    "button",
+    {
+      type: "button",
+      class: "no-print print-button",
+      dataset: { testid: "print-case" },
+      onclick: () => {
+        printed.textContent = t("printed_at", { at: formatTime(Date.now()) });
+        window.print();
+      },
+    },
+    t("print"),
+  );
   const page = h(
     "div",
     { class: "case-page", dataset: { caseId } },
-    h("p", {}, link("/dashboard", t("back"))),
+    h("p", { class: "no-print case-nav" }, link("/dashboard", t("back")), printButton),
     h("div", { class: "case-head" }, title, badges),
+    printed,
     h(
       "div",
       { class: "case-grid" },
@@ -88,6 +104,8 @@ export function casePageView(root, caseId) {
     } catch (error) {
       title.textContent =
         error.status === 404 ? t("case_not_found") : `${t("load_failed")}: ${error.message}`;
+      // nothing more will come: no box keeps saying "loading"
+      for (const box of [snapshotBox, ledgerBox, timelineBox]) replaceChildren(box, "—");
     }
   }
 

@@ -9,6 +9,12 @@ function row(labelKey, ...value) {
   return [h("dt", {}, t(labelKey)), h("dd", {}, ...value)];
 }
 
+/** A row labelled as the API's field is everywhere (vocabulary.json: one place per label). */
+function fieldRow(name, ...value) {
+  const v = vocab();
+  return [h("dt", {}, pick(v.registration[name] ?? v.fields[name], name)), h("dd", {}, ...value)];
+}
+
 function tracks(snapshot) {
   const v = vocab();
   return h(
@@ -112,15 +118,15 @@ export function renderSnapshot(snapshot) {
     { class: "snapshot", dataset: { testid: "case-snapshot" } },
     row("tracking_code", snapshot.tracking_code),
     row("level", pick(v.levels[snapshot.level]), " · ", unitName(snapshot.unit_id)),
-    row("category", snapshot.category),
-    row("description", h("div", { class: "petition-text", dataset: { testid: "case-description" } },
+    fieldRow("category", snapshot.category),
+    fieldRow("description", h("div", { class: "petition-text", dataset: { testid: "case-description" } },
       snapshot.description || "—")),
-    row("kind", pick(v.kinds[snapshot.kind], snapshot.kind)),
-    row("severity", pick(v.severities[snapshot.severity], snapshot.severity)),
-    row("channel", pick(v.channels[snapshot.channel], snapshot.channel)),
+    fieldRow("kind", pick(v.kinds[snapshot.kind], snapshot.kind)),
+    fieldRow("severity", pick(v.severities[snapshot.severity], snapshot.severity)),
+    fieldRow("channel", pick(v.channels[snapshot.channel], snapshot.channel)),
     row("created", formatTime(snapshot.created_at)),
     row("next_due", formatTime(snapshot.next_due_at)),
-    row("visit_count", String(snapshot.visit_count)),
+    fieldRow("visit_count", String(snapshot.visit_count)),
     row("assignee", snapshot.assignee_name ?? snapshot.assignee ?? "—"),
     row("petitioner", [p.name, p.id_number, p.phone].filter(Boolean).join(" · ") || "—"),
     row("assessment", assessment(snapshot)),

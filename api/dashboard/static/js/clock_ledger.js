@@ -6,7 +6,8 @@
 // window of days with a handling clock of two months.
 import { vocab } from "./api.js";
 import { formatTime, h, svg } from "./dom.js";
-import { locale, pick, t } from "./i18n.js";
+import { pick, t } from "./i18n.js";
+import { formatTick } from "./time.js";
 import { unitName } from "./units.js";
 
 const WIDTH = 1000;
@@ -15,8 +16,6 @@ const PLOT_WIDTH = WIDTH - LABEL_WIDTH - 20;
 const AXIS_HEIGHT = 26;
 const BAR_HEIGHT = 14;
 const ROW_HEIGHT = { shared: 36, each: 48 };
-const HOUR = 3600 * 1000;
-const DAY = 24 * HOUR;
 const SCALE_KEY = "petitionflow.ledgerScale";
 
 // The user's choice, remembered; until they choose, a ledger whose shortest clock would be a
@@ -55,15 +54,6 @@ function chosenOrFittingScale(clocks, now) {
   return shortest / (range.end - range.start) < AUTO_EACH_BELOW ? "each" : "shared";
 }
 
-function formatTick(at, span) {
-  const options =
-    span > 3 * DAY
-      ? { month: "2-digit", day: "2-digit" }
-      : span > HOUR
-        ? { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false }
-        : { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false };
-  return new Date(at).toLocaleString(locale(), options);
-}
 
 function scaleFor(range) {
   return (at) => LABEL_WIDTH + ((at - range.start) / (range.end - range.start)) * PLOT_WIDTH;
@@ -102,9 +92,26 @@ function mark(x, y, cls, title) {
   );
 }
 
-function rowLabel(clock, y) {
+/**
+ * The status in words. "met" is 按期完成 only for an officer's deadline that ended in time: a run
+ * replaced by a later run of the same clock (a reopen, a forward) was cut short, and a
+ * petitioner's request window that ended met nobody's deadline.
+ */
+export function clockStatusLabel(clock, clocks) {
   const v = vocab();
-  const status = pick(v.clock_statuses[clock.status], clock.status);
+  let key = clock.status;
+  if (clock.status === "met") {
+    const run = Number(clock.id.split("#")[1] ?? 0);
+    const later = clocks.some((c) => c.clock === clock.clock && Number(c.id.split("#")[1] ?? 0) > run);
+    if (later) key = "superseded";
+    else if (v.request_windows.includes(clock.clock)) key = "window_ended";
+  }
+  return pick(v.clock_statuses[key], clock.status);
+}
+
+function rowLabel(clock, y, clocks) {
+  const status = clockStatusLabel(clock, clocks);
+  const v = vocab();
   return [
     svg("text", { x: 0, y: y - 2, class: "ledger-label" }, pick(v.clocks[clock.clock], clock.label)),
     svg(
@@ -162,7 +169,7 @@ function nowMark(x, y1, y2) {
 }
 
 /** Each clock on its own scale: its start and due time written under its bar. */
-function ownScaleRow(clock, index, now) {
+function ownScaleRow(clock, index, now, clocks) {
   const y = AXIS_HEIGHT + index * ROW_HEIGHT.each + ROW_HEIGHT.each / 2 - 6;
   const range = paddedRange([...clockInstants(clock, now), ...(clock.live ? [now] : [])]);
   const x = scaleFor(range);
@@ -171,7 +178,7 @@ function ownScaleRow(clock, index, now) {
   return svg(
     "g",
     { class: "ledger-row", "data-clock": clock.id, "data-status": clock.status },
-    rowLabel(clock, y),
+    rowLabel(clock, y, clocks),
     clockShapes(clock, x, y, now),
     nowInside ? nowMark(x(now), y - BAR_HEIGHT, y + BAR_HEIGHT) : null,
     svg("text", { x: LABEL_WIDTH, y: y + 22, class: "ledger-tick" }, formatTick(ms(clock.started_at), span)),
@@ -183,12 +190,12 @@ function ownScaleRow(clock, index, now) {
   );
 }
 
-function sharedScaleRow(clock, index, x, now) {
+function sharedScaleRow(clock, index, x, now, clocks) {
   const y = AXIS_HEIGHT + index * ROW_HEIGHT.shared + ROW_HEIGHT.shared / 2;
   return svg(
     "g",
     { class: "ledger-row", "data-clock": clock.id, "data-status": clock.status },
-    rowLabel(clock, y),
+    rowLabel(clock, y, clocks),
     clockShapes(clock, x, y, now),
   );
 }
@@ -220,7 +227,7 @@ function drawing(clocks, now, scale) {
   });
   if (scale === "each") {
     const height = AXIS_HEIGHT + rows.length * ROW_HEIGHT.each;
-    return svg("svg", attrs(height), rows.map((clock, i) => ownScaleRow(clock, i, now)));
+    return svg("svg", attrs(height), rows.map((clock, i) => ownScaleRow(clock, i, now, clocks)));
   }
   const range = paddedRange([...rows.flatMap((c) => clockInstants(c, now)), now]);
   const x = scaleFor(range);
@@ -229,7 +236,7 @@ function drawing(clocks, now, scale) {
     "svg",
     attrs(height),
     axis(range, x, height),
-    rows.map((clock, i) => sharedScaleRow(clock, i, x, now)),
+    rows.map((clock, i) => sharedScaleRow(clock, i, x, now, clocks)),
     nowMark(x(now), AXIS_HEIGHT - 6, height),
     svg("text", { x: x(now) + 3, y: AXIS_HEIGHT - 2, class: "ledger-now-label" }, t("now")),
   );
@@ -264,20 +271,30 @@ function legend(scale, onRescale) {
   );
 }
 
-/** Each clock's day-counting explanation: "why is it due then". */
-function explanations(clocks) {
+/** Each clock as a card: status, unit, start, due and warning times, and the day-counting
+ * explanation ("why is it due then"). On a phone the cards are the ledger (the chart is hidden). */
+function clockCards(clocks) {
   const v = vocab();
+  const line = (key, value) => (value ? h("div", {}, h("span", { class: "muted" }, `${t(key)} `), value) : null);
   return h(
     "ul",
-    { class: "ledger-explanations" },
+    { class: "ledger-cards", dataset: { testid: "clock-cards" } },
     clocks.map((clock) =>
       h(
         "li",
-        { dataset: { clock: clock.id } },
-        h("strong", {}, pick(v.clocks[clock.clock], clock.label)),
-        ` ${t("due")} ${formatTime(clock.due_at)}`,
-        clock.warn_at ? ` · ${t("warn")} ${formatTime(clock.warn_at)}` : "",
-        clock.extension ? ` · ${extensionTitle(clock.extension)}` : "",
+        { class: `ledger-card ledger-card-${clock.status}`, dataset: { clock: clock.id } },
+        h(
+          "div",
+          { class: "ledger-card-head" },
+          h("strong", {}, pick(v.clocks[clock.clock], clock.label)),
+          h("span", { class: `badge clock-status clock-status-${clock.status}` }, clockStatusLabel(clock, clocks)),
+        ),
+        h("div", { class: "muted small" }, unitName(clock.unit_id)),
+        line("started", formatTime(clock.started_at)),
+        line("due", formatTime(clock.due_at)),
+        clock.warn_at ? line("warn", formatTime(clock.warn_at)) : null,
+        clock.ended_at ? line("ended", formatTime(clock.ended_at)) : null,
+        clock.extension ? h("div", {}, extensionTitle(clock.extension)) : null,
         clock.explanation ? h("div", { class: "muted small" }, clock.explanation) : null,
       ),
     ),
@@ -293,6 +310,6 @@ export function renderClockLedger(clocks, { now = Date.now(), onRescale = () => 
     { class: "ledger-box" },
     legend(scale, onRescale),
     drawing(clocks, now, scale),
-    explanations(clocks),
+    clockCards(clocks),
   );
 }

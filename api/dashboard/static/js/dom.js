@@ -1,6 +1,6 @@
 // Building DOM without innerHTML: every text from the API (titles, notes) goes in as text, so a
 // petition's content can never become markup.
-import { locale, t } from "./i18n.js";
+import { t } from "./i18n.js";
 
 /** h("a", {href, class, onclick, dataset: {...}}, child, ...) → an element. */
 export function h(tag, props = {}, ...children) {
@@ -41,19 +41,7 @@ export function svg(tag, attrs = {}, ...children) {
   return el;
 }
 
-export function formatTime(value) {
-  if (!value) return "—";
-  const date = new Date(value);
-  return date.toLocaleString(locale(), {
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-    hour12: false,
-  });
-}
+export { formatTime } from "./time.js"; // the one way a time is written (Asia/Shanghai)
 
 export function formatPercent(share) {
   if (share === null || share === undefined || Number.isNaN(share)) return "—";

@@ -61,12 +61,6 @@ const WORDS = {
   case_not_found: ["案件不存在或不在您的管辖范围内", "No such case in your scope"],
   snapshot: ["案件概况", "Case"],
   tracking_code: ["查询码", "Tracking code"],
-  category: ["类别", "Category"],
-  description: ["诉求内容", "Petition text"],
-  kind: ["信访类型", "Kind"],
-  severity: ["紧急程度", "Severity"],
-  channel: ["信访形式", "Channel"],
-  visit_count: ["来访次数", "Visits"],
   assignee: ["承办人", "Assignee"],
   petitioner: ["信访人", "Petitioner"],
   tracks: ["三到位一处理", "Handling tracks"],
@@ -111,6 +105,60 @@ const WORDS = {
   attachments: ["附件", "Attachments"],
   yes: ["是", "yes"],
   no: ["否", "no"],
+  ended: ["结束", "Ended"],
+  nav_overview: ["概览", "Overview"],
+  nav_cases: ["案件列表", "Cases"],
+  nav_register: ["登记", "Register"],
+  // the case list
+  list_title: ["案件列表", "Cases"],
+  search: ["搜索", "Search"],
+  search_placeholder: ["标题、内容、类别或查询码", "Title, text, category or tracking code"],
+  filter_state: ["状态", "State"],
+  filter_open: ["在办", "Open"],
+  filter_level: ["层级", "Level"],
+  filter_unit: ["单位（含下级）", "Unit (with those below)"],
+  filter_overdue: ["仅超期", "Overdue only"],
+  filter_at_risk: ["仅预警", "At risk only"],
+  filter_category: ["事项类别", "Category"],
+  filter_from: ["登记自", "Registered from"],
+  filter_to: ["登记至", "Registered to"],
+  any: ["全部", "Any"],
+  apply: ["查询", "Apply"],
+  reset: ["重置", "Reset"],
+  next_page: ["下一页", "Next page"],
+  previous_page: ["上一页", "Previous page"],
+  page_n: ["第 {n} 页", "Page {n}"],
+  export_xlsx: ["导出 Excel", "Export to Excel"],
+  exporting: ["正在导出…", "Exporting…"],
+  overdue_by: ["超期 {days} 天", "{days} days overdue"],
+  overdue_column: ["超期", "Overdue"],
+  due_was: ["届满 {at}", "was due {at}"],
+  open_list: ["查看列表", "Open the list"],
+  // registration
+  register_title: ["登记信访事项", "Register a petition"],
+  matter: ["信访事项", "The matter"],
+  register_submit: ["登记", "Register"],
+  registered_ok: ["已登记，查询码 {code}", "Registered; tracking code {code}"],
+  repeat_linked: ["该信访人同一事项已有在办案件，已记为重复信访", "An open case of the same matter exists: recorded as a repeat petition"],
+  registration_failed: ["未能登记，请检查填写的内容", "Not registered: please check the form"],
+  received_hint: ["来信、来访当日之前收到的，填写收件日期；受理期限自该日起算", "For a letter or visit received before today: the acceptance period counts from that day"],
+  // alerts grouped per case
+  alerts_of_case: ["{count} 条提醒", "{count} alerts"],
+  ack_all: ["全部确认", "Acknowledge all"],
+  acked_n: ["已确认 {count} 条提醒", "{count} alerts acknowledged"],
+  no_case: ["通知渠道", "Alert channels"],
+  // the case page
+  print: ["打印", "Print"],
+  printed_at: ["打印时间 {at}", "Printed {at}"],
+  // the petitioners' tracking page
+  track_title: ["信访事项查询", "Track a petition"],
+  track_heading: ["查询办理进度", "Where is my petition?"],
+  track_hint: ["请输入登记时告知您的 16 位查询码。", "Enter the 16-character tracking code you were given at registration."],
+  track_submit: ["查询", "Look up"],
+  track_unit: ["办理单位", "Handled by"],
+  track_registered: ["登记时间", "Registered"],
+  track_updated: ["最近更新", "Last update"],
+  track_paused: ["中止计时中（期限待恢复后重新计算）", "Paused (the due date is set again on resumption)"],
 };
 
 let current = localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh";
@@ -150,5 +198,5 @@ export function locale() {
 /** Elements marked data-i18n in the static shell follow the language too. */
 export function translateShell(root = document) {
   for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
-  document.title = `${t("app_title")} · petitionflow`;
+  document.title = `${t(document.body.classList.contains("tracking") ? "track_title" : "app_title")} · petitionflow`;
 }

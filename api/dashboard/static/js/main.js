@@ -10,9 +10,12 @@ import { forgetToken, keepToken, signedIn } from "./session.js";
 import { loadUnits, mountUnitSelector, onUnitChange } from "./units.js";
 import { alertKindLabel } from "./alerts.js";
 import { caseHref } from "./case_lists.js";
+import { caseListPageView } from "./case_list_page.js";
+import { registrationView } from "./register.js";
 
 const view = document.getElementById("view");
 const controls = document.getElementById("top-bar-controls");
+const nav = document.getElementById("main-nav");
 const liveStatus = document.getElementById("live-status");
 let currentView = null;
 let live = null;
@@ -28,11 +31,24 @@ function caseIdFromPath() {
   return match ? decodeURIComponent(match[1]) : null;
 }
 
+// The pages under /dashboard: the server answers each with the same shell.
+const PAGES = {
+  "/dashboard/cases": ["list", caseListPageView],
+  "/dashboard/register": ["register", registrationView],
+};
+
 function route() {
   currentView?.dispose();
   const caseId = caseIdFromPath();
-  currentView = caseId ? casePageView(view, caseId) : overviewView(view);
-  view.dataset.view = caseId ? "case" : "overview";
+  const path = location.pathname.replace(/\/$/, "");
+  const [name, render] = caseId
+    ? ["case", (root) => casePageView(root, caseId)]
+    : PAGES[path] ?? ["overview", overviewView];
+  currentView = render(view);
+  view.dataset.view = name;
+  for (const anchor of nav.querySelectorAll("a")) {
+    anchor.classList.toggle("current", anchor.dataset.nav === name);
+  }
 }
 
 function navigate(href) {
@@ -67,6 +83,7 @@ function startLiveUpdates() {
 
 function signInView(message) {
   controls.hidden = true;
+  nav.hidden = true;
   const tokenInput = h("input", {
     type: "password",
     id: "token",
@@ -110,6 +127,7 @@ async function enter(preloadedUnits) {
   await loadUnits(preloadedUnits);
   mountUnitSelector(document.getElementById("unit-select"), vocab());
   controls.hidden = false;
+  nav.hidden = false;
   startLiveUpdates();
   route();
 }

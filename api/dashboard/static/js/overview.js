@@ -1,17 +1,18 @@
 // The overview a supervisor keeps open all day: KPI tiles, three charts, the at-risk and overdue
 // lists and the unacknowledged alerts, for the unit chosen at the top (and its subtree).
 import { fetchOpenAlerts, renderAlerts, renderAlertsError } from "./alerts.js";
-import { fetchCaseList, renderCaseList, renderListError } from "./case_lists.js";
+import { fetchCaseList, listHref, renderCaseList, renderListError } from "./case_lists.js";
 import { ageingChart, levelSharesChart, weeklyChart } from "./charts.js";
 import { formatPercent, h, replaceChildren } from "./dom.js";
 import { t } from "./i18n.js";
 import { PERIODS, choosePeriod, currentPeriod, fetchStats, statsView } from "./stats.js";
 import { selectedUnit } from "./units.js";
 
+// A tile that counts cases opens the list of those cases (the same filters the count uses).
 const TILES = [
-  { key: "open", label: "kpi_open", format: String },
-  { key: "at_risk", label: "kpi_at_risk", format: String, tone: "risk" },
-  { key: "overdue", label: "kpi_overdue", format: String, tone: "overdue" },
+  { key: "open", label: "kpi_open", format: String, list: { open: true } },
+  { key: "at_risk", label: "kpi_at_risk", format: String, tone: "risk", list: { at_risk: true } },
+  { key: "overdue", label: "kpi_overdue", format: String, tone: "overdue", list: { overdue: true } },
   { key: "on_time_rate", label: "kpi_on_time", format: formatPercent, detail: "on_time_detail" },
   {
     key: "satisfaction_rate",
@@ -23,10 +24,14 @@ const TILES = [
 const REFRESH_EVERY_MS = 60000; // a safety net under the live stream
 const LIVE_DEBOUNCE_MS = 800; // a burst of events (an escalation chain) becomes one refresh
 
-function tile({ key, label, tone }) {
+function tile({ key, label, tone, list }) {
   return h(
-    "div",
-    { class: `kpi ${tone ? `kpi-${tone}` : ""}`, dataset: { testid: `kpi-${key}` } },
+    list ? "a" : "div",
+    {
+      class: `kpi ${tone ? `kpi-${tone}` : ""} ${list ? "kpi-link" : ""}`,
+      href: list ? listHref(list) : null,
+      dataset: list ? { testid: `kpi-${key}`, link: "" } : { testid: `kpi-${key}` },
+    },
     h("div", { class: "kpi-label" }, t(label)),
     h("div", { class: "kpi-value", dataset: { kpi: key } }, "—"),
     h("div", { class: "kpi-detail muted small", dataset: { kpiDetail: key } }),
@@ -151,6 +156,9 @@ export function overviewView(root) {
 
   async function refreshOnce() {
     const unitId = selectedUnit();
+    for (const { key, list } of TILES) {
+      if (list) part(`kpi-${key}`).setAttribute("href", listHref({ ...list, unit_id: unitId }));
+    }
     const [atRisk, overdue] = await Promise.all([
       loadList("at_risk", "list-at-risk", unitId),
       loadList("overdue", "list-overdue", unitId),

@@ -2,6 +2,7 @@
 // file knows the response's shape.
 import { get, vocab } from "./api.js";
 import { pick, t } from "./i18n.js";
+import { shanghaiDate } from "./time.js";
 
 const LEVELS = ["village", "town", "county"];
 const PERIOD_KEY = "petitionflow.period";
@@ -24,18 +25,12 @@ export function choosePeriod(name) {
   localStorage.setItem(PERIOD_KEY, period);
 }
 
-function isoDate(day) {
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
-}
-
-/** The first day of the period, a date (the API reads it in the policy's time zone). */
-function periodStart(name, today = new Date()) {
+/** The first day of the period, a Shanghai date (the API reads it in the policy's time zone),
+ * whatever the browser's zone. */
+function periodStart(name) {
   const { days } = PERIODS[name];
-  if (days === null) return `${today.getFullYear()}-01-01`;
-  const start = new Date(today);
-  start.setDate(start.getDate() - days + 1);
-  return isoDate(start);
+  if (days === null) return `${shanghaiDate().slice(0, 4)}-01-01`;
+  return shanghaiDate(-days + 1);
 }
 
 export function fetchStats(unitId) {
