@@ -198,8 +198,10 @@ class PetitionLifecycle(StateChart[PetitionCase]):
         user = staff.get(officer_id)
         if user is None or user.role != Role.officer or user.unit_id != self.model.unit_id:
             raise InvalidParams(
-                "承办人须为本单位的工作人员 / the assignee must be an officer of the unit "
-                "holding the case",
+                Message(
+                    "承办人须为本单位的工作人员",
+                    "the assignee must be an officer of the unit holding the case",
+                ),
                 action="assign",
                 errors=[{"field": "officer_id", "message": "not an officer of the unit"}],
             )
@@ -362,7 +364,9 @@ class PetitionLifecycle(StateChart[PetitionCase]):
 
 
 def _bad_callback(field: str, detail: str) -> InvalidParams:
-    return InvalidParams(detail, action="feedback", errors=[{"field": field, "message": detail}])
+    return InvalidParams(
+        Message.of(detail), action="feedback", errors=[{"field": field, "message": detail}]
+    )
 
 
 AUTOMATIC_EVENTS = ("warn", "breach", "auto_escalate", "auto_close")

@@ -17,9 +17,8 @@ from api.pagination import decode_cursor
 from api.problems import ProblemError
 from models.case import UnitRef
 from models.lifecycle import FINAL_STATES
-from models.tables import CaseEventRow, CaseRow, CaseUnitRow, IdempotencyRow
 from models.messages import Message
-from models.tables import CaseEventRow, CaseRow, IdempotencyRow
+from models.tables import CaseEventRow, CaseRow, CaseUnitRow, IdempotencyRow
 from petitionflow.unit_tree import subtree, unit_path
 
 NOT_FOUND = Message("案件不存在或不在您的范围内", "no such case in your scope")

@@ -474,7 +474,7 @@ class CaseService:
         return ProblemError(
             409,
             Message(
-                f"案件已{label}，不能再执行“{ACTION_LABELS.get(action, (action,))[0]}”",
+                f"案件已{label}，不能再执行“{EVENT_LABELS.get(action, (action,))[0]}”",
                 f"the case is {row.state}; no actions are allowed",
             ),
             type="/problems/InvalidTransition",
