@@ -10,12 +10,20 @@ from temporalio import activity
 from models.boundary import RetentionResult, RetentionRun
 from models.retention import RetentionPolicy
 from petitionflow import retention
+from petitionflow.attachment_retention import purge_files
+from petitionflow.attachment_store import AttachmentStore
 
 
 class RetentionActivities:
-    def __init__(self, engine: Engine, policy: Callable[[], RetentionPolicy]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        policy: Callable[[], RetentionPolicy],
+        attachments: AttachmentStore | None = None,
+    ) -> None:
         self._engine = engine
         self._policy = policy  # read at each run: a changed period applies from the next run
+        self._attachments = attachments  # purged cases' files go too (None: a worker without)
 
     @activity.defn(name="purge_expired_personal_data")
     def purge_expired_personal_data(self, run: RetentionRun) -> RetentionResult:
@@ -28,6 +36,8 @@ class RetentionActivities:
                 self._engine, policy, run.as_of, progress=lambda d: activity.heartbeat(d.cases)
             )
             purged, left = done.cases, done.raced
+            if self._attachments is not None:
+                purge_files(self._engine, self._attachments)
         return RetentionResult(
             period=policy.iso,
             closed_before=policy.closed_before(run.as_of),

@@ -186,9 +186,11 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
 def _retention_run(args: argparse.Namespace, settings: Settings) -> int:
     """The daily Schedule's purge, run now against the database (or only listed: --dry-run)."""
     from petitionflow import retention
+    from petitionflow.attachment_retention import purge_files
     from petitionflow.db import make_engine
 
     policy = settings.retention_policy()
+    files = 0
     as_of = args.as_of or datetime.now(UTC)
     zone = settings.sla_policy.zone
     engine = make_engine(settings.resolved_database_url)
@@ -202,6 +204,7 @@ def _retention_run(args: argparse.Namespace, settings: Settings) -> int:
         else:
             done = retention.purge(engine, policy, as_of, batch_size=args.batch_size)
             verb, count, left = "purged", done.cases, done.raced
+            files = purge_files(engine, settings.attachment_store, batch_size=args.batch_size)
     finally:
         engine.dispose()
     cutoff = policy.closed_before(as_of).astimezone(zone).strftime("%Y-%m-%d %H:%M")
@@ -209,6 +212,8 @@ def _retention_run(args: argparse.Namespace, settings: Settings) -> int:
         f"retention: {verb} the personal data of {count} case(s) closed before {cutoff} "
         f"({policy.iso} after closure)" + (f"; {left} changed meanwhile, left" if left else "")
     )
+    if not args.dry_run:
+        print(f"retention: {files} attachment(s) of purged cases removed")
     return 0
 
 
@@ -313,6 +318,7 @@ async def run_worker(settings: Settings) -> None:
             max_concurrent_activities=settings.worker_max_concurrent_activities,
             field_cipher=settings.field_cipher,
             retention_policy=settings.retention_policy,
+            attachment_store=settings.attachment_store,
         )
         log.info(
             "worker polling",

@@ -17,6 +17,7 @@ from activities.retention import RetentionActivities
 from models.alerts import ChannelKind, DeliveryConfig
 from models.daycount import CalendarFile, WorkCalendar
 from models.retention import RetentionPolicy, load_retention
+from petitionflow.attachment_store import AttachmentStore
 from petitionflow.codec import EncryptionCodec
 from petitionflow.egress import WebhookGuard
 from petitionflow.field_crypto import FieldCipher
@@ -65,6 +66,7 @@ def build_worker(
     max_concurrent_activities: int | None = None,
     field_cipher: FieldCipher | None = None,
     retention_policy: Callable[[], RetentionPolicy] = load_retention,
+    attachment_store: AttachmentStore | None = None,
 ) -> Worker:
     deadlines = DeadlineActivities(calendar, reload=calendar_file)
     projection = ProjectionActivities(
@@ -90,7 +92,7 @@ def build_worker(
         alerts.alert_targets,
         alerts.deliver_webhook,
         alerts.deliver_email,
-        RetentionActivities(engine, retention_policy).purge_expired_personal_data,
+        RetentionActivities(engine, retention_policy, attachment_store).purge_expired_personal_data,
     ]
     check_delivery_activities(activities)
     return Worker(

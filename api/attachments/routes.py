@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Header, Path, Response, UploadFile
 
-from api.attachments.content import content_disposition
+from api.attachments.content import ALLOWED, content_disposition
 from api.attachments.schemas import AttachmentOut
 from api.attachments.service import AttachmentService, Upload
 from api.deps import AppSettings, CurrentCaller, DbSession, Temporal
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1/cases/{case_id}/attachments", tags=["attachme
 PATH = r"^/api/v1/cases/[^/]+/attachments$"  # the upload: multipart, its own size limit
 CaseId = Annotated[str, Path(max_length=64)]
 AttachmentId = Annotated[str, Path(max_length=64)]
-DOWNLOAD_TYPES = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+DOWNLOAD_TYPES = {media: {"schema": {"type": "string", "format": "binary"}} for media in ALLOWED}
 
 
 def service(session: DbSession, settings: AppSettings, client: Temporal) -> AttachmentService:

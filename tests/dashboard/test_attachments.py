@@ -71,4 +71,6 @@ async def test_an_officer_attaches_and_downloads_a_letter_scan(
     width = await page.evaluate("document.documentElement.scrollWidth")
     box = await card.bounding_box()
     assert box is not None and box["x"] + box["width"] <= 390 + 1, (box, width)
+    button = await row.get_by_role("button", name="下载").bounding_box()  # reachable, unscrolled
+    assert button is not None and button["x"] + button["width"] <= box["x"] + box["width"]
     await screenshot(page, artifacts, "attachments-case-page-390")

@@ -4,7 +4,7 @@ access log), the type and size refusals (which change nothing), scope, and the f
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -315,3 +315,33 @@ async def test_a_purged_case_takes_no_more_files(api: Stack) -> None:
     r = await upload(api, case_id, pdf())
     assert r.status_code == 409 and "purged" in r.json()["detail"]
     assert len(await listed(api, case_id)) == 1
+
+
+@BOTH
+async def test_retention_removes_the_files_of_purged_cases(
+    api: Stack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    expiring, kept = await new_case(api), await new_case(api)
+    for case_id in (expiring, expiring, kept):
+        assert (await upload(api, case_id, pdf())).status_code == 201
+    assert (await api.act(expiring, "withdraw", note="信访人撤回")).status_code == 200
+    await wait_listed(api, expiring, "withdrawn")
+
+    monkeypatch.setenv("PETITIONFLOW_DATABASE_URL", api.engine.url.render_as_string(False))
+    monkeypatch.setenv("PETITIONFLOW_CODEC_KEYS", CODEC_KEYS)
+    monkeypatch.setenv("PETITIONFLOW_ENV", "test")
+    monkeypatch.setenv("PETITIONFLOW_DATA_DIR", str(api.settings.data_dir))
+    assert main(["retention", "run"]) == 0  # closed just now: nothing is due
+    assert "0 attachment(s) of purged cases removed" in capsys.readouterr().out
+    assert len(stored_files(api)) == 3
+
+    years_later = (datetime.now(UTC) + timedelta(days=4 * 366)).isoformat()
+    assert main(["retention", "run", "--as-of", years_later]) == 0
+    out = capsys.readouterr().out
+    assert "purged the personal data of 1 case(s)" in out
+    assert "2 attachment(s) of purged cases removed" in out
+    assert await listed(api, expiring, "admin") == []
+    assert len(await listed(api, kept)) == 1
+    assert len(stored_files(api)) == 1  # the open case's file alone
+    assert main(["retention", "run", "--as-of", years_later]) == 0  # again: nothing left
+    assert "0 attachment(s) of purged cases removed" in capsys.readouterr().out
