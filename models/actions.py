@@ -108,7 +108,7 @@ class FeedbackParams(_Params):
     rating: Rating
     note: str = Field(default="", max_length=_TEXT)
     # 回访: how and on which day the petitioner was contacted, and who called (a user of the unit
-    # holding the case; the API fills in the one recording it and today). Optional in the model:
+    # holding the case; the API fills in today and the officer recording it). Optional in the model:
     # feedback recorded before these existed replays without them. The dates are checked by the
     # machine (``models/lifecycle.py``: not in the future, not before the reply).
     method: CallbackMethod | None = None

@@ -85,7 +85,7 @@ class CaseRepository:
 
     def list_cases(self, caller: Caller, filters: CaseFilters) -> list[CaseRow]:
         """One page and one row more (its presence says there is a next page), newest first."""
-        query = readable_cases(select(CaseRow), CaseRow.case_id, caller)
+        query = readable_cases(select(CaseRow), CaseRow.unit_id, CaseRow.case_id, caller)
         if filters.unit_id:
             query = query.where(col(CaseRow.unit_id).in_(subtree(self.session, filters.unit_id)))
         for name in ("state", "level", "category"):

@@ -50,7 +50,7 @@ from models.case import UnitRef
 from models.lifecycle import FINAL_STATES
 from models.messages import Message
 from models.tables import CaseRow, IdempotencyRow
-from models.vocabulary import EVENT_LABELS
+from models.vocabulary import EVENT_LABELS, Role
 from petitionflow import audit
 from petitionflow.settings import Settings
 
@@ -428,8 +428,10 @@ class CaseService:
         claim = await self._claim(key, f"{caller.id}:act:{case_id}:{key}", body)
         action = body["action"]
         params = {k: v for k, v in body.items() if k != "action"}
-        if action == "feedback":  # 回访: by default the one recording it, today
-            params["caller"] = params.get("caller") or caller.id
+        if action == "feedback":  # 回访: by default today, by the officer recording it (an
+            # officer acts only at the unit holding the case; an admin names the caller)
+            if caller.role is Role.officer:
+                params["caller"] = params.get("caller") or caller.id
             today = datetime.now(self.settings.sla_policy.zone).date()
             params["contacted_on"] = params.get("contacted_on") or today.isoformat()
         named = [params[f] for f in STAFF_PARAMS if isinstance(params.get(f), str)]

@@ -123,14 +123,23 @@ async def test_feedback_records_the_callback(api: Stack) -> None:
         "u-officer",  # by default the one recording it
     )
     assert r.json()["user_names"]["u-officer"] == "陈静"
+    # an admin recording it names no one by default (they did not make the call)
+    by_admin = await api.act(case_id, "feedback", who="admin", rating="satisfied")
+    assert by_admin.status_code == 200, by_admin.text
+    latest = by_admin.json()["feedback"][-1]
+    assert (latest["by"], latest["caller"], latest["contacted_on"]) == (
+        "u-admin",
+        None,
+        today.isoformat(),
+    )
 
     await wait_listed(api, case_id, "replied")
     for _ in range(50):
         timeline = (await api.get(f"/api/v1/cases/{case_id}/timeline")).json()
-        if timeline[-1]["action"] == "feedback":
+        if [e["action"] for e in timeline[-2:]] == ["feedback", "feedback"]:
             break
         await asyncio.sleep(0.05)
-    event = timeline[-1]
+    event = timeline[-2]
     assert event["action"] == "feedback"
     assert {k: event["params"][k] for k in ("method", "contacted_on", "caller")} == {
         "method": "phone",

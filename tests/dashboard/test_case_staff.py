@@ -3,6 +3,7 @@ recorded with its method, day and caller, and the page and timeline show names, 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,10 +13,21 @@ from sqlmodel import Session
 
 from api.auth import create_user
 from models.tables import UserRow
+from tests.api.conftest import Stack
 from tests.dashboard.browser import SECOND, screenshot, sign_in, valid_id_number
 from tests.dashboard.conftest import LiveDashboard
 
 pytestmark = pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
+
+
+async def projected(stack: Stack, case_id: str, action: str) -> None:
+    """Until the case's timeline (the projection) holds an ``action`` event."""
+    for _ in range(200):
+        timeline = (await stack.get(f"/api/v1/cases/{case_id}/timeline")).json()
+        if any(e["action"] == action for e in timeline):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no {action} on the timeline of {case_id}")
 
 
 async def test_assign_by_name_and_record_the_callback(
@@ -41,6 +53,9 @@ async def test_assign_by_name_and_record_the_callback(
     await form.get_by_role("button", name="提交").click()
     await expect(form).to_have_count(0)
     await expect(page.get_by_test_id("case-snapshot")).to_contain_text("王敏")
+    # the timeline reads the projection, which may trail the action a moment: read it again
+    await projected(stack, case_id, "assign")
+    await page.reload()
     timeline = page.get_by_test_id("event-timeline")
     await expect(timeline.locator('[data-action="assign"]')).to_contain_text("王敏")
     await expect(timeline.locator('[data-action="assign"]')).to_contain_text("陈静")
@@ -65,5 +80,9 @@ async def test_assign_by_name_and_record_the_callback(
     await expect(entry).to_contain_text("电话回访")
     await expect(entry).to_contain_text(today)
     await expect(entry).to_contain_text("王敏")
-    await expect(timeline.locator('[data-action="feedback"]')).to_contain_text("回访人: 王敏")
+    await projected(stack, case_id, "feedback")
+    await page.reload()
+    await expect(timeline.locator('[data-action="feedback"]')).to_contain_text(
+        "回访人: 王敏", timeout=10 * SECOND
+    )
     await screenshot(page, artifacts, "case-staff-by-name")
