@@ -155,6 +155,12 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "visit": ("重复来访", "Repeat visit"),
 }
 
+# Events on a case's record that are not actions of its lifecycle: written by the service itself.
+RECORD_LABELS: dict[str, tuple[str, str]] = {
+    "purge_personal_data": ("个人信息已按保存期限删除", "Personal data purged (retention period)"),
+}
+EVENT_LABELS: dict[str, tuple[str, str]] = {**ACTION_LABELS, **RECORD_LABELS}
+
 LEVEL_LABELS: dict[Level, tuple[str, str]] = {
     Level.village: ("村(社区)", "Village"),
     Level.town: ("镇(街道)", "Town"),
