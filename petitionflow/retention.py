@@ -23,6 +23,7 @@ from models.retention import RetentionPolicy
 from models.tables import CaseEventRow, CaseRow, IdempotencyRow
 from petitionflow import audit
 from petitionflow.field_crypto import ENCRYPTED_COLUMNS, MASKED_COLUMNS
+from petitionflow.person_keys import SEARCH_KEY_COLUMNS
 
 CASES = CaseRow.__table__  # type: ignore[attr-defined]
 EVENTS = CaseEventRow.__table__  # type: ignore[attr-defined]
@@ -34,6 +35,7 @@ _CLEARED = {
     **{column: "" for column in ENCRYPTED_COLUMNS.values()},
     **{column: "" for column in MASKED_COLUMNS.values()},
     "petitioner_key": "",
+    **{column: "" for column in SEARCH_KEY_COLUMNS.values()},  # nor found by name or phone
     "description": "",
 }
 

@@ -352,6 +352,7 @@ class CaseService:
             purged_at = await db(self.cases.purged_at, case_id)
             if purged_at is not None:
                 snapshot.petitioner = MaskedPetitioner(name="", id_number="", phone="")
+                snapshot.description = ""  # the workflow's history still has it; shown no more
                 snapshot.personal_data_purged_at = purged_at
                 snapshot.may_reveal_contact = False
         if reveal:

@@ -22,17 +22,6 @@ SETBACKS = ("visit", "request_review", "request_re_review", "reopen")  # not res
 # States in which a duty clock runs: leaving one for a resolution ends the petitioner's wait.
 DUTY_STATES = ("registered", "handling", "suspended", "under_review", "under_re_review")
 RESOLUTIONS = ("replied", "reviewed", "closed", "not_accepted", "withdrawn")
-FIGURES = (
-    "acceptance_decided",
-    "accepted_late",
-    "closed",
-    "resolved_at_once",
-    "intake",
-    "over_level",
-    "repeat_visits",
-    "backlog",
-    "backlog_resolved",
-)
 
 
 @dataclass

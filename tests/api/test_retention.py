@@ -17,6 +17,7 @@ from models.boundary import RetentionResult
 from models.tables import CaseEventRow, CaseRow
 from petitionflow.cli import main
 from petitionflow.field_crypto import ENCRYPTED_COLUMNS, MASKED_COLUMNS
+from petitionflow.person_keys import SEARCH_KEY_COLUMNS
 from petitionflow.schedules import ensure_retention_schedule
 from tests.api.cases.test_lifecycle import wait_listed
 from tests.api.conftest import Stack
@@ -48,7 +49,12 @@ def personal_columns(engine: Engine, case_id: str) -> dict[str, str]:
     with Session(engine) as session:
         row = session.get(CaseRow, case_id)
         assert row is not None
-        names = [*ENCRYPTED_COLUMNS.values(), *MASKED_COLUMNS.values(), "petitioner_key"]
+        names = [
+            *ENCRYPTED_COLUMNS.values(),
+            *MASKED_COLUMNS.values(),
+            "petitioner_key",
+            *SEARCH_KEY_COLUMNS.values(),
+        ]
         return {name: getattr(row, name) for name in [*names, "description"]}
 
 
@@ -141,6 +147,7 @@ async def test_daily_schedule_purges_expired_personal_data(
     case = (await api.get(f"/api/v1/cases/{expired}", "supervisor")).json()
     assert case["state"] == "withdrawn" and case["personal_data_purged_at"]
     assert case["petitioner"] == {"name": "", "id_number": "", "phone": ""}
+    assert case["description"] == ""  # the workflow still holds it; the API shows it no more
     gone = await api.get(f"/api/v1/cases/{expired}", "supervisor", reveal="pii", reason="核实身份")
     assert gone.status_code == 410 and "保存期限" in gone.json()["detail"]
     kept = await api.get(f"/api/v1/cases/{recent}", "supervisor", reveal="pii", reason="核实身份")
