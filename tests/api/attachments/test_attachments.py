@@ -155,9 +155,9 @@ async def test_refusals_change_nothing(api: Stack) -> None:
         body = await refused(415, content, name="letter.pdf", content_type="application/pdf")
         assert body["type"] == "/problems/UnsupportedAttachmentType"
     body = await refused(415, png(), name="scan.pdf", content_type="application/octet-stream")
-    assert "extension" in body["detail"]
+    assert "扩展名" in body["detail"]  # problems answer in Chinese unless asked otherwise
     body = await refused(415, png(), name="scan.png", content_type="application/pdf")
-    assert "declared" in body["detail"]
+    assert "声明的类型" in body["detail"]
     body = await refused(422, b"", name="empty.pdf")
     assert body["errors"][0]["field"] == "file"
     body = await refused(422, pdf(), kind="selfie")
@@ -178,7 +178,7 @@ async def test_refusals_change_nothing(api: Stack) -> None:
     api.settings.attachments_case_max_files = 2
     assert (await upload(api, case_id, pdf())).status_code == 201
     body = await refused(413, pdf())
-    assert "at most 2 attachments" in body["detail"]
+    assert "最多 2 个附件" in body["detail"]
     api.settings.attachments_case_max_files = 50
     api.settings.attachments_case_max_bytes = sum(a["size"] for a in await listed(api, case_id))
     body = await refused(413, pdf())
@@ -313,7 +313,7 @@ async def test_a_purged_case_takes_no_more_files(api: Stack) -> None:
         session.add(row)
         session.commit()
     r = await upload(api, case_id, pdf())
-    assert r.status_code == 409 and "purged" in r.json()["detail"]
+    assert r.status_code == 409 and "保存期限" in r.json()["detail"]
     assert len(await listed(api, case_id)) == 1
 
 
