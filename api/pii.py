@@ -108,16 +108,26 @@ def record_access(
     session: Session, caller: Caller, case_id: str, kind: PiiAccessKind, reason: str
 ) -> None:
     """Put a reading of personal data on record, committed before the data is handed out."""
-    session.add(
+    record_accesses(session, caller, [case_id], kind, reason)
+
+
+def record_accesses(
+    session: Session, caller: Caller, case_ids: list[str], kind: PiiAccessKind, reason: str
+) -> None:
+    """One reading of several cases' personal data (an export): an entry per case, so the log
+    answers "who read this case" whichever way it was read; committed before the data goes."""
+    at, reason = datetime.now(UTC), reason.strip()[:500]
+    session.add_all(
         PiiAccessRow(
             id=uuid.uuid4().hex,
             user_id=caller.id,
             role=caller.role,
             kind=kind,
             case_id=case_id,
-            reason=reason.strip()[:500],
-            at=datetime.now(UTC),
+            reason=reason,
+            at=at,
         )
+        for case_id in case_ids
     )
     session.commit()
 

@@ -131,6 +131,14 @@ async def test_case_list_export_holds_the_lists_rows(
     assert len(capped_rows) == 3 and capped_rows[1][0] == newest["tracking_code"]
     assert "仅导出前 1 件" in capped_rows[2][0]
 
+    # Every export is on the access log, an entry per case it held (masked data is still theirs).
+    log = (await api.get("/api/v1/pii-access-log", "admin", kind="export", limit=1000)).json()
+    by_supervisor = [e for e in log if e["user_id"] == "u-supervisor"]
+    assert {e["case_id"] for e in by_supervisor} == {ids["village"], ids["town"]}
+    assert len(by_supervisor) == 3  # the whole list (2 cases), then the handling one
+    assert by_supervisor[-1]["reason"] == "导出案件列表（2 件）"
+    assert [e["case_id"] for e in log if e["user_id"] == "u-admin"] == [newest["case_id"]]
+
     bad = await api.get("/api/v1/cases/export.xlsx", "supervisor", state="lost")
     assert bad.status_code == 422 and bad.headers["content-type"].startswith(
         "application/problem+json"
