@@ -19,6 +19,7 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import pii
@@ -151,20 +152,16 @@ class CaseService:
                 403, Message("不能为范围外的单位登记", "the unit is outside your scope")
             )
         case_id = self.case_id_for(user_id=caller.id, key=key) if key else uuid.uuid4().hex[:20]
-        if key:
-            # A retry whose first try registered the case but never got its answer (the API
-            # died in between): the key names the case, so answer with it — never a "repeat".
-            earlier = await self._registered(case_id, caller)
-            if earlier is not None:
-                await self._remember(claim, earlier.case_id, 201)
-                return 201, earlier
         petitioner_key = self.petitioner_key(body.petitioner.id_number)
         open_case, final_case = await db(
             lambda: self.cases.earlier_cases(
                 petitioner_key=petitioner_key, category=body.category, county=path[-1].id
             )
         )
+        # A retry whose first try registered the case but never got its answer (the API died
+        # in between) finds that case: the key names it, and it is never its own "repeat".
         open_id = open_case.case_id if open_case is not None else None
+        open_id = None if open_id == case_id else open_id
         matter = "matter:" + self._keyed("matter", petitioner_key, body.category, path[-1].id)
         loop = asyncio.get_running_loop()
         grace = 2 * self.settings.update_timeout_seconds
@@ -198,8 +195,18 @@ class CaseService:
         start = self._start_case(
             case_id, body, caller, path, petitioner_key, repeat_final=final_case is not None
         )
+        await db(self.session.commit)  # no transaction stays open while Temporal answers
         try:
             snapshot = await self.workflows.start(start)
+        except WorkflowAlreadyStartedError:
+            # That retry, once the case has closed: its workflow id is not run again.
+            earlier = await self._registered(case_id, caller)
+            if earlier is None:
+                raise unavailable(
+                    Message("案件已保存，尚未完成登记", "the case is saved but not yet registered")
+                ) from None
+            await self._remember(claim, case_id, 201)
+            return 201, earlier
         except (WorkflowUpdateRPCTimeoutOrCancelledError, RPCError):
             raise unavailable(
                 Message("案件已保存，尚未完成登记", "the case is saved but not yet registered")
@@ -454,6 +461,7 @@ class CaseService:
                 raise unknown_unit(target)
             request.unit_path = path
         update_id = f"{caller.id}:{key}" if key else uuid.uuid4().hex
+        await db(self.session.commit)  # no transaction stays open while Temporal answers
         try:
             snap = await self.workflows.act(case_id, request, update_id=update_id)
         except WorkflowUpdateFailedError as err:

@@ -12,7 +12,7 @@ from temporalio.client import (
     WorkflowHandle,
     WorkflowUpdateFailedError,
 )
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
 
 from api.problems import ProblemError, from_domain
@@ -35,6 +35,8 @@ async def start_case(
         id=workflow_id(start.case_id),
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        # A case that has closed is never started again under its id (a late retry).
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
     )
     return await client.execute_update_with_start_workflow(
         "registration",

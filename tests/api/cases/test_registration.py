@@ -166,6 +166,26 @@ async def test_idempotent_retry_of_an_urgent_registration_answers_the_first_resu
     assert retry.json()["case_id"] == lost.json()["case_id"]
 
 
+async def test_a_lost_answer_of_a_case_closed_since_never_starts_it_again(api: Stack) -> None:
+    """The first try registered the case and its answer was lost; the case has closed since.
+    The retry answers what the first try would have (Temporal keeps the registration update's
+    outcome on the closed workflow), and the case's workflow id is not run a second time."""
+    body = {"petitioner_id_number": resident_id()}
+    first = await api.register(key="closed-1", **body)
+    assert first.status_code == 201, first.text
+    case_id = first.json()["case_id"]
+    assert (await api.act(case_id, "withdraw", note="信访人撤回")).status_code == 200
+    await wait_listed(api, case_id, "withdrawn")
+    with Session(api.engine) as session:
+        session.exec(delete(IdempotencyRow).where(IdempotencyRow.key.endswith(":closed-1")))
+        session.commit()
+    retry = await api.register(key="closed-1", **body)
+    assert retry.status_code == 201, retry.text
+    assert (retry.json()["case_id"], retry.json()["state"]) == (case_id, "registered")
+    runs = [w async for w in api.env.client.list_workflows(f"WorkflowId = 'petition-{case_id}'")]
+    assert len(runs) == 1
+
+
 async def test_repeat_outside_the_callers_scope_answers_the_tracking_view(api: Stack) -> None:
     number = resident_id()
     first = (await api.register(petitioner_id_number=number)).json()
