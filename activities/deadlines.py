@@ -1,5 +1,7 @@
-"""Deadline computation as an activity: calendar data changes, so its results are recorded in
-history and never recomputed on replay."""
+"""Deadline computation as an activity, for periods that reach a year the workflow's calendar
+snapshot has no published schedule for (and for cases started before the snapshot existed):
+calendar data changes, so these results are recorded in history and never recomputed on
+replay."""
 
 from __future__ import annotations
 
@@ -8,15 +10,8 @@ from collections.abc import Callable
 from temporalio import activity
 
 from models.boundary import DeadlineRequest, RecountRequest
-from models.daycount import (
-    Deadline,
-    WorkCalendar,
-    compute_deadline,
-    extend_deadline,
-    recount_deadline,
-    resume_deadline,
-)
-from models.policy import Span
+from models.daycount import Deadline, WorkCalendar
+from models.deadline_requests import compute_requested, recount_requested
 
 
 class DeadlineActivities:
@@ -32,47 +27,9 @@ class DeadlineActivities:
 
     @activity.defn(name="compute_deadlines")
     def compute_deadlines(self, request: DeadlineRequest) -> dict[str, Deadline]:
-        policy = request.policy
-        return {
-            name: compute_deadline(
-                request.start,
-                Span.model_validate(span),
-                mode=policy.calendar.mode,
-                zone=policy.zone,
-                calendar=self._calendar,
-            )
-            for name, span in request.spans.items()
-        }
+        return compute_requested(request, self._calendar)
 
     @activity.defn(name="recount_deadlines")
     def recount_deadlines(self, request: RecountRequest) -> dict[str, Deadline]:
         """Whole-day periods counted again after a pause or an extension, by clock id."""
-        zone, found = request.policy.zone, {}
-        calendar = self._calendar
-        for item in request.recounts:
-            if item.clock is not None:
-                clock = item.clock
-                found[item.clock_id] = recount_deadline(
-                    clock.started_at,
-                    Span.model_validate(clock.span),
-                    mode=clock.computed.mode,
-                    pauses=[(p.start, p.end) for p in clock.paused if p.end is not None],
-                    extension=(clock.extension.at, clock.extension.days)
-                    if clock.extension
-                    else None,
-                    zone=zone,
-                    calendar=calendar,
-                )
-            elif item.extend_days is not None:
-                found[item.clock_id] = extend_deadline(
-                    item.deadline, item.extend_days, zone=zone, calendar=calendar
-                )
-            elif item.paused_on is not None and item.resumed_on is not None:
-                found[item.clock_id] = resume_deadline(
-                    item.deadline,
-                    item.paused_on,
-                    item.resumed_on,
-                    zone=zone,
-                    calendar=calendar,
-                )
-        return found
+        return recount_requested(request, self._calendar)

@@ -126,6 +126,8 @@ class ProjectionActivities:
         elif snap.event_seq >= row.event_seq:  # never let an older write overwrite a newer one
             for name, value in self._mutable(projection).items():
                 setattr(row, name, value)
+        if row.purged_at is not None:  # a late retry of an old write: retention has removed it
+            return
         if projection.petitioner is not None:
             for column, value in self._fields.seal(snap.case_id, projection.petitioner).items():
                 setattr(row, column, value)

@@ -8,12 +8,13 @@ from __future__ import annotations
 import hmac
 import random
 import uuid
+from datetime import UTC, datetime
 from hashlib import sha256
 
 from api.cases.schemas import new_tracking_code
 from api.cases.workflow import start_case
 from bench.stack import Stack
-from bench.workload import registration
+from bench.workload import next_serial, registration
 from models.boundary import CaseSnapshot, Petitioner, StartCase
 from models.case import UnitRef
 from models.policy import SlaPolicy
@@ -61,3 +62,19 @@ async def register(
         registered_by="bench",
     )
     return await start_case(stack.client, start, stack.settings.task_queue)
+
+
+async def group_case_at_county(
+    stack: Stack, policy: SlaPolicy, rng: random.Random
+) -> tuple[str, datetime]:
+    """A group petition (集体访) registered at the county: its case id and acceptance due time."""
+    snapshot = await register(
+        stack,
+        unit_id=stack.tree.specs[0].id,
+        severity=Severity.group,
+        policy=policy,
+        serial=next_serial(),
+        rng=rng,
+    )
+    clock = next(d for d in snapshot.deadlines if d.clock == "acceptance")
+    return snapshot.case_id, clock.due_at.astimezone(UTC)

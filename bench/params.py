@@ -19,6 +19,10 @@ class BenchParams:
     clock_cases: int = 1_000  # open cases whose acceptance clock falls due within seconds
     clock_window_seconds: int = 5  # their acceptance window, at least (see sec_clocks.py)
     clock_grace_seconds: float = 60  # how long after the last due time a clock may still fire
+    burst_cases: int = 1_000  # open cases whose clocks all fall due at one instant (sec_burst)
+    burst_actions: int = 20  # officer actions sent through the API while the burst is worked off
+    burst_create_seconds: float = 40.0  # registering the burst's cases
+    burst_grace_seconds: float = 90  # how long after the instant a breach may still be recorded
     open_cases: int = 20_000  # open cases in total when the footprint is measured
     seed_concurrency: int = 32  # in-flight starts when open cases are created for volume
     bulk_cases: int = 1_000_000  # projected cases COPY'd into PostgreSQL for the reads
@@ -43,11 +47,17 @@ class BenchParams:
             "actions",
             "lag_samples",
             "clock_cases",
+            "burst_cases",
             "open_cases",
             "bulk_cases",
             "read_samples",
         )
-        caps = ("read_seconds", "clock_create_seconds", "footprint_create_seconds")
+        caps = (
+            "read_seconds",
+            "clock_create_seconds",
+            "burst_create_seconds",
+            "footprint_create_seconds",
+        )
         values: dict[str, Any] = {
             name: max(1, int(getattr(self, name) * factor)) for name in counts
         }
@@ -65,6 +75,10 @@ def smoke_params() -> BenchParams:
         clock_window_seconds=2,
         clock_create_seconds=2.0,
         clock_grace_seconds=20,
+        burst_cases=20,
+        burst_actions=2,
+        burst_create_seconds=3.0,
+        burst_grace_seconds=20,
         open_cases=100,
         bulk_cases=3_000,
         towns=2,

@@ -5,7 +5,7 @@ baseline in the same run, write ``bench/results/latest.md`` and ``latest.json``.
 
 Sections, in order: the bulk load (before any service runs), supervisor reads at volume,
 registrations, actions, projection lag, a profiled burst (``--profile``), footprint (adding open
-cases), and clock exactness last (its alert fan-out keeps the worker busy for a while)."""
+cases), clock exactness, and the midnight burst last (their alert fan-out keeps the worker busy)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    cpu,
     machine,
     report,
     sec_actions,
+    sec_burst,
     sec_clocks,
     sec_footprint,
     sec_lag,
@@ -35,8 +37,13 @@ from bench.profile_burst import profiled_burst
 from bench.stack import PG_DATABASE, PG_SERVER, Stack, running_stack
 
 RESULTS = Path(__file__).with_name("results")
-SECTIONS = ("reads", "registrations", "actions", "lag", "footprint", "clocks")
-ISSUE_COUNTS = {"clock_cases": 5_000, "open_cases": 20_000, "bulk_cases": 1_000_000}
+SECTIONS = ("reads", "registrations", "actions", "lag", "footprint", "clocks", "burst")
+ISSUE_COUNTS = {
+    "clock_cases": 5_000,
+    "burst_cases": 5_000,
+    "open_cases": 20_000,
+    "bulk_cases": 1_000_000,
+}
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -59,6 +66,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help=f"comma-separated sections to run, of {','.join(SECTIONS)} (to iterate on one; "
         "actions brings registrations along, and without reads nothing is bulk-loaded)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes on the task queue (a sweep: run the bench once per count)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
         "--keep", action="store_true", help="keep the run's directory and database afterwards"
@@ -74,7 +87,8 @@ def notes(params: BenchParams, args: argparse.Namespace, stack: Stack) -> list[s
         "codec is part of our cost. The bare baseline uses the SDK's default converter, no codec, "
         "a no-op workflow and update, and its own worker process.",
         "API: the real uvicorn server (`petitionflow api` config) on a free port, driven over "
-        "HTTP by httpx; the worker is `petitionflow worker`; both are processes of their own.",
+        f"HTTP by httpx; workers: {args.workers} `petitionflow worker` process(es) on the task "
+        "queue (`--workers N`); each a process of its own.",
         f"Temporal dev server: {'state in a file' if args.temporal_file else 'in-memory state'}"
         " (`--temporal-file` to keep it in a file, as `make dev` does).",
         f"Database: {args.database}"
@@ -88,6 +102,14 @@ def notes(params: BenchParams, args: argparse.Namespace, stack: Stack) -> list[s
         "Registrations send an Idempotency-Key, as clients should; they answer once the case is "
         "registered with its first clocks (update-with-start), the bare start once the server "
         "recorded the start.",
+        (
+            f"Calendar: {stack.notes['calendar']} had no published schedule in the installed "
+            "chinese-calendar; the run gives them a stand-in (statutory holidays, no 调休) in the "
+            "override file, as an office applies the published year with `petitionflow calendar "
+            "apply`, so periods reaching them are counted in the workflow like any other."
+            if stack.notes.get("calendar")
+            else "Calendar: every year the run reaches has a published schedule."
+        ),
         "Reads are sent one at a time by the county's supervisor (every unit in scope); "
         f"stats route: {stack.notes.get('stats_route')}.",
         "Clock-exactness and footprint cases are registered straight on Temporal (the API's "
@@ -123,9 +145,10 @@ async def measure(params: BenchParams, args: argparse.Namespace) -> dict[str, An
             "machine": machine.machine(),
             "load_average_start": machine.load_average(),
         },
-        "parameters": params.__dict__ | {"database": args.database},
+        "parameters": params.__dict__ | {"database": args.database, "workers": args.workers},
     }
     timings: dict[str, float] = {}
+    cpu_seconds: dict[str, dict[str, float]] = {}
     async with running_stack(
         params,
         database=args.database,
@@ -133,6 +156,7 @@ async def measure(params: BenchParams, args: argparse.Namespace) -> dict[str, An
         pg_database=args.pg_database,
         temporal_file=args.temporal_file,
         keep=args.keep,
+        workers=args.workers,
     ) as stack:
         timings["stack_and_bulk_load_s"] = time.perf_counter() - started
         results["bulk"] = stack.bulk
@@ -140,10 +164,11 @@ async def measure(params: BenchParams, args: argparse.Namespace) -> dict[str, An
         try:
 
             async def section(name: str, work: Any) -> Any:
-                mark = time.perf_counter()
+                mark, cpu_before = time.perf_counter(), cpu.sample(stack.processes)
                 print(f"[bench] {name} …", flush=True)
                 value = await work
                 timings[name] = round(time.perf_counter() - mark, 1)
+                cpu_seconds[name] = cpu.spent(cpu_before, cpu.sample(stack.processes))
                 print(f"[bench] {name} done in {timings[name]} s", flush=True)
                 return value
 
@@ -168,6 +193,8 @@ async def measure(params: BenchParams, args: argparse.Namespace) -> dict[str, An
                 results["footprint"] = await section("footprint", sec_footprint.run(stack, params))
             if "clocks" in only:
                 results["clocks"] = await section("clocks", sec_clocks.run(stack, params))
+            if "burst" in only:
+                results["burst"] = await section("burst", sec_burst.run(stack, api, params))
             results["notes"] = notes(params, args, stack)
             results["meta"]["versions"] = machine.versions(stack.engine)
         finally:
@@ -178,6 +205,7 @@ async def measure(params: BenchParams, args: argparse.Namespace) -> dict[str, An
         "load_average_end": machine.load_average(),
         "section_seconds": timings,
     }
+    results["cpu_seconds"] = cpu_seconds
     return results
 
 

@@ -28,10 +28,8 @@ from bench.load import drive, summary_ms
 from bench.params import BenchParams
 from bench.sec_footprint import worker_cache
 from bench.stack import Stack
-from bench.workload import next_serial
 from models.policy import SlaPolicy, parse_policy
 from models.tables import AlertRow
-from models.vocabulary import Severity
 
 TARGET_P99_MS = 1000.0
 
@@ -70,22 +68,12 @@ def window_seconds(params: BenchParams) -> int:
 async def run(stack: Stack, params: BenchParams) -> dict[str, Any]:
     window_s = window_seconds(params)
     policy = seconds_policy(window_s)
-    county = stack.tree.specs[0].id
     rng = random.Random(11)
     since = datetime.now(UTC)
     started = time.perf_counter()
 
     async def one(i: int) -> tuple[str, datetime]:
-        snapshot = await direct.register(
-            stack,
-            unit_id=county,
-            severity=Severity.group,
-            policy=policy,
-            serial=next_serial(),
-            rng=rng,
-        )
-        clock = next(d for d in snapshot.deadlines if d.clock == "acceptance")
-        return snapshot.case_id, clock.due_at.astimezone(UTC)
+        return await direct.group_case_at_county(stack, policy, rng)
 
     created = await drive(
         params.clock_cases, params.seed_concurrency, one, time_limit=params.clock_create_seconds

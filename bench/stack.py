@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,8 @@ from bench.bare import BARE_TASK_QUEUE
 from bench.bulk_cases import utc_now
 from bench.params import BenchParams
 from bench.units import UnitTree, bench_tree
+from models.daycount import WorkCalendar, YearSchedule, statutory_holidays
+from petitionflow.calendar import render_schedules
 from petitionflow.db import make_engine, migrate, normalize_url
 from petitionflow.devserver import binary
 from petitionflow.settings import Settings
@@ -133,6 +136,23 @@ def _dev_server_process() -> psutil.Process:
     raise RuntimeError("the Temporal dev server process was not found")
 
 
+def stand_in_schedules(path: Path, this_year: int) -> list[int]:
+    """This year and the next, where the installed ``chinese-calendar`` has no published schedule:
+    the statutory holidays without 调休, in the override file, as an office applies a published
+    year with ``petitionflow calendar apply``. Otherwise each period reaching such a year would be
+    counted by the fallback activity, and the run would measure the calendar's age, not the
+    service. Returns the years given a stand-in."""
+    official = WorkCalendar()
+    years = [y for y in (this_year, this_year + 1) if not official.covers(date(y, 1, 1))]
+    schedules = {
+        y: YearSchedule(holidays=frozenset(d for d in statutory_holidays(y) if d.weekday() < 5))
+        for y in years
+    }
+    if schedules:
+        path.write_text(render_schedules(schedules), encoding="utf-8")
+    return years
+
+
 def seed(engine: Engine, tree: UnitTree, live_villages: int) -> Users:
     import_units(engine, tree.specs)
     users = Users()
@@ -157,6 +177,7 @@ async def running_stack(
     pg_database: str = PG_DATABASE,
     temporal_file: bool = False,
     keep: bool = False,
+    workers: int = 1,
 ) -> AsyncIterator[Stack]:
     """``database``: postgresql (the benchmark's own database on 127.0.0.1:5432) or sqlite.
     The dev server keeps its state in memory unless ``temporal_file`` (as ``make dev`` does):
@@ -176,6 +197,7 @@ async def running_stack(
         # Before any service runs: the load takes both cores.
         bulk = bulk_load.load(database_url, tree, params.bulk_cases, now=utc_now())
 
+    stand_ins = stand_in_schedules(run_dir / "calendar.toml", utc_now().year)
     temporal_port, api_port, metrics_port = free_port(), free_port(), free_port()
     values = {
         "env": "test",
@@ -189,6 +211,7 @@ async def running_stack(
         "api_port": str(api_port),
         "worker_metrics_address": f"127.0.0.1:{metrics_port}",
         "public_url": f"http://127.0.0.1:{api_port}",
+        "webhook_allow": "127.0.0.1",  # the burst section's webhook receiver
     }
     env = service_env(values) | {sql_log.ENV: str(run_dir)}
     settings = Settings(**values)  # type: ignore[arg-type]
@@ -206,6 +229,13 @@ async def running_stack(
         spawned["worker"] = _spawn(
             [python, "-m", "petitionflow.cli", "worker"], env, run_dir / "worker.log"
         )
+        # More worker processes on the same task queue share the cases, as `docker compose up
+        # --scale worker=N` runs them (the first one's metrics are the ones read).
+        for n in range(2, workers + 1):
+            extra = service_env(values | {"worker_metrics_address": ""})
+            spawned[f"worker_{n}"] = _spawn(
+                [python, "-m", "petitionflow.cli", "worker"], extra, run_dir / f"worker_{n}.log"
+            )
         spawned["api"] = _spawn([python, "-m", "bench.api_server"], env, run_dir / "api.log")
         spawned["bare_worker"] = _spawn(
             [python, "-m", "bench.bare", values["temporal_address"], BARE_TASK_QUEUE],
@@ -238,7 +268,8 @@ async def running_stack(
                 "stats_route": next(
                     (s.split(": ", 1)[1] for s in stats_line if s.startswith("stats route:")),
                     "unknown",
-                )
+                ),
+                "calendar": ", ".join(map(str, stand_ins)),
             },
         )
         yield stack

@@ -20,7 +20,7 @@ from models.case import (
     UnitRef,
 )
 from models.clocks import Clock, ClockLedger, ClockName
-from models.daycount import Deadline
+from models.daycount import CalendarSnapshot, Deadline
 from models.policy import SlaPolicy
 from models.vocabulary import Channel, Kind, Level, Severity, Track, TrackStatus
 
@@ -90,6 +90,9 @@ class CaseState(BaseModel):
     visit_count: int = 1
     event_seq: int = 0
     applied_updates: list[str] = Field(default_factory=list)
+    # The published holiday schedules the case counts its days by (None: cases registered
+    # before the workflow computed deadlines itself ask an activity every time).
+    calendar: CalendarSnapshot | None = None
 
 
 class StartCase(CaseHeader):
@@ -107,6 +110,8 @@ class StartCase(CaseHeader):
     registered_by: str
     # A matter closed after re-review (复核终结) is registered and declined at once.
     repeat_final: bool = False
+    # The published schedules from the year before registration on (``WorkCalendar.snapshot``).
+    calendar: CalendarSnapshot | None = None
     # Continue-as-new carries the state; the petitioner is not carried again.
     carried: CaseState | None = None
     # History length after which the run continues as new (tests lower it).
@@ -322,3 +327,17 @@ class OutboxBatch(BaseModel):
     description: str | None = None  # first write only
     petitioner: Petitioner | None = None  # first write only
     petitioner_key: str | None = None
+
+
+class RetentionRun(BaseModel):
+    """One run of the retention purge, as of an instant (the scheduled run's workflow time)."""
+
+    as_of: datetime
+    dry_run: bool = False
+
+
+class RetentionResult(BaseModel):
+    period: str  # the policy applied, ISO 8601 (P3Y)
+    closed_before: datetime
+    purged: int  # cases whose personal data this run removed (would remove, on a dry run)
+    left: int  # changed meanwhile by someone else: the next run takes them

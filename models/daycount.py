@@ -10,8 +10,11 @@
 Which days are working days is *data*: China's official schedule from the ``chinese-calendar``
 package, plus an override file in which an administrator adds a year the day the State Council
 publishes it. Because that data changes, :func:`compute_deadline` is a pure function of
-(start, span, mode, zone, calendar) that the workflow must call **from an activity** and record;
-it must never be recomputed during replay.
+(start, span, mode, zone, calendar) that must never be recomputed during replay against data
+that may since have changed. The workflow therefore computes from a :class:`CalendarSnapshot`
+it carries in its state (the published schedules, taken at registration: the same answer on
+every replay), and asks an activity — recorded in history — only when a period reaches a year
+the snapshot has no published schedule for.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -58,12 +61,50 @@ def statutory_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.China(years=year, observed=False, categories=("public",)))
 
 
+class DayCalendar(Protocol):
+    """What day counting asks of a calendar."""
+
+    @property
+    def source(self) -> str: ...
+
+    def covers(self, day: date) -> bool: ...
+
+    def is_working_day(self, day: date) -> bool: ...
+
+
+def _override_working(schedule: YearSchedule, day: date) -> bool:
+    if day in schedule.workdays:
+        return True
+    return day not in schedule.holidays and day.weekday() < 5
+
+
+class CalendarSnapshot(BaseModel):
+    """The published schedules of some years, as plain data a workflow carries (about 0.5 KB a
+    year). Days of other years count as not covered: a deadline that reaches one is provisional,
+    and the workflow asks the service's calendar instead."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str  # the calendar it was taken from, quoted in each deadline's explanation
+    years: dict[int, YearSchedule]
+
+    def covers(self, day: date) -> bool:
+        return day.year in self.years
+
+    def is_working_day(self, day: date) -> bool:
+        schedule = self.years.get(day.year)
+        if schedule is None:  # never decisive: the result is provisional and not used
+            return day.weekday() < 5
+        return _override_working(schedule, day)
+
+
 class WorkCalendar:
     """Working days of mainland China: the package's schedule, years overridden by the file."""
 
     def __init__(self, overrides: dict[int, YearSchedule] | None = None) -> None:
         self._overrides = dict(overrides or {})
         self._official_years = {d.year for d in chinese_calendar.holidays}
+        self._snapshots: dict[int, CalendarSnapshot] = {}
         self.source = f"chinese-calendar {version('chinese-calendar')}" + (
             f" + overrides {','.join(map(str, sorted(self._overrides)))}" if self._overrides else ""
         )
@@ -98,14 +139,36 @@ class WorkCalendar:
     def is_working_day(self, day: date) -> bool:
         schedule = self._overrides.get(day.year)
         if schedule is not None:
-            if day in schedule.workdays:
-                return True
-            return day not in schedule.holidays and day.weekday() < 5
+            return _override_working(schedule, day)
         if day.year in self._official_years:
             return bool(chinese_calendar.is_workday(day))
         # No schedule published yet: the statutory holidays are known (lunar dates included);
         # only the 调休 swaps wait for the schedule. Such deadlines are marked provisional.
         return day.weekday() < 5 and day not in statutory_holidays(day.year)
+
+    def snapshot(self, since_year: int) -> CalendarSnapshot:
+        """The published schedules from ``since_year`` on, as data (cached: a calendar object
+        is immutable; a changed file makes a new one)."""
+        found = self._snapshots.get(since_year)
+        if found is None:
+            years = sorted(
+                y for y in self._official_years | set(self._overrides) if y >= since_year
+            )
+            found = CalendarSnapshot(
+                source=self.source, years={y: self._schedule(y) for y in years}
+            )
+            self._snapshots[since_year] = found
+        return found
+
+    def _schedule(self, year: int) -> YearSchedule:
+        """A published year as a schedule: weekdays off and weekend days worked."""
+        if year in self._overrides:
+            return self._overrides[year]
+        days = _days(date(year, 1, 1), date(year, 12, 31))
+        return YearSchedule(
+            holidays=frozenset(d for d in days if d.weekday() < 5 and not self.is_working_day(d)),
+            workdays=frozenset(d for d in days if d.weekday() >= 5 and self.is_working_day(d)),
+        )
 
 
 class CalendarFile:
@@ -153,7 +216,7 @@ def compute_deadline(
     *,
     mode: Mode = "natural",
     zone: ZoneInfo,
-    calendar: WorkCalendar,
+    calendar: DayCalendar,
 ) -> Deadline:
     """The due time of a period of ``span`` that starts with an event at ``start``."""
     if start.tzinfo is None:
@@ -205,7 +268,7 @@ def _days(first: date, last: date) -> list[date]:
     return [first + i * _DAY for i in range((last - first).days + 1)]
 
 
-def _roll(last: date, calendar: WorkCalendar) -> tuple[date, date | None]:
+def _roll(last: date, calendar: DayCalendar) -> tuple[date, date | None]:
     """The rest-day rollover: the last day, or the first working day after it."""
     rolled_from = None if calendar.is_working_day(last) else last
     while not calendar.is_working_day(last):
@@ -213,7 +276,7 @@ def _roll(last: date, calendar: WorkCalendar) -> tuple[date, date | None]:
     return last, rolled_from
 
 
-def _advance_working(day: date, count: int, calendar: WorkCalendar) -> date:
+def _advance_working(day: date, count: int, calendar: DayCalendar) -> date:
     """The ``count``-th working day after ``day``."""
     while count > 0:
         day += _DAY
@@ -227,7 +290,7 @@ def _recounted(
     rolled_from: date | None,
     *,
     zone: ZoneInfo,
-    calendar: WorkCalendar,
+    calendar: DayCalendar,
     why: str,
     consulted: list[date],
 ) -> Deadline:
@@ -247,7 +310,7 @@ def _recounted(
 
 
 def resume_deadline(
-    current: Deadline, paused_on: date, resumed_on: date, *, zone: ZoneInfo, calendar: WorkCalendar
+    current: Deadline, paused_on: date, resumed_on: date, *, zone: ZoneInfo, calendar: DayCalendar
 ) -> Deadline:
     """中止: the days on which a whole-day period stood still do not count. The period's unrolled
     last day moves by the calendar days from the suspension date to the resumption date (local
@@ -273,7 +336,7 @@ def resume_deadline(
 
 
 def extend_deadline(
-    current: Deadline, days: int, *, zone: ZoneInfo, calendar: WorkCalendar
+    current: Deadline, days: int, *, zone: ZoneInfo, calendar: DayCalendar
 ) -> Deadline:
     """延期: ``days`` more, counted from the end of the current period (the day after its last
     day is day 1), in the period's mode, with the rest-day rollover."""
@@ -304,7 +367,7 @@ def recount_deadline(
     pauses: list[tuple[datetime, datetime]],
     extension: tuple[datetime, int] | None,
     zone: ZoneInfo,
-    calendar: WorkCalendar,
+    calendar: DayCalendar,
 ) -> Deadline:
     """A whole-day period counted again from its start under today's calendar (a newly
     published schedule), with its pauses and its extension applied again in the order they

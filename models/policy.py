@@ -6,7 +6,7 @@ from __future__ import annotations
 import tomllib
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -140,28 +140,57 @@ class SlaPolicy(_Section):
         return ZoneInfo(self.calendar.timezone)
 
 
-def parse_policy(text: str, *, source: str = "<policy>") -> SlaPolicy:
-    """Parse policy TOML; keys left out take the shipped defaults."""
+M = TypeVar("M", bound=BaseModel)
+
+# Sections of the policy file that the service applies as they stand today, not snapshotted into
+# each case (``models/retention.py``).
+SERVICE_SECTIONS = frozenset({"retention"})
+
+
+def read_policy_tables(text: str, *, source: str) -> dict[str, Any]:
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{source}: not valid TOML: {exc}") from None
+
+
+def validate_section(model: type[M], data: Any, *, source: str) -> M:
+    """``data`` as ``model``, or a PolicyError naming every bad key."""
     try:
-        return SlaPolicy.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: "
-            + ("unknown key" if err["type"] == "extra_forbidden" else err["msg"])
+            + ("unknown key" if err["type"] == "extra_forbidden" else _message(err))
             for err in exc.errors()
         )
         raise PolicyError(f"{source}: {problems}") from None
 
 
-def load_policy(path: Path | None = None) -> SlaPolicy:
-    """The policy in force: ``path`` (PETITIONFLOW_POLICY) or the shipped statutory defaults."""
+def _message(err: Any) -> str:
+    """A validator's own words, without the library's "Value error, " prefix."""
+    cause = err.get("ctx", {}).get("error")
+    return str(cause) if err["type"] == "value_error" and cause is not None else str(err["msg"])
+
+
+def parse_policy(text: str, *, source: str = "<policy>") -> SlaPolicy:
+    """Parse policy TOML; keys left out take the shipped defaults."""
+    data = read_policy_tables(text, source=source)
+    cases = {k: v for k, v in data.items() if k not in SERVICE_SECTIONS}
+    return validate_section(SlaPolicy, cases, source=source)
+
+
+def read_policy_file(path: Path | None = None) -> tuple[str, str]:
+    """The text of the policy in force and where it came from: ``path`` (PETITIONFLOW_POLICY) or
+    the shipped statutory defaults."""
     file = path or DEFAULT_POLICY_FILE
     try:
-        text = file.read_text(encoding="utf-8")
+        return file.read_text(encoding="utf-8"), str(file)
     except OSError as exc:
         raise PolicyError(f"{file}: cannot read policy file: {exc.strerror}") from None
-    return parse_policy(text, source=str(file))
+
+
+def load_policy(path: Path | None = None) -> SlaPolicy:
+    """The policy in force: ``path`` (PETITIONFLOW_POLICY) or the shipped statutory defaults."""
+    text, source = read_policy_file(path)
+    return parse_policy(text, source=source)

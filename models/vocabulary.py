@@ -158,6 +158,12 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "visit": ("重复信访", "Repeat petition"),
 }
 
+# Events on a case's record that are not actions of its lifecycle: written by the service itself.
+RECORD_LABELS: dict[str, tuple[str, str]] = {
+    "purge_personal_data": ("个人信息已按保存期限删除", "Personal data purged (retention period)"),
+}
+EVENT_LABELS: dict[str, tuple[str, str]] = {**ACTION_LABELS, **RECORD_LABELS}
+
 LEVEL_LABELS: dict[Level, tuple[str, str]] = {
     # a slash, not brackets: labels are often written inside brackets ("东门社区（村/社区）")
     Level.village: ("村/社区", "Village"),

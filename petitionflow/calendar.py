@@ -21,7 +21,7 @@ def merge_schedule(target: Path, published: Path) -> list[int]:
     merged = {**(_read(target) if target.exists() else {}), **years}
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = target.with_suffix(".tmp")
-    staged.write_text(_render(merged), encoding="utf-8")
+    staged.write_text(render_schedules(merged), encoding="utf-8")
     WorkCalendar.from_file(staged)
     staged.replace(target)  # the worker reads it again on its next computation
     return sorted(years)
@@ -31,7 +31,7 @@ async def signal_provisional_cases(client: Client) -> int:
     """Tell every running case whose due times are provisional to count them again."""
     count = 0
     async for execution in client.list_workflows(PROVISIONAL_RUNNING):
-        handle = client.get_workflow_handle_for(PetitionWorkflow.run, execution.id)
+        handle = client.get_workflow_handle(execution.id)
         await handle.signal(PetitionWorkflow.calendar_published)
         count += 1
     return count
@@ -42,7 +42,7 @@ def _read(path: Path) -> dict[int, YearSchedule]:
     return {int(year): YearSchedule.model_validate(table) for year, table in raw.items()}
 
 
-def _render(years: dict[int, YearSchedule]) -> str:
+def render_schedules(years: dict[int, YearSchedule]) -> str:
     lines = ["# Holiday schedules by year (国务院办公厅 放假安排), written by petitionflow"]
     for year in sorted(years):
         schedule = years[year]

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,17 @@ from petitionflow.observability import configure_logging
 from petitionflow.settings import Settings
 
 log = logging.getLogger("petitionflow")
+
+
+def _instant(text: str) -> datetime:
+    """An RFC 3339 time with its offset (argparse type)."""
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an RFC 3339 time") from None
+    if at.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a UTC offset, e.g. 2026-09-20T10:00:00+08:00")
+    return at
 
 
 def _deadline(args: argparse.Namespace, settings: Settings) -> int:
@@ -128,6 +139,35 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if left == 0 else 1
 
 
+def _retention_run(args: argparse.Namespace, settings: Settings) -> int:
+    """The daily Schedule's purge, run now against the database (or only listed: --dry-run)."""
+    from petitionflow import retention
+    from petitionflow.db import make_engine
+
+    policy = settings.retention_policy()
+    as_of = args.as_of or datetime.now(UTC)
+    zone = settings.sla_policy.zone
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        if args.dry_run:
+            due = retention.expired(engine, policy, as_of)
+            for case in due:
+                closed = case.closed_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+                print(f"  {case.case_id}  {case.state:<13} closed {closed}")
+            verb, count, left = "would purge", len(due), 0
+        else:
+            done = retention.purge(engine, policy, as_of, batch_size=args.batch_size)
+            verb, count, left = "purged", done.cases, done.raced
+    finally:
+        engine.dispose()
+    cutoff = policy.closed_before(as_of).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    print(
+        f"retention: {verb} the personal data of {count} case(s) closed before {cutoff} "
+        f"({policy.iso} after closure)" + (f"; {left} changed meanwhile, left" if left else "")
+    )
+    return 0
+
+
 def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     from petitionflow.audit import verify
     from petitionflow.db import make_engine
@@ -176,16 +216,22 @@ async def run_worker(settings: Settings) -> None:
 
     from petitionflow.db import make_engine
     from petitionflow.observability import publish_open_cases, worker_runtime
+    from petitionflow.schedules import RETENTION_SCHEDULE_ID, ensure_retention_schedule
     from petitionflow.temporal import connect, register_search_attributes
     from petitionflow.worker import build_worker
 
     settings.sla_policy  # noqa: B018  (fail at start-up on a bad policy, not at the first case)
+    settings.retention_policy()
     runtime = worker_runtime(settings)
     client = await connect(settings, runtime=runtime)
     # A search attribute the namespace lacks would fail every workflow task that sets it.
     added = await register_search_attributes(client, settings.temporal_namespace)
     if added:
         log.info("search attributes registered", extra={"added": added})
+    schedule = await ensure_retention_schedule(
+        client, task_queue=settings.task_queue, time_zone=settings.sla_policy.calendar.timezone
+    )
+    log.info("retention schedule " + schedule, extra={"schedule": RETENTION_SCHEDULE_ID})
     engine = make_engine(settings.resolved_database_url)
     meter_runtime = runtime or Runtime.default()
     gauges = asyncio.create_task(publish_open_cases(engine, meter_runtime))
@@ -203,6 +249,7 @@ async def run_worker(settings: Settings) -> None:
             max_cached_workflows=settings.worker_max_cached_workflows,
             max_concurrent_activities=settings.worker_max_concurrent_activities,
             field_cipher=settings.field_cipher,
+            retention_policy=settings.retention_policy,
         )
         log.info(
             "worker polling",
@@ -376,6 +423,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit_verify.add_argument("--case", default=None, help="one case id (default: every case)")
     audit_verify.set_defaults(run=_audit_verify)
+
+    retention_cmd = commands.add_parser(
+        "retention", help="personal data kept no longer than the policy says"
+    ).add_subparsers(dest="retention_command", required=True)
+    retention_run = retention_cmd.add_parser(
+        "run",
+        help="purge the personal data of cases closed longer ago than [retention] personal_data "
+        "(what the daily Schedule does)",
+    )
+    retention_run.add_argument(
+        "--dry-run", action="store_true", help="list the cases it would purge; change nothing"
+    )
+    retention_run.add_argument(
+        "--as-of", type=_instant, default=None, help="RFC 3339 time to judge by (default: now)"
+    )
+    retention_run.add_argument("--batch-size", type=int, default=200)
+    retention_run.set_defaults(run=_retention_run)
 
     deadline = commands.add_parser(
         "deadline", help="print the due time the service would compute for a period"

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from models.alerts import DeliveryConfig
 from models.daycount import CalendarFile, WorkCalendar
 from models.policy import SlaPolicy, load_policy
+from models.retention import RetentionPolicy, load_retention
 from petitionflow.codec import CodecKeyError, EncryptionCodec, new_key_spec, parse_keys
 from petitionflow.egress import WebhookGuard
 from petitionflow.field_crypto import FieldCipher
@@ -161,6 +162,10 @@ class Settings(BaseSettings):
     def sla_policy(self) -> SlaPolicy:
         return load_policy(self.policy)
 
+    def retention_policy(self) -> RetentionPolicy:
+        """Read afresh at each call: the daily run applies the file as it stands."""
+        return load_retention(self.policy)
+
     @property
     def calendar_path(self) -> Path:
         """The holiday schedule overrides: PETITIONFLOW_CALENDAR, else calendar.toml in the data
@@ -168,5 +173,10 @@ class Settings(BaseSettings):
         return self.calendar or self.data_dir / "calendar.toml"
 
     @cached_property
+    def calendar_file(self) -> CalendarFile:
+        """The calendar as the override file says now (read again when it changes)."""
+        return CalendarFile(self.calendar_path)
+
+    @cached_property
     def work_calendar(self) -> WorkCalendar:
-        return CalendarFile(self.calendar_path)()
+        return self.calendar_file()

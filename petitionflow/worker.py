@@ -13,13 +13,16 @@ from temporalio.worker import Worker
 from activities.deadlines import DeadlineActivities
 from activities.delivery import AlertDelivery
 from activities.projection import ProjectionActivities
+from activities.retention import RetentionActivities
 from models.alerts import ChannelKind, DeliveryConfig
 from models.daycount import CalendarFile, WorkCalendar
+from models.retention import RetentionPolicy, load_retention
 from petitionflow.codec import EncryptionCodec
 from petitionflow.egress import WebhookGuard
 from petitionflow.field_crypto import FieldCipher
 from workflows.alert import DELIVERY_ACTIVITIES, AlertWorkflow
 from workflows.petition import PetitionWorkflow
+from workflows.retention import RetentionWorkflow
 
 
 class MissingDeliveryActivity(RuntimeError):
@@ -61,6 +64,7 @@ def build_worker(
     max_cached_workflows: int = 10_000,
     max_concurrent_activities: int | None = None,
     field_cipher: FieldCipher | None = None,
+    retention_policy: Callable[[], RetentionPolicy] = load_retention,
 ) -> Worker:
     deadlines = DeadlineActivities(calendar, reload=calendar_file)
     projection = ProjectionActivities(
@@ -86,12 +90,13 @@ def build_worker(
         alerts.alert_targets,
         alerts.deliver_webhook,
         alerts.deliver_email,
+        RetentionActivities(engine, retention_policy).purge_expired_personal_data,
     ]
     check_delivery_activities(activities)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[PetitionWorkflow, AlertWorkflow],
+        workflows=[PetitionWorkflow, AlertWorkflow, RetentionWorkflow],
         activities=activities,
         # Sync activities (database, calendar) run here, off the event loop.
         activity_executor=executor,

@@ -10,7 +10,7 @@ import sys
 import uuid
 from pathlib import Path
 
-SECTIONS = ("registrations", "actions", "clocks", "reads", "lag", "footprint")
+SECTIONS = ("registrations", "actions", "clocks", "burst", "reads", "lag", "footprint")
 
 
 def test_bench_smoke_writes_every_section(tmp_path: Path, pg_server: str) -> None:
@@ -43,6 +43,9 @@ def test_bench_smoke_writes_every_section(tmp_path: Path, pg_server: str) -> Non
     assert results["registrations"]["bare"]["n"] > 0
     assert results["actions"]["accept"]["n"] > 0
     assert results["clocks"]["cases"] > 0
+    assert results["burst"]["cases"] > 0 and results["burst"]["actions"]["n"] > 0
+    assert set(results["cpu_seconds"]) >= set(SECTIONS)
+    assert results["cpu_seconds"]["registrations"]["worker"] > 0
     assert results["reads"]["list"] and results["reads"]["stats"]
     assert all(f["plans"] for f in results["reads"]["list"].values())
     assert results["lag"]["samples"] > 0
@@ -61,6 +64,8 @@ def test_bench_smoke_writes_every_section(tmp_path: Path, pg_server: str) -> Non
         "4 Timeline",
         "5 Projection lag",
         "6 RSS",
+        "7 Midnight burst",
+        "CPU-seconds per section",
         "Query plans",
     ):
         assert row in table, f"{row!r} missing from latest.md"

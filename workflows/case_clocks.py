@@ -11,9 +11,7 @@ from temporalio.common import RetryPolicy
 
 from workflows.case_core import CaseCore
 from workflows.options import ActivityOptions
-from workflows.patches import (
-    LAW_PATCH,
-)
+from workflows.patches import INLINE_CLOCKS_PATCH, LAW_PATCH
 
 with workflow.unsafe.imports_passed_through():
     from activities.deadlines import DeadlineActivities
@@ -28,7 +26,8 @@ with workflow.unsafe.imports_passed_through():
         Clock,
         ClockName,
     )
-    from models.daycount import Deadline
+    from models.daycount import CalendarSnapshot, Deadline
+    from models.deadline_requests import compute_requested, recount_requested
     from models.errors import DomainError
     from models.vocabulary import Level, Role
 
@@ -98,12 +97,28 @@ class CaseClocks(CaseCore):
         Cases from before the law patch shifted by exact time and keep doing so on replay."""
         if not recounts or not workflow.patched(LAW_PATCH):
             return {}
+        request = RecountRequest(recounts=recounts, policy=self._state.policy)
+        calendar = self._calendar_snapshot()
+        if calendar is not None:
+            found = recount_requested(request, calendar)
+            if not any(d.provisional for d in found.values()):
+                return found
         return await workflow.execute_activity_method(
             DeadlineActivities.recount_deadlines,
-            RecountRequest(recounts=recounts, policy=self._state.policy),
+            request,
             start_to_close_timeout=DEADLINE_OPTIONS.start_to_close_timeout,
             retry_policy=DEADLINE_OPTIONS.retry_policy,
         )
+
+    def _calendar_snapshot(self) -> CalendarSnapshot | None:
+        """The published schedules to count by here, in the workflow; None: ask the activity
+        (cases registered before the snapshot, or replaying history from before the patch).
+        A result that reaches a year without a published schedule in it (provisional) is also
+        asked of the activity, whose calendar may know that year by now."""
+        calendar = self._state.calendar
+        if calendar is None or not workflow.patched(INLINE_CLOCKS_PATCH):
+            return None
+        return calendar
 
     async def _start_clocks(self, names: list[ClockName], *, since: datetime | None = None) -> None:
         """Start clocks at the responsible unit, counted from ``since`` (default now); a unit at
@@ -119,12 +134,18 @@ class CaseClocks(CaseCore):
                 spans[name] = getattr(policy.clocks, name).iso
         if not spans:
             return
-        deadlines = await workflow.execute_activity_method(
-            DeadlineActivities.compute_deadlines,
-            DeadlineRequest(start=since or workflow.now(), spans=dict(spans), policy=policy),
-            start_to_close_timeout=DEADLINE_OPTIONS.start_to_close_timeout,
-            retry_policy=DEADLINE_OPTIONS.retry_policy,
-        )
+        request = DeadlineRequest(start=since or workflow.now(), spans=dict(spans), policy=policy)
+        calendar = self._calendar_snapshot()
+        found = compute_requested(request, calendar) if calendar is not None else None
+        if found is not None and not any(d.provisional for d in found.values()):
+            deadlines = found
+        else:
+            deadlines = await workflow.execute_activity_method(
+                DeadlineActivities.compute_deadlines,
+                request,
+                start_to_close_timeout=DEADLINE_OPTIONS.start_to_close_timeout,
+                retry_policy=DEADLINE_OPTIONS.retry_policy,
+            )
         for name in spans:
             clock = self._state.ledger.start(
                 name,

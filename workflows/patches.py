@@ -12,3 +12,7 @@ BATCHED_OUTBOX_PATCH = "batched-outbox-v1"
 # chain up the tree, forwarding anew and capped, and no due time, risk or lateness published
 # while a clock stands still.
 LAW_PATCH = "law-every-path-v1"
+# Deadlines computed in the workflow from the calendar snapshot it carries (no activity on the
+# path of a registration or an action), and the clock timer kept while the next due instant
+# stays the same (an action no longer cancels and restarts it).
+INLINE_CLOCKS_PATCH = "inline-clocks-v1"

@@ -19,7 +19,7 @@ from temporalio.exceptions import ApplicationError, FailureError
 
 from workflows.case_clocks import CaseClocks
 from workflows.options import ActivityOptions
-from workflows.patches import LAW_PATCH
+from workflows.patches import INLINE_CLOCKS_PATCH, LAW_PATCH
 
 with workflow.unsafe.imports_passed_through():
     from activities.projection import ProjectionActivities
@@ -72,6 +72,9 @@ class PetitionWorkflow(CaseClocks):
         self._ready = start.carried is not None
         self._lock = asyncio.Lock()
         self._changed = False
+        # The timer of the next due instant, kept across wake-ups while that instant holds.
+        self._timer: asyncio.Task[None] | None = None
+        self._timer_due: datetime | None = None
         self._outbox: list[CaseEvent | AlertInput] = []
         self._published: tuple[object, ...] = ()
         self._petition: Petition | None = None
@@ -93,6 +96,7 @@ class PetitionWorkflow(CaseClocks):
                 if self._recount_requested:
                     await self._recount_provisional()
                 await self._fire_due_clocks()
+        self._cancel_timer()
         await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._outbox)
         drain.cancel()
         if self._final:
@@ -117,10 +121,30 @@ class PetitionWorkflow(CaseClocks):
         timeout = None if due is None else (due - workflow.now()).total_seconds()
         if timeout is not None and timeout <= 0:
             return
-        with contextlib.suppress(TimeoutError):
-            await workflow.wait_condition(
-                lambda: self._changed or self._should_continue_as_new(), timeout=timeout
+        if not workflow.patched(INLINE_CLOCKS_PATCH):  # a timer per wake-up, as cases used to
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: self._changed or self._should_continue_as_new(), timeout=timeout
+                )
+            return
+        if due != self._timer_due or (self._timer is not None and self._timer.done()):
+            # the next instant moved (or its timer fired a hair early): only then a new timer
+            self._cancel_timer()
+            if due is not None and timeout is not None:
+                self._timer, self._timer_due = asyncio.create_task(workflow.sleep(timeout)), due
+        timer = self._timer
+        await workflow.wait_condition(
+            lambda: (
+                self._changed
+                or self._should_continue_as_new()
+                or (timer is not None and timer.done())
             )
+        )
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None and not self._timer.done():
+            self._timer.cancel()
+        self._timer, self._timer_due = None, None
 
     # -- query and update ---------------------------------------------------------------------
     @workflow.query(name="snapshot")
@@ -271,6 +295,7 @@ class PetitionWorkflow(CaseClocks):
             unit_path=start.unit_path,
             policy=start.policy,
             ledger=ClockLedger(warn_share=start.policy.alerts.warn_at),
+            calendar=start.calendar,
         )
 
     def _received_at(self, start: StartCase) -> datetime | None:

@@ -44,6 +44,11 @@ class CaseRepository:
             raise ProblemError(404, NOT_FOUND)
         return row
 
+    def purged_at(self, case_id: str) -> datetime | None:
+        """When retention removed the case's personal data (None: it has not)."""
+        query = select(CaseRow.purged_at).where(CaseRow.case_id == case_id)
+        return self.session.exec(query).first()
+
     def events(self, case_id: str) -> list[CaseEventRow]:
         query = select(CaseEventRow).where(CaseEventRow.case_id == case_id)
         return list(self.session.exec(query.order_by(col(CaseEventRow.seq))).all())

@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    WithJsonSchema,
     create_model,
     field_validator,
     model_validator,
@@ -47,7 +48,20 @@ def _rfc3339(value: object) -> object:
     return value
 
 
-Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(in_range)]
+# The schema states what is accepted: RFC 3339 with an offset, within the years the service
+# holds (1901–8899 here, clear of the offsets at both ends of api/instants.RANGE).
+INSTANT_SCHEMA = {
+    "type": "string",
+    "format": "date-time",
+    "pattern": r"^(19(0[1-9]|[1-9]\d)|[2-7]\d{3}|8[0-8]\d{2})-\d{2}-\d{2}[Tt ]"
+    r"\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$",
+}
+Instant = Annotated[
+    AwareDatetime,
+    BeforeValidator(_rfc3339),
+    AfterValidator(in_range),
+    WithJsonSchema(INSTANT_SCHEMA),
+]
 ID_NUMBER = r"^[0-9]{17}[0-9Xx]$"  # ASCII digits: \d would take any script's
 
 
@@ -109,6 +123,8 @@ class CaseOut(CaseSnapshot):
     allowed_actions_by_role: dict[str, list[str]]
     # Only with ?reveal=pii&reason=… for a role allowed to, and recorded in the access log.
     petitioner_revealed: PetitionerRevealed | None = None
+    # Set once the retention policy deleted the petitioner's personal data (the case stays).
+    personal_data_purged_at: datetime | None = None
 
     @classmethod
     def for_role(cls, snapshot: CaseSnapshot, role: str) -> CaseOut:

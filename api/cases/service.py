@@ -38,11 +38,18 @@ from api.pagination import encode_cursor
 from api.problems import ProblemError
 from api.public.repository import PublicRepository
 from api.public.schemas import Tracking
-from models.boundary import ActionRequest, CaseSnapshot, StartCase, VisitRequest
+from models.boundary import (
+    ActionRequest,
+    CaseSnapshot,
+    MaskedPetitioner,
+    StartCase,
+    VisitRequest,
+)
 from models.case import UnitRef
+from models.lifecycle import FINAL_STATES
 from models.messages import Message
 from models.tables import CaseRow, IdempotencyRow
-from models.vocabulary import ACTION_LABELS
+from models.vocabulary import EVENT_LABELS
 from petitionflow import audit
 from petitionflow.settings import Settings
 
@@ -277,6 +284,9 @@ class CaseService:
             policy=self.settings.sla_policy,
             registered_by=caller.id,
             repeat_final=repeat_final,
+            # Counted in the workflow from these schedules; from the year before: a petition
+            # received in late December may be registered in January.
+            calendar=self.settings.calendar_file().snapshot(since_year=datetime.now(UTC).year - 1),
         )
 
     # -- reads --------------------------------------------------------------------------------
@@ -307,7 +317,20 @@ class CaseService:
     ) -> CaseOut:
         """The snapshot; with ``reveal``, the petitioner's personal data too, on record."""
         snapshot = await self.snapshot(case_id=case_id, caller=caller)
+        if snapshot.state in FINAL_STATES:  # retention may have purged its personal data
+            purged_at = await db(self.cases.purged_at, case_id)
+            if purged_at is not None:
+                snapshot.petitioner = MaskedPetitioner(name="", id_number="", phone="")
+                snapshot.personal_data_purged_at = purged_at
         if reveal:
+            if snapshot.personal_data_purged_at is not None:
+                raise ProblemError(
+                    410,
+                    Message(
+                        "个人信息已按保存期限删除",
+                        "the personal data was deleted when its retention period ended",
+                    ),
+                )
             row = await db(self.cases.case_row, case_id, caller)
             revealed = await db(
                 pii.reveal, self.session, row, caller, reason, self.settings.field_cipher
@@ -328,7 +351,7 @@ class CaseService:
             TimelineEvent(
                 seq=r.seq,
                 action=r.action,
-                action_label=ACTION_LABELS.get(r.action, ("登记", ""))[0],
+                action_label=EVENT_LABELS.get(r.action, ("登记", ""))[0],
                 actor=r.actor,
                 role=r.role,
                 from_state=r.from_state,
@@ -393,7 +416,7 @@ class CaseService:
         return ProblemError(
             409,
             Message(
-                f"案件已{label}，不能再执行“{ACTION_LABELS.get(action, (action,))[0]}”",
+                f"案件已{label}，不能再执行“{EVENT_LABELS.get(action, (action,))[0]}”",
                 f"the case is {row.state}; no actions are allowed",
             ),
             type="/problems/InvalidTransition",

@@ -158,6 +158,7 @@ async def stack(
                 delivery=settings.delivery(),
                 webhook_guard=settings.webhook_guard(),
                 field_cipher=settings.field_cipher,
+                retention_policy=settings.retention_policy,
             )
             async with worker:
                 yield

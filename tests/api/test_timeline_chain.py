@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from petitionflow.audit import chain_all
 from petitionflow.cli import main
 from tests.api.cases.test_lifecycle import wait_listed
 from tests.api.conftest import Stack
@@ -87,3 +88,17 @@ async def test_tampering_names_the_first_broken_link(
     assert audit(api, monkeypatch) == 1  # every case: only the tampered one is named
     lines = [line for line in capsys.readouterr().out.splitlines() if "chain broken" in line]
     assert len(lines) == 1 and case_id in lines[0]
+
+
+async def test_bulk_chaining_matches_what_the_projection_wrote(api: Stack) -> None:
+    """``audit.chain_all`` (for bulk-loaded bench rows) computes exactly the projection's chains."""
+    for _ in range(3):
+        await handled_case(api)
+    query = text("SELECT event_id, chain FROM case_events ORDER BY case_id, seq")
+    with api.engine.begin() as conn:
+        written = conn.execute(query).all()
+        conn.execute(text("UPDATE case_events SET chain = ''"))
+    assert len(written) >= 9 and all(chain for _, chain in written)
+    assert chain_all(api.engine, batch=4) == len(written)  # batches that split cases
+    with api.engine.begin() as conn:
+        assert conn.execute(query).all() == written

@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from models.boundary import ActionRequest, CaseSnapshot, Petitioner, StartCase
 from models.case import UnitRef
+from models.daycount import CalendarFile, CalendarSnapshot, WorkCalendar
 from models.policy import SlaPolicy, parse_policy
 from models.tables import AlertRow, CaseEventRow, CaseRow
 from petitionflow import unit_tree
@@ -26,7 +27,7 @@ from workflows.petition import PetitionWorkflow
 
 # Saved histories by released behaviour; new ones are written to the current behaviour's folder
 # and older folders are never rewritten, so every running generation of cases stays replayable.
-GENERATION = "v5-law-every-path"
+GENERATION = "v6-inline-clocks"
 PETITIONER = Petitioner(
     name="张三丰", id_number="33048219800101123X", phone="13812345678", address="东门社区1号"
 )
@@ -37,6 +38,9 @@ class CaseDriver:
     env: WorkflowEnvironment
     engine: Engine
     task_queue: str
+    # The calendar the worker counts by, snapshotted into each case as the API does; None:
+    # cases as registered before the snapshot, every deadline asked of the activity.
+    calendar: WorkCalendar | CalendarFile | None = None
     started: list[WorkflowHandle[Any, Any]] = field(default_factory=list)
 
     def unit_path(self, unit_id: str) -> list[UnitRef]:
@@ -70,16 +74,23 @@ class CaseDriver:
                 policy=policy,
                 registered_by="u-officer",
                 history_limit=history_limit,
+                calendar=await self._calendar_snapshot(),
             ),
             id=workflow_id(case_id),
             task_queue=self.task_queue,
         )
         self.started.append(handle)
-        for _ in range(200):  # registration computes the first deadlines in an activity
+        for _ in range(200):  # registration answers once the first clocks run
             if (await self.snapshot(handle)).event_seq:
                 return handle
             await asyncio.sleep(0.02)
         raise AssertionError("registration did not finish")
+
+    async def _calendar_snapshot(self) -> CalendarSnapshot | None:
+        calendar = self.calendar() if isinstance(self.calendar, CalendarFile) else self.calendar
+        if calendar is None:
+            return None
+        return calendar.snapshot(since_year=(await self.env.get_current_time()).year - 1)
 
     async def close(self) -> None:
         """Terminate what is still running: on the time-skipping server a case whose worker is

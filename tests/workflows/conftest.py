@@ -73,6 +73,6 @@ async def driver(
     with ThreadPoolExecutor(max_workers=8) as executor:
         worker, task_queue = petition_worker(env, engine, calendar, executor)
         async with worker:
-            driver = CaseDriver(env=env, engine=engine, task_queue=task_queue)
+            driver = CaseDriver(env=env, engine=engine, task_queue=task_queue, calendar=calendar)
             yield driver
             await driver.close()

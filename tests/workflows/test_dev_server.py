@@ -53,7 +53,9 @@ async def local_driver(engine: Engine, calendar_file: CalendarFile) -> AsyncIter
                 field_cipher=FIELD_CIPHER,
             )
             async with worker:
-                driver = CaseDriver(env=env, engine=engine, task_queue=task_queue)
+                driver = CaseDriver(
+                    env=env, engine=engine, task_queue=task_queue, calendar=calendar_file
+                )
                 yield driver
                 await driver.close()
     finally:

@@ -79,7 +79,11 @@ def harness(engine: Engine) -> Iterator[tuple[Loop, CaseDriver]]:
         env = await start_test_server()
         worker, task_queue = petition_worker(env, engine, CALENDAR, executor)
         await worker.__aenter__()
-        return env, worker, CaseDriver(env=env, engine=engine, task_queue=task_queue)
+        return (
+            env,
+            worker,
+            CaseDriver(env=env, engine=engine, task_queue=task_queue, calendar=CALENDAR),
+        )
 
     env, worker, driver = loop.run(start())
     try:

@@ -57,6 +57,7 @@ ALERT_SCENARIOS = {
         "v3-settled-projection",
         "v4-batched-outbox",
         "v5-law-every-path",
+        "v6-inline-clocks",
     ],
 )
 def test_histories_of_every_behaviour_are_kept(generation: str) -> None:

@@ -1,0 +1,33 @@
+"""CPU-seconds per process for each section, so every figure has its cost beside it: the
+service's worker and API, the Temporal dev server, the bare baseline's worker, PostgreSQL (all its
+backends on the machine) and this client process."""
+
+from __future__ import annotations
+
+import os
+
+import psutil
+
+
+def _seconds(process: psutil.Process) -> float:
+    try:
+        times = process.cpu_times()
+        return float(times.user + times.system + times.children_user + times.children_system)
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return 0.0
+
+
+def sample(processes: dict[str, psutil.Process]) -> dict[str, float]:
+    found = {name: _seconds(p) for name, p in processes.items()}
+    found["postgresql"] = sum(
+        _seconds(p)
+        for p in psutil.process_iter(["name"])
+        if (p.info.get("name") or "").startswith("postgres")
+    )
+    found["client"] = _seconds(psutil.Process(os.getpid()))
+    return found
+
+
+def spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """CPU-seconds between two samples (a PostgreSQL backend that ended meanwhile is missed)."""
+    return {name: round(max(0.0, after[name] - before.get(name, 0.0)), 1) for name in after}
