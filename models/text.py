@@ -33,9 +33,10 @@ NAMING_FIELDS = frozenset({"title", "name"})  # titles and names: no bidi contro
 def no_bidi(value: str) -> str:
     bad = sorted({c for c in value if c in _BIDI_CHARS})
     if bad:
-        raise ValueError(
-            f"不得含双向控制字符 / bidirectional control characters are not allowed: "
-            f"{[hex(ord(c)) for c in bad]}"
+        codes = [hex(ord(c)) for c in bad]
+        raise invalid(
+            f"不得含双向控制字符：{codes}",
+            f"bidirectional control characters are not allowed: {codes}",
         )
     return value
 
@@ -44,7 +45,8 @@ def printable(value: str) -> str:
     """Refuse control characters; newlines and tabs are text."""
     bad = sorted({c for c in value if unicodedata.category(c) == "Cc" and c not in "\n\r\t"})
     if bad:
-        raise ValueError(f"control characters are not allowed: {[hex(ord(c)) for c in bad]}")
+        codes = [hex(ord(c)) for c in bad]
+        raise invalid(f"不得含控制字符：{codes}", f"control characters are not allowed: {codes}")
     return value
 
 

@@ -366,8 +366,10 @@ class CaseService:
             if snapshot.personal_data_purged_at is not None:
                 raise ProblemError(
                     410,
-                    "个人信息已按保存期限删除 / the personal data was deleted when its retention "
-                    "period ended",
+                    Message(
+                        "个人信息已按保存期限删除",
+                        "the personal data was deleted when its retention period ended",
+                    ),
                 )
             row = await db(self.cases.case_row, case_id, caller)
             revealed = await db(

@@ -11,10 +11,10 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.api.cases.test_lifecycle import wait_listed
-from tests.api.conftest import resident_id
 from tests.dashboard.browser import SECOND, sign_in
 from tests.dashboard.conftest import LiveDashboard
 from tests.dashboard.test_supervisor_journey import use_policy
+from tests.dashboard.test_workspace import register
 
 pytestmark = pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
 
@@ -64,13 +64,9 @@ async def fits(page: Page, artifacts: Path, name: str) -> None:
 async def test_the_dashboard_on_a_phone(dashboard: LiveDashboard, phone: Page, artifacts) -> None:
     stack = dashboard.stack
     use_policy(stack, '[clocks]\nacceptance = "PT3S"\n[levels]\nvillage = "PT600S"\n')
-    late = (
-        await stack.register(
-            title="东门小区三号楼电梯停运已两周无人维修", petitioner_id_number=resident_id()
-        )
-    ).json()
+    late = await register(stack, title="东门小区三号楼电梯停运已两周无人维修")
     use_policy(stack, "")
-    case = (await stack.register(title="噪音扰民", petitioner_id_number=resident_id())).json()
+    case = await register(stack, title="噪音扰民")
     await wait_listed(stack, case["case_id"], "registered")
     accepted = await stack.act(case["case_id"], "accept", note="受理")
     assert accepted.status_code == 200, accepted.text
@@ -115,7 +111,7 @@ async def test_the_tracking_page_on_a_phone(
     dashboard: LiveDashboard, phone: Page, artifacts
 ) -> None:
     stack = dashboard.stack
-    case = (await stack.register(title="路灯不亮", petitioner_id_number=resident_id())).json()
+    case = await register(stack, title="路灯不亮")
     await wait_listed(stack, case["case_id"], "registered")
     await phone.goto(f"{dashboard.url}/track")
     await fits(phone, artifacts, "25-phone-tracking")

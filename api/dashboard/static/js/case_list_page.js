@@ -86,15 +86,29 @@ function filterForm(filters, q, onApply) {
       labelled("filter_unit", unit),
       labelled(
         "filter_category",
-        h("input", { type: "text", name: "category", id: "filter-category", value: filters.category ?? "", maxlength: 100 }),
+        h("input", {
+          type: "text",
+          name: "category",
+          id: "filter-category",
+          value: filters.category ?? "",
+          maxlength: 100,
+          dataset: { testid: "filter-category" },
+        }),
       ),
-      labelled("filter_from", h("input", { type: "date", name: "created_from", id: "filter-created_from", value: dayOf(filters.created_from) })),
+      labelled("filter_from", h("input", {
+          type: "date",
+          name: "created_from",
+          id: "filter-created_from",
+          value: dayOf(filters.created_from),
+          dataset: { testid: "filter-created_from" },
+        })),
       labelled(
         "filter_to",
         h("input", {
           type: "date",
           name: "created_to",
           id: "filter-created_to",
+          dataset: { testid: "filter-created_to" },
           value: filters.created_to ? previousDay(dayOf(filters.created_to)) : "",
         }),
       ),
