@@ -5,11 +5,14 @@ and the print view of a case."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 from playwright.async_api import Page, expect
 
 from tests.api.cases.test_lifecycle import wait_listed
@@ -166,11 +169,18 @@ async def test_the_case_list_filters_searches_pages_and_exports(
     await page.get_by_role("button", name="查询").click()
     await expect(results.locator("tbody tr")).to_have_count(len(odd_below_ten))
 
-    # the export takes the list's query (the endpoint itself is another part's)
+    # the export takes the list's query, and the file it saves holds the rows the list shows
     href = await page.get_by_test_id("export-xlsx").get_attribute("data-href")
     assert href is not None and href.startswith("/api/v1/cases/export.xlsx?")
     exported = dict((k, v) for k, v in (p.split("=", 1) for p in href.split("?", 1)[1].split("&")))
     assert exported["category"] and exported["q"] and exported["unit_id"] == "pinghu.danghu"
+    async with page.expect_download() as downloading:
+        await page.get_by_test_id("export-xlsx").click()
+    saved = await (await downloading.value).path()
+    sheet = load_workbook(io.BytesIO(Path(saved).read_bytes()), read_only=True).worksheets[0]
+    rows = [row for row in sheet.iter_rows(values_only=True) if any(v is not None for v in row)]
+    assert rows[0][:2] == ("查询码", "标题")
+    assert sorted(row[1] for row in rows[1:]) == [f"水电纠纷{i:02d}" for i in (1, 3, 5, 7, 9)]
 
 
 async def test_kpi_tiles_open_their_lists_and_overdue_says_by_how_much(
