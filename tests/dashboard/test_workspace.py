@@ -196,7 +196,8 @@ async def test_kpi_tiles_open_their_lists_and_overdue_says_by_how_much(
     await expect(case_row(page, "list-overdue", late)).to_be_visible(timeout=30 * SECOND)
     # by how much, and the due time that passed — not the fresh window's due time to come
     cell = case_row(page, "list-overdue", late).get_by_test_id("overdue-by")
-    await expect(cell).to_contain_text("超期 1 天")
+    # the list refreshes as the breach and its escalation are projected: wait as for the row
+    await expect(cell).to_contain_text("超期 1 天", timeout=30 * SECOND)
     summary = (await stack.get("/api/v1/cases", who="supervisor", overdue="true")).json()
     since = next(c for c in summary["items"] if c["case_id"] == late)["overdue_since"]
     assert datetime.fromisoformat(since) <= datetime.now(UTC)
