@@ -142,6 +142,27 @@ class WithdrawParams(_Params):
     note: str = Field(default="", max_length=_TEXT)
 
 
+# -- 交办/会办 (models/lifecycle.py) ------------------------------------------------------------
+_UNIT_ID = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.\-]+$")]
+MAX_CO_HANDLERS = 5
+
+
+class HandOverParams(_Params):
+    lead_unit_id: _UNIT_ID
+    co_unit_ids: list[_UNIT_ID] = Field(default_factory=list, max_length=MAX_CO_HANDLERS)
+    instructions: str = Field(min_length=1, max_length=_TEXT)
+    # 办理时限 in days; the machine checks it ends no later than the running statutory period
+    days: StrictInt = Field(ge=1, le=366)
+
+
+class ReportParams(_Params):
+    summary: str = Field(min_length=1, max_length=_TEXT)
+
+
+class TakeBackParams(_Params):
+    note: str = Field(default="", max_length=_TEXT)
+
+
 ACTION_PARAMS: dict[str, type[_Params]] = {
     "accept": AcceptParams,
     "decline": DeclineParams,
@@ -161,6 +182,9 @@ ACTION_PARAMS: dict[str, type[_Params]] = {
     "request_re_review": RequestReReviewParams,
     "re_review_opinion": ReReviewOpinionParams,
     "withdraw": WithdrawParams,
+    "hand_over": HandOverParams,
+    "report": ReportParams,
+    "take_back": TakeBackParams,
 }
 """The public (officer-facing) actions; the automatic events are the workflow's own."""
 

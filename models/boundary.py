@@ -15,6 +15,7 @@ from models.case import (
     Assessment,
     Escalation,
     Feedback,
+    HandOver,
     Opinion,
     PetitionCase,
     StaffRef,
@@ -138,6 +139,9 @@ class ActionRequest(BaseModel):
     # The users the params name (assignee, callback's caller) as the API found them, by id; a
     # user it did not find is absent. None: not looked up (actions recorded before the rule).
     staff: dict[str, StaffRef] | None = None
+    # 交办: the path of each unit the params name (lead, co-handlers) as the API found them,
+    # nearest first; a unit it did not find is absent.
+    units: dict[str, list[UnitRef]] | None = None
 
 
 class VisitRequest(BaseModel):
@@ -233,6 +237,10 @@ class CaseSnapshot(CaseHeader):
     overdue: bool
     event_seq: int
     pending_writes: int = 0  # projection writes and alerts not yet stored (query answers only)
+    # 交办/会办, oldest first (the last may be open), and the actions of callers who stand beside
+    # the case (handing unit, co-handlers) by standing and role (``models/scope.py``).
+    hand_overs: list[HandOver] = Field(default_factory=list)
+    standing_actions: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
 
 
 # -- activities ---------------------------------------------------------------------------------

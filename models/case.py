@@ -83,6 +83,46 @@ class Opinion(BaseModel):
     at: datetime | None = None
 
 
+class CoTask(BaseModel):
+    """会办: a co-handling unit's task, open until it reports."""
+
+    unit: UnitRef
+    clock_id: str = ""  # its clock in the ledger (co_handling#n)
+    summary: str | None = None  # the report (报送会办情况)
+    reported_by: str = ""
+    reported_at: datetime | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.reported_at is None
+
+
+class HandOver(BaseModel):
+    """交办: the unit holding the case handed it to a lead unit, with co-handlers (会办), under
+    a deadline no later than the statutory one; it keeps the case in scope and supervises."""
+
+    number: int  # 1, 2, … within the case
+    handing_path: list[UnitRef]  # the handing unit and its ancestors (take_back returns to it)
+    lead: UnitRef
+    co_tasks: list[CoTask] = Field(default_factory=list)
+    instructions: str = ""
+    days: int
+    due_at: datetime
+    clock_id: str = ""  # the lead's clock (hand_over#n)
+    by: str = ""
+    at: datetime | None = None
+    # open → done (the lead replied) | taken_back | ended (the case closed otherwise)
+    status: str = "open"
+    ended_at: datetime | None = None
+
+    @property
+    def handing_unit(self) -> UnitRef:
+        return self.handing_path[0]
+
+    def open_co_units(self) -> list[str]:
+        return [t.unit.id for t in self.co_tasks if t.open]
+
+
 def _all_pending() -> dict[Track, TrackStatus]:
     return {track: TrackStatus.pending for track in Track}
 
@@ -120,6 +160,8 @@ class PetitionCase(BaseModel):
     # of a case routed up at registration, and each unit it left (forward, escalation, review).
     # Their staff keep reading the case; acting stays with the responsible unit (models/scope.py).
     earlier_units: list[str] = Field(default_factory=list)
+    # 交办/会办, oldest first; at most the last is open (the rules: models/lifecycle.py).
+    hand_overs: list[HandOver] = Field(default_factory=list)
 
     # -- rules the machine's guards ask ---------------------------------------------------------
     def pending_tracks(self) -> set[Track]:
@@ -203,3 +245,30 @@ class PetitionCase(BaseModel):
             )
         )
         self.move_to(unit)
+
+    # -- 交办/会办 -------------------------------------------------------------------------------
+    def open_hand_over(self) -> HandOver | None:
+        last = self.hand_overs[-1] if self.hand_overs else None
+        return last if last is not None and last.status == "open" else None
+
+    def hand_to(self, hand_over: HandOver) -> None:
+        """The lead unit becomes responsible; the handing unit keeps reading the case."""
+        self.hand_overs.append(hand_over)
+        self.move_to(hand_over.lead)
+
+    def record_report(self, unit_id: str, summary: str, *, by: str, at: datetime | None) -> CoTask:
+        hand_over = self.open_hand_over()
+        assert hand_over is not None, "the machine checks a task is open first"
+        task = next(t for t in hand_over.co_tasks if t.unit.id == unit_id and t.open)
+        task.summary, task.reported_by, task.reported_at = summary, by, at
+        return task
+
+    def end_hand_over(self, status: str, at: datetime | None) -> HandOver | None:
+        """The open hand-over ends: ``taken_back`` returns the case to the handing unit."""
+        hand_over = self.open_hand_over()
+        if hand_over is None:
+            return None
+        hand_over.status, hand_over.ended_at = status, at
+        if status == "taken_back":
+            self.move_to(hand_over.handing_unit)
+        return hand_over

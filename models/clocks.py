@@ -36,6 +36,8 @@ ClockName = Literal[
     "re_review",
     "level",
     "supervision",
+    "hand_over",
+    "co_handling",
 ]
 ClockStatus = Literal["running", "paused", "met", "breached"]
 
@@ -52,12 +54,15 @@ REQUEST_WINDOWS: frozenset[str] = frozenset({"review_window", "re_review_window"
 # targets; every other clock is a period of the law.
 LEVEL_CLOCK: ClockName = "level"
 SUPERVISION_CLOCK: ClockName = "supervision"
-OWN_TARGETS: frozenset[str] = frozenset({LEVEL_CLOCK, SUPERVISION_CLOCK})
+# 交办时限 of the lead unit and 会办时限 of each co-handler (models/lifecycle.py): targets too.
+TASK_CLOCKS: frozenset[str] = frozenset({"hand_over", "co_handling"})
+OWN_TARGETS: frozenset[str] = frozenset({LEVEL_CLOCK, SUPERVISION_CLOCK}) | TASK_CLOCKS
 # A breach event of a statutory clock, as SQL over ``case_events`` (its ``params.clock`` holds the
 # clock id, ``name#run``): the statistics' filter and the partial index that serves it
 # (migration 0008 builds the index with this predicate; change both together).
 STATUTORY_BREACH_SQL = "action = 'breach' AND " + " AND ".join(
-    f"(params ->> 'clock') NOT LIKE '{name}#%'" for name in sorted(OWN_TARGETS, key=len)
+    f"(params ->> 'clock') NOT LIKE '{name}#%'"
+    for name in sorted(OWN_TARGETS, key=lambda n: (len(n), n))
 )
 
 
@@ -77,6 +82,8 @@ CLOCK_LABELS: dict[str, tuple[str, str]] = {
     "re_review": ("复核期限", "Re-review"),
     "level": ("层级办理时限", "Level window"),
     "supervision": ("督办时限", "Supervision window"),
+    "hand_over": ("交办办理时限", "Hand-over deadline"),
+    "co_handling": ("会办时限", "Co-handling deadline"),
 }
 
 
@@ -180,6 +187,16 @@ class ClockLedger(BaseModel):
     def stop(self, names: set[str], at: datetime) -> list[Clock]:
         """End the live clocks named: met, since they end before (or without) a breach."""
         stopped = [c for c in self.live() if c.name in names]
+        for clock in stopped:
+            if clock.status == "paused":
+                clock.paused[-1].end = at
+            clock.status = "met"
+            clock.ended_at = at
+        return stopped
+
+    def stop_ids(self, ids: set[str], at: datetime) -> list[Clock]:
+        """End the live clocks with these ids (a task done): met, as ``stop``."""
+        stopped = [c for c in self.live() if c.id in ids]
         for clock in stopped:
             if clock.status == "paused":
                 clock.paused[-1].end = at

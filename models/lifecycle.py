@@ -25,8 +25,10 @@ from statemachine.transition import Transition
 from models.actions import ACTION_PARAMS, parse_params
 from models.case import (
     Assessment,
+    CoTask,
     Extension,
     Feedback,
+    HandOver,
     Opinion,
     PetitionCase,
     StaffRef,
@@ -74,7 +76,7 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     accept = registered.to(handling, cond="by_officer")
     decline = registered.to(not_accepted, cond="by_officer_or_system")
     forward = registered.to.itself(internal=True, cond="by_forwarder") | handling.to(
-        registered, cond="by_forwarder"
+        registered, cond=["by_forwarder", "not_handed_over"]
     )
     assign = handling.to.itself(internal=True, cond="by_handler", validators="assignee_of_unit")
     assess = handling.to.itself(internal=True, cond="by_officer")
@@ -92,8 +94,10 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     resume = suspended.to(handling, cond=["by_officer", "paused_handling"]) | suspended.to(
         under_re_review, cond=["by_officer", "paused_re_review"]
     )
-    escalate = handling.to.itself(internal=True, cond=["by_handler", "below_county"])
-    reply = handling.to(replied, cond=["by_officer", "tracks_in_place"])
+    escalate = handling.to.itself(
+        internal=True, cond=["by_handler", "below_county", "not_handed_over"]
+    )
+    reply = handling.to(replied, cond=["by_officer", "tracks_in_place", "co_handlers_reported"])
     feedback = replied.to.itself(
         internal=True, cond="by_officer", validators="callback_recorded"
     ) | reviewed.to.itself(internal=True, cond="by_officer", validators="callback_recorded")
@@ -112,12 +116,21 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     breach = _from_each(_open, None, cond="by_system")
     auto_escalate = registered.to.itself(
         internal=True, cond=["by_system", "below_county"]
-    ) | handling.to.itself(internal=True, cond=["by_system", "below_county"])
+    ) | handling.to.itself(internal=True, cond=["by_system", "below_county", "not_handed_over"])
     auto_close = replied.to(closed, cond="by_system") | reviewed.to(closed, cond="by_system")
 
     # -- a repeat petition (重复信访) linked to the open case ------------------------------------
     visit = _from_each(_open, None, cond="by_handler")
     del _open
+
+    # -- 交办/会办: hand the case to a lead unit with co-handlers, their reports, taking it back --
+    hand_over = handling.to.itself(
+        internal=True,
+        cond=["by_handler", "not_handed_over", "handling_running"],
+        validators=["hand_over_targets", "within_statutory_due"],
+    )
+    report = _from_each((handling, suspended), None, cond=["by_co_handler", "task_open"])
+    take_back = _from_each((handling, suspended), None, cond=["by_handing_unit", "handed_over"])
 
     # -- guards: roles ------------------------------------------------------------------------
     def by_officer(self, role: str = "") -> bool:
@@ -153,6 +166,21 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     def by_system(self, role: str = "") -> bool:
         """此操作由系统时钟自动执行 / This event is raised by the case's clocks only."""
         return role == Role.system
+
+    def by_co_handler(self, role: str = "", caller_unit_id: str | None = None) -> bool:
+        """只有会办单位的工作人员可以报送会办情况 / Only a co-handling unit's staff may report."""
+        hand_over = self.model.open_hand_over()
+        return (
+            role in (Role.officer, Role.supervisor)
+            and hand_over is not None
+            and any(t.unit.id == caller_unit_id for t in hand_over.co_tasks)
+        )
+
+    def by_handing_unit(self, role: str = "", standing: str = "holder") -> bool:
+        """只有交办单位（或其上级）可以收回交办 / Only the handing unit (or a unit above it) may take the case back."""  # noqa: E501
+        if self.model.open_hand_over() is None:  # nothing to take back: the state's reason
+            return role in _HANDLERS
+        return role == Role.admin or standing in ("handing", "handing_reader")
 
     # -- guards: the case's rules ----------------------------------------------------------------
     def assessed(self) -> bool:
@@ -259,6 +287,71 @@ class PetitionLifecycle(StateChart[PetitionCase]):
         """每件只能重新办理一次 / A case may be reopened only once."""
         return not self.model.reopened
 
+    def not_handed_over(self) -> bool:
+        """案件已交办，请先收回交办 / The case is handed over: take it back first."""
+        return self.model.open_hand_over() is None
+
+    def handed_over(self) -> bool:
+        """案件没有进行中的交办 / The case has no open hand-over."""
+        return self.model.open_hand_over() is not None
+
+    def task_open(self, caller_unit_id: str | None = None) -> bool:
+        """会办任务已报送 / The co-handling task is already reported."""
+        hand_over = self.model.open_hand_over()
+        return hand_over is not None and caller_unit_id in hand_over.open_co_units()
+
+    def co_handlers_reported(self) -> bool:
+        """会办单位尚未全部报送会办情况 / Every co-handling unit must report first."""
+        hand_over = self.model.open_hand_over()
+        return hand_over is None or not hand_over.open_co_units()
+
+    def hand_over_targets(
+        self,
+        lead_unit_id: str | None = None,
+        co_unit_ids: list[str] | None = None,
+        units: dict[str, list[UnitRef]] | None = None,
+        role: str = "",
+        caller_unit_id: str | None = None,
+    ) -> None:
+        """The lead and co-handling units exist, are distinct, are not the unit holding the case,
+        and lie in the caller's scope (at or below their unit). ``units``: the path of each unit
+        the request names, as the API found it (None: not looked up)."""
+        if units is None or lead_unit_id is None:
+            return
+        for field, unit_id in [("lead_unit_id", lead_unit_id)] + [
+            (f"co_unit_ids.{i}", u) for i, u in enumerate(co_unit_ids or [])
+        ]:
+            path = units.get(unit_id)
+            if not path:
+                raise _bad_hand_over(field, f"单位不存在：{unit_id} / no such unit: {unit_id}")
+            if unit_id == self.model.unit_id:
+                raise _bad_hand_over(
+                    field, "不能交办给本单位 / not the unit holding the case itself"
+                )
+            if role != Role.admin and all(u.id != caller_unit_id for u in path):
+                raise _bad_hand_over(
+                    field, f"{unit_id} 不在您的范围内 / {unit_id} is outside your scope"
+                )
+        co = co_unit_ids or []
+        if len(set(co)) != len(co) or lead_unit_id in co:
+            raise _bad_hand_over(
+                "co_unit_ids",
+                "会办单位不能重复，也不能是主办单位 / co-handlers: distinct, and not the lead",
+            )
+
+    def within_statutory_due(
+        self, task_due: datetime | None = None, statutory_due: datetime | None = None
+    ) -> None:
+        """交办办理时限 may not reach past the running statutory period's due time."""
+        if task_due is None or statutory_due is None or task_due <= statutory_due:
+            return
+        raise _bad_hand_over(
+            "days",
+            f"交办办理时限（{task_due.isoformat()}）不能晚于法定期限（{statutory_due.isoformat()}）"
+            f" / the hand-over deadline ({task_due.isoformat()}) may not be later than the "
+            f"statutory due time ({statutory_due.isoformat()})",
+        )
+
     def window_open(self, at: datetime | None = None) -> bool:
         """申请期限已过 / The window for this request has lapsed."""
         return self.model.window_open(at)
@@ -315,6 +408,7 @@ class PetitionLifecycle(StateChart[PetitionCase]):
 
     def on_reply(self, summary: str, actor: str = "", at: datetime | None = None) -> None:
         self.model.opinions.append(Opinion(stage="reply", summary=summary, by=actor, at=at))
+        self.model.end_hand_over("done", at)  # the lead's task is done with its reply
 
     def on_feedback(
         self,
@@ -357,10 +451,58 @@ class PetitionLifecycle(StateChart[PetitionCase]):
             Opinion(stage="re_review", decision=decision, summary=summary, by=actor, at=at)
         )
 
+    def on_hand_over(
+        self,
+        lead_unit_id: str,
+        co_unit_ids: list[str],
+        instructions: str,
+        days: int,
+        units: dict[str, list[UnitRef]] | None = None,
+        handing_path: list[UnitRef] | None = None,
+        task_due: datetime | None = None,
+        actor: str = "",
+        at: datetime | None = None,
+    ) -> None:
+        assert units is not None and handing_path and task_due is not None, "the workflow's"
+        self.model.hand_to(
+            HandOver(
+                number=len(self.model.hand_overs) + 1,
+                handing_path=handing_path,
+                lead=units[lead_unit_id][0],
+                co_tasks=[CoTask(unit=units[u][0]) for u in co_unit_ids],
+                instructions=instructions,
+                days=days,
+                due_at=task_due,
+                by=actor,
+                at=at,
+            )
+        )
+
+    def on_report(
+        self,
+        summary: str,
+        caller_unit_id: str | None = None,
+        actor: str = "",
+        at: datetime | None = None,
+    ) -> None:
+        self.model.record_report(caller_unit_id or "", summary, by=actor, at=at)
+
+    def on_take_back(self, at: datetime | None = None) -> None:
+        self.model.end_hand_over("taken_back", at)
+
+    def on_withdraw(self, at: datetime | None = None) -> None:
+        self.model.end_hand_over("ended", at)
+
     def on_enter_state(self) -> None:
         # A request window belongs to the state it was opened in; whoever runs the next one
         # sets it again.
         self.model.window_closes_at = None
+
+
+def _bad_hand_over(field: str, detail: str) -> InvalidParams:
+    return InvalidParams(
+        Message.of(detail), action="hand_over", errors=[{"field": field, "message": detail}]
+    )
 
 
 def _bad_callback(field: str, detail: str) -> InvalidParams:
@@ -370,6 +512,21 @@ def _bad_callback(field: str, detail: str) -> InvalidParams:
 
 
 AUTOMATIC_EVENTS = ("warn", "breach", "auto_escalate", "auto_close")
+# 交办/会办: the only actions of callers who stand beside the case rather than hold it
+# (``models/scope.py``: standing); holders take every action their role's guards allow.
+STANDING_ACTIONS: dict[str, tuple[frozenset[str], Message]] = {
+    "handing_reader": (
+        frozenset({"take_back"}),
+        Message(
+            "案件已交办，交办单位可以查看和收回交办",
+            "the case is handed over: the handing unit may read it and take it back",
+        ),
+    ),
+    "co_handler": (
+        frozenset({"report"}),
+        Message("会办单位只能报送会办情况", "a co-handling unit may only report on its task"),
+    ),
+}
 FINAL_STATES = frozenset(s.id for s in PetitionLifecycle.final_states)
 
 
@@ -388,12 +545,26 @@ class Petition:
     def is_final(self) -> bool:
         return self.case.state in FINAL_STATES
 
-    def allowed_actions(self, role: str, *, at: datetime | None = None) -> list[str]:
-        """The officer actions ``role`` may take now, derived from the machine's guards."""
+    def allowed_actions(
+        self,
+        role: str,
+        *,
+        at: datetime | None = None,
+        standing: str = "holder",
+        caller_unit_id: str | None = None,
+    ) -> list[str]:
+        """The officer actions ``role`` may take now, derived from the machine's guards;
+        ``standing``: where the caller stands towards the case (``models/scope.py``)."""
         if self.is_final:
             return []
-        enabled = {e.id for e in self._sm.enabled_events(role=role, at=at)}
-        return [a for a in ACTION_PARAMS if a in enabled]
+        enabled = {
+            e.id
+            for e in self._sm.enabled_events(
+                role=role, at=at, standing=standing, caller_unit_id=caller_unit_id
+            )
+        }
+        only = STANDING_ACTIONS.get(standing)
+        return [a for a in ACTION_PARAMS if a in enabled and (only is None or a in only[0])]
 
     def act(
         self,
@@ -432,7 +603,11 @@ class Petition:
         This is what a workflow update validator calls.
         """
         candidates = list(self._transitions_for(action))
-        allowed = self.allowed_actions(role, at=at)
+        standing, unit = kwargs.get("standing", "holder"), kwargs.get("caller_unit_id")
+        allowed = self.allowed_actions(role, at=at, standing=standing, caller_unit_id=unit)
+        only = STANDING_ACTIONS.get(standing)
+        if only is not None and action not in only[0]:
+            raise Forbidden(only[1], action=action, role=role, allowed_actions=allowed)
         if not candidates:
             raise InvalidTransition(
                 Message(

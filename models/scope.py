@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from models.case import UnitRef
+from models.case import HandOver, UnitRef
 
 
 def sees(role: str, caller_unit_id: str | None, unit_path: list[UnitRef]) -> bool:
@@ -41,3 +41,31 @@ def visible_units(
     if role == "supervisor":
         return frozenset(subtree(unit_id))
     return frozenset({unit_id})
+
+
+# -- 交办/会办: where a caller stands towards a handed-over case -----------------------------------
+# ``holder``: sees the case (``sees``) as any case; ``handing``: also on the handing unit's path
+# (its officers, its and higher supervisors); ``handing_reader``: on that path without seeing the
+# case (the handing unit's officers: they take it back, nothing else); ``co_handler``: staff of a
+# co-handling unit whose task is open (they report, nothing else). What each may do is the
+# machine's (``models/lifecycle.py``: STANDING_ACTIONS).
+Standing = str
+
+
+def standing(
+    role: str, caller_unit_id: str | None, *, sees_case: bool, hand_over: HandOver | None
+) -> Standing | None:
+    """Where a caller stands towards a case (None: outside its scope). ``hand_over``: the open
+    one, if any."""
+    if caller_unit_id is None or role == "admin":
+        return "holder"
+    if hand_over is not None:
+        path = [u.id for u in hand_over.handing_path]
+        on_path = caller_unit_id in path if role == "supervisor" else caller_unit_id == path[0]
+        if on_path:
+            return "handing" if sees_case else "handing_reader"
+    if sees_case:
+        return "holder"
+    if hand_over is not None and caller_unit_id in hand_over.open_co_units():
+        return "co_handler"
+    return None

@@ -50,4 +50,22 @@ def build_snapshot(
         at_risk=ledger.at_risk(),
         overdue=ledger.overdue(case.suspended_from or case.state),
         event_seq=state.event_seq,
+        hand_overs=list(case.hand_overs),
+        standing_actions=standing_actions(petition, now),
     )
+
+
+def standing_actions(petition: Petition, now: datetime) -> dict[str, dict[str, list[str]]]:
+    """While a hand-over is open: what its handing unit's and co-handlers' staff may do."""
+    hand_over = petition.case.open_hand_over()
+    if hand_over is None:
+        return {}
+    co_unit = next(iter(hand_over.open_co_units()), None)
+    standings = {"handing": None, "handing_reader": None, "co_handler": co_unit}
+    return {
+        standing: {
+            r.value: petition.allowed_actions(r, at=now, standing=standing, caller_unit_id=unit)
+            for r in SNAPSHOT_ROLES
+        }
+        for standing, unit in standings.items()
+    }

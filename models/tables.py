@@ -48,6 +48,7 @@ class UnitRow(SQLModel, table=True):
     name: str = Field(max_length=200)
     level: str = Field(max_length=16)
     parent_id: str | None = Field(default=None, foreign_key="units.id", index=True)
+    kind: str = Field(default="area", max_length=16)  # UnitKind: area or department
 
 
 class CaseRow(SQLModel, table=True):
@@ -300,3 +301,26 @@ POSTGRESQL_ONLY_INDEXES: dict[str, str] = {
     "ix_stats_events_breach": "ON case_events (case_id, seq) INCLUDE (at) "
     f"WHERE {STATUTORY_BREACH_SQL}",
 }
+
+
+# -- 交办/会办 (models/lifecycle.py) -----------------------------------------------------------
+class CaseTaskRow(SQLModel, table=True):
+    """A hand-over task of a case as the workflow projects it: the lead unit's (交办) or a
+    co-handler's (会办), with its deadline and how it ended. Lists filter by the units named here
+    (``department``) and the statistics count hand-overs and their lateness from it."""
+
+    __tablename__ = "case_tasks"
+    __table_args__ = (Index("ix_case_tasks_unit_case", "unit_id", "case_id"),)
+
+    case_id: str = Field(primary_key=True, max_length=64)
+    task_id: str = Field(primary_key=True, max_length=64)  # the task clock's id, name#run
+    hand_over: int  # which hand-over of the case (1, 2, …)
+    role: str = Field(max_length=16)  # lead | co
+    unit_id: str = Field(max_length=200)
+    handing_unit_id: str = Field(max_length=200, index=True)
+    started_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    due_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    # open | done (reported, or the lead's reply) | taken_back | ended (the case closed)
+    status: str = Field(max_length=16)
+    late: bool = False  # the task's clock breached
+    ended_at: datetime | None = Field(default=None, sa_column=Column(_tz(), nullable=True))

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from models.vocabulary import Level
+from models.vocabulary import Level, UnitKind
 
 
 class UnitTreeError(ValueError):
@@ -22,6 +22,7 @@ class UnitSpec(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     level: Level
     parent: str | None = None
+    kind: UnitKind = UnitKind.area
 
 
 def parse_unit_tree(text: str, *, source: str = "<units>") -> list[UnitSpec]:
@@ -42,14 +43,36 @@ def parse_unit_tree(text: str, *, source: str = "<units>") -> list[UnitSpec]:
     return units
 
 
-def check_tree(units: list[UnitSpec], existing: dict[str, Level]) -> None:
-    """Parents come before children (or exist already) and sit at a higher level."""
+def check_tree(
+    units: list[UnitSpec],
+    existing: dict[str, Level],
+    kinds: dict[str, UnitKind] | None = None,
+) -> None:
+    """Parents come before children (or exist already) and sit at a higher level; a department
+    sits under an area unit, at its level or below, and has no units under it (escalation
+    follows the area chain, so it never reaches a department). ``kinds``: of ``existing``."""
     known = dict(existing)
+    known_kinds = dict(kinds or {})
     seen: set[str] = set()
     for unit in units:
         if unit.id in seen:
             raise UnitTreeError(f"unit {unit.id!r} is listed twice")
         seen.add(unit.id)
+        parent_kind = known_kinds.get(unit.parent or "", UnitKind.area)
+        if unit.parent is not None and parent_kind is UnitKind.department:
+            raise UnitTreeError(f"unit {unit.id!r}: no unit may sit under a department")
+        if unit.kind is UnitKind.department:
+            if unit.parent is None or unit.parent not in known:
+                raise UnitTreeError(
+                    f"unit {unit.id!r}: a department needs a parent area unit listed before it"
+                )
+            if known[unit.parent].rank < unit.level.rank:
+                raise UnitTreeError(
+                    f"unit {unit.id!r}: a {unit.level.value} department cannot sit under a "
+                    f"{known[unit.parent].value}"
+                )
+            known[unit.id], known_kinds[unit.id] = unit.level, unit.kind
+            continue
         if unit.parent is None:
             if unit.level.rank < Level.county.rank:
                 raise UnitTreeError(
@@ -64,7 +87,7 @@ def check_tree(units: list[UnitSpec], existing: dict[str, Level]) -> None:
                 f"unit {unit.id!r}: a {unit.level.value} cannot sit under a "
                 f"{known[unit.parent].value}"
             )
-        known[unit.id] = unit.level
+        known[unit.id], known_kinds[unit.id] = unit.level, unit.kind
 
 
 def load_unit_tree(path: Path) -> list[UnitSpec]:

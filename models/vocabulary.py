@@ -165,6 +165,10 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "auto_escalate": ("超期上报", "Automatic escalation"),
     "auto_close": ("逾期未申请复查自动办结", "Automatic closing"),
     "visit": ("重复信访", "Repeat petition"),
+    # 交办/会办 (models/lifecycle.py)
+    "hand_over": ("交办", "Hand over"),
+    "report": ("报送会办情况", "Report (co-handling)"),
+    "take_back": ("收回交办", "Take back"),
 }
 
 # Events on a case's record that are not actions of its lifecycle: written by the service itself.
@@ -204,4 +208,18 @@ ATTACHMENT_KIND_LABELS: dict[AttachmentKind, tuple[str, str]] = {
     AttachmentKind.photo: ("照片", "Photo"),
     AttachmentKind.agreement: ("协议书", "Agreement"),
     AttachmentKind.other: ("其他材料", "Other"),
+}
+
+
+class UnitKind(StrEnum):
+    """An area unit (村/镇/县: cases rise along their chain) or a functional department under
+    one (住建局, 人社局: cases are handed to it, never escalated into it)."""
+
+    area = "area"
+    department = "department"
+
+
+UNIT_KIND_LABELS: dict[UnitKind, tuple[str, str]] = {
+    UnitKind.area: ("属地单位", "Area unit"),
+    UnitKind.department: ("职能部门", "Department"),
 }

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from models.case import UnitRef
 from models.tables import UnitRow
 from models.units import UnitSpec, UnitTreeError, check_tree, load_unit_tree
-from models.vocabulary import Level
+from models.vocabulary import Level, UnitKind
 
 DEMO_UNITS = Path(__file__).with_name("demo_units.yaml")
 MAX_DEPTH = 20  # deeper than any administrative tree: a longer walk means a cycle
@@ -62,20 +62,30 @@ def import_units(engine: Engine, units: list[UnitSpec]) -> tuple[int, int]:
     added = updated = 0
     with Session(engine) as session, session.begin():
         rows = {row.id: row for row in session.exec(select(UnitRow)).all()}
-        check_tree(units, {i: Level(r.level) for i, r in rows.items()})
+        check_tree(
+            units,
+            {i: Level(r.level) for i, r in rows.items()},
+            {i: UnitKind(r.kind) for i, r in rows.items()},
+        )
         for unit in units:
             row = rows.get(unit.id)
             if row is None:
                 session.add(
-                    UnitRow(id=unit.id, name=unit.name, level=unit.level, parent_id=unit.parent)
+                    UnitRow(
+                        id=unit.id,
+                        name=unit.name,
+                        level=unit.level,
+                        parent_id=unit.parent,
+                        kind=unit.kind,
+                    )
                 )
                 session.flush()
                 added += 1
                 continue
-            if (row.level, row.parent_id) != (unit.level, unit.parent):
+            if (row.level, row.parent_id, row.kind) != (unit.level, unit.parent, unit.kind):
                 raise UnitTreeError(
-                    f"unit {unit.id!r}: level and parent cannot change on re-import "
-                    f"(now {row.level} under {row.parent_id})"
+                    f"unit {unit.id!r}: level, parent and kind cannot change on re-import "
+                    f"(now {row.kind} {row.level} under {row.parent_id})"
                 )
             if row.name != unit.name:
                 row.name = unit.name

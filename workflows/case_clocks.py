@@ -163,12 +163,15 @@ class CaseClocks(CaseCore):
                 return
             if what == "warn":
                 self._system_event("warn", clock)
-                self._alert("warning", clock)
+                if not self._task_clock_alert(clock, what):
+                    self._alert("warning", clock)
             elif what == "lapse":  # the petitioner did not ask for review in time: 办结
                 self._system_event("auto_close", clock)
                 self._state.ledger.stop_all(workflow.now())
             else:
                 self._system_event("breach", clock)
+                if self._task_clock_alert(clock, what):
+                    continue  # a hand-over task: its units are told; the case does not move
                 self._alert("breach", clock)
                 await self._escalate_after_breach(clock)
         self._sync_lapsed()
@@ -208,6 +211,11 @@ class CaseClocks(CaseCore):
                 starting.append(cause.name)
         await self._start_clocks(starting)
         self._alert("escalation", cause, occurrence=len(self._state.case.escalations))
+
+    def _task_clock_alert(self, clock: Clock, what: str) -> bool:
+        """Alerts of a hand-over task's clock (``workflows/case_hand_over.py``); False: not
+        one of those."""
+        return False
 
     def _system_event(self, event: str, clock: Clock, **context: Any) -> None:
         from_state = self._state.case.state

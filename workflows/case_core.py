@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         Projection,
         StartCase,
     )
+    from models.case import UnitRef
     from models.clocks import (
         CLOCK_LABELS,
         Clock,
@@ -139,9 +140,18 @@ class CaseCore:
             )
         )
 
-    def _alert(self, kind: AlertKind, clock: Clock | None, *, occurrence: int = 1) -> None:
+    def _alert(
+        self,
+        kind: AlertKind,
+        clock: Clock | None,
+        *,
+        occurrence: int = 1,
+        unit: UnitRef | None = None,
+    ) -> None:
+        """``unit``: the unit the alert goes to (default the unit holding the case)."""
         case, info = self._state.case, self._state.info
-        unit = self._state.unit_path[0]
+        to = unit
+        unit = to or self._state.unit_path[0]
         clock_label = CLOCK_LABELS[clock.name][0] if clock else ""
         due = clock.due_at.astimezone(self._state.policy.zone) if clock else None
         due_text = due.strftime("%Y-%m-%d %H:%M") if due else ""
@@ -171,8 +181,8 @@ class CaseCore:
                 clock_id=clock.id if clock else None,
                 kind=kind,
                 occurrence=occurrence,
-                unit_id=case.unit_id,
-                level=case.level,
+                unit_id=to.id if to else case.unit_id,
+                level=to.level if to else case.level,
                 title=info.title,
                 message=f"{text}（{unit.name or unit.id}，案件 {info.case_id}）",
                 due_at=clock.due_at if clock else None,

@@ -17,7 +17,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, FailureError
 
-from workflows.case_clocks import CaseClocks
+from workflows.case_hand_over import CaseHandOvers
 from workflows.options import ActivityOptions
 from workflows.patches import INLINE_CLOCKS_PATCH, LAW_PATCH
 
@@ -42,7 +42,6 @@ with workflow.unsafe.imports_passed_through():
     from models.errors import DomainError, InvalidTransition, NotInScope
     from models.lifecycle import Petition
     from models.messages import Message
-    from models.scope import sees
     from models.vocabulary import Role
 
 NOT_IN_SCOPE = Message("案件不存在或不在您的范围内", "no such case in your scope")
@@ -64,7 +63,7 @@ def business_error(err: DomainError) -> ApplicationError:
 
 
 @workflow.defn(name="PetitionWorkflow")
-class PetitionWorkflow(CaseClocks):
+class PetitionWorkflow(CaseHandOvers):
     @workflow.init
     def __init__(self, start: StartCase) -> None:
         self._start = start
@@ -253,7 +252,7 @@ class PetitionWorkflow(CaseClocks):
         if self._update_id() in self._state.applied_updates:
             return  # a retry of an applied action: the handler returns the snapshot
         try:
-            if not sees(request.role, request.caller_unit_id, self._state.unit_path):
+            if self._standing(request) is None:  # as ``sees``, and 交办's handing unit, co-handlers
                 raise NotInScope(NOT_IN_SCOPE)
             params = parse_params(request.action, request.params).model_dump(mode="json")
             self._machine.check(
@@ -262,6 +261,7 @@ class PetitionWorkflow(CaseClocks):
                 at=workflow.now(),
                 **params,
                 **self._named_checks(request),
+                **self._hand_over_checks(request, self._task_deadline_now(request)),
             )
             self._check_superior(request.action)
         except DomainError as err:
@@ -370,7 +370,14 @@ class PetitionWorkflow(CaseClocks):
         elif request.action == "escalate":
             self._check_superior(request.action)
             path = path[1:]
-        context: dict[str, Any] = {"unit": path[0], **self._named_checks(request)}
+        task_deadline = await self._task_deadline(request)  # 交办: None for other actions
+        hand_over_checks = self._hand_over_checks(request, task_deadline)
+        path = self._hand_over_path(request, path)
+        context: dict[str, Any] = {
+            "unit": path[0],
+            **self._named_checks(request),
+            **hand_over_checks,
+        }
         if request.action == "forward":  # the receiving unit judges anew (not before the patch)
             context["fresh"] = workflow.patched(LAW_PATCH)
         elif request.action in REVIEW_REQUESTS and workflow.patched(LAW_PATCH):
@@ -388,10 +395,15 @@ class PetitionWorkflow(CaseClocks):
         self._state.unit_path = path
         params = parse_params(request.action, request.params).model_dump(mode="json")
         recorded = dict(params)
+        if request.action == "hand_over" and task_deadline is not None:
+            recorded["due_at"] = task_deadline.due_at.isoformat()
+        elif request.action == "report":
+            recorded["unit_id"] = request.caller_unit_id
         if "outside" in context:  # the timeline says who reviews: a unit, or an outside organ
             recorded["review_by"] = "outside" if context["outside"] else path[0].id
         self._record(request.action, request, from_state=from_state, params=recorded)
         await self._replan_clocks(request.action, from_state, params, by=request.user_id)
+        self._sync_task_clocks(task_deadline)
         if request.action == "escalate":
             await self._after_escalation(cause=None)
         if request.action == "feedback" and params["rating"] == "unsatisfied":

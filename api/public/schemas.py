@@ -46,3 +46,4 @@ class UnitOut(BaseModel):
     name: str
     level: Level
     parent: str | None
+    kind: str = "area"  # area | department (职能部门)

@@ -65,7 +65,7 @@ class PublicService:
 
     def units(self, *, caller: Caller) -> list[UnitOut]:
         return [
-            UnitOut(id=u.id, name=u.name, level=Level(u.level), parent=u.parent_id)
+            UnitOut(id=u.id, name=u.name, level=Level(u.level), parent=u.parent_id, kind=u.kind)
             for u in self.repository.units(caller)
         ]
 
