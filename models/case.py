@@ -94,7 +94,7 @@ class CoTask(BaseModel):
 
     @property
     def open(self) -> bool:
-        return self.reported_at is None
+        return self.summary is None
 
 
 class HandOver(BaseModel):

@@ -316,8 +316,9 @@ class PetitionLifecycle(StateChart[PetitionCase]):
         """The lead and co-handling units exist, are distinct, are not the unit holding the case,
         and lie in the caller's scope (at or below their unit). ``units``: the path of each unit
         the request names, as the API found it (None: not looked up)."""
-        if units is None or lead_unit_id is None:
+        if lead_unit_id is None:
             return
+        units = units or {}  # not looked up: every unit is unknown
         for field, unit_id in [("lead_unit_id", lead_unit_id)] + [
             (f"co_unit_ids.{i}", u) for i, u in enumerate(co_unit_ids or [])
         ]:
@@ -463,7 +464,8 @@ class PetitionLifecycle(StateChart[PetitionCase]):
         actor: str = "",
         at: datetime | None = None,
     ) -> None:
-        assert units is not None and handing_path and task_due is not None, "the workflow's"
+        if not units or not handing_path or task_due is None:  # resolved by the workflow
+            raise _bad_hand_over("lead_unit_id", "交办单位未解析 / the units were not resolved")
         self.model.hand_to(
             HandOver(
                 number=len(self.model.hand_overs) + 1,

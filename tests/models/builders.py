@@ -30,6 +30,9 @@ VALID_PARAMS: dict[str, dict[str, object]] = {
     "request_re_review": {},
     "re_review_opinion": {"decision": "upheld", "summary": "维持"},
     "withdraw": {"note": "信访人撤回"},
+    "hand_over": {"lead_unit_id": "pinghu.zjj", "instructions": "请住建局牵头办理", "days": 10},
+    "report": {"summary": "会办意见"},
+    "take_back": {"note": "收回"},
 }
 
 # Context the workflow would resolve for an action (target units).
