@@ -15,6 +15,7 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
+from activities.case_tasks import write_case_tasks
 from activities.delivery import targets_for
 from models.boundary import (
     AlertDispatch,
@@ -141,6 +142,8 @@ class ProjectionActivities:
         if projection.description is not None:
             row.description = projection.description
         self._write_units(session, projection)
+        if row.event_seq == snap.event_seq:  # the newest snapshot: its hand-over tasks
+            write_case_tasks(session, snap)
 
     @staticmethod
     def _write_units(session: Session, projection: Projection) -> None:

@@ -18,7 +18,7 @@ from api.problems import ProblemError
 from models.case import UnitRef
 from models.lifecycle import FINAL_STATES
 from models.messages import Message
-from models.tables import CaseEventRow, CaseRow, CaseUnitRow, IdempotencyRow
+from models.tables import CaseEventRow, CaseRow, CaseTaskRow, CaseUnitRow, IdempotencyRow
 from petitionflow.unit_tree import subtree, unit_path
 
 NOT_FOUND = Message("案件不存在或不在您的范围内", "no such case in your scope")
@@ -94,6 +94,9 @@ class CaseRepository:
                 query = query.where(getattr(CaseRow, name) == value)
         for condition in _conditions(filters):
             query = query.where(condition)
+        if filters.department:
+            tasks = select(CaseTaskRow.case_id).where(CaseTaskRow.unit_id == filters.department)
+            query = query.where(col(CaseRow.case_id).in_(tasks))
         query = query.order_by(col(CaseRow.created_at).desc(), col(CaseRow.case_id).desc())
         return list(self.session.exec(query.limit(filters.limit + 1)).all())
 

@@ -90,6 +90,10 @@ def list_filters(
     q: Annotated[str | None, Query(max_length=100, description=Q)] = None,
     created_from: Instant | None = None,
     created_to: Instant | None = None,
+    department: Annotated[
+        str | None,
+        Query(max_length=200, description="交办: cases whose lead or a co-handler is this unit"),
+    ] = None,
 ) -> CaseFilters:
     """The case list's filters (the list and its export read the same ones)."""
     return CaseFilters(
@@ -103,6 +107,7 @@ def list_filters(
         q=q,
         created_from=created_from,
         created_to=created_to,
+        department=department,
     )
 
 

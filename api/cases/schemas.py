@@ -243,6 +243,7 @@ class CaseFilters:
     created_to: datetime | None = None
     limit: int = 20
     cursor: str | None = None
+    department: str | None = None  # 交办: the lead or a co-handler of one of its hand-overs
 
 
 # 80 random bits in base32: unguessable, easy to read out over the phone, never sequential

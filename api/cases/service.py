@@ -24,6 +24,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api import pii
 from api.auth import Caller
+from api.cases.hand_over import as_standing, caller_standing, named_units
 from api.cases.repository import NOT_FOUND, CaseRepository
 from api.cases.schemas import (
     CaseFilters,
@@ -334,12 +335,14 @@ class CaseService:
         out.may_reveal_contact = pii.refusal(caller, state=snap.state, unit_id=snap.unit_id) is None
         out.user_names = await db(users.names, self.session, snapshot_users(snap))
         out.assignee_name = out.user_names.get(snap.assignee or "")
-        return out
+        return as_standing(out, snap, caller)  # 交办: the handing unit's, a co-handler's view
 
     async def _reads(self, snap: CaseSnapshot, caller: Caller) -> bool:
         """Whether the caller may read the case: it has been at a unit they see (the snapshot
         knows since when units are remembered; the projection also for earlier cases)."""
         if caller.reads([snap.unit_id, *snap.earlier_units]):
+            return True
+        if caller_standing(caller, snap) == "co_handler":  # while its task is open
             return True
         return await db(self.cases.been_at, snap.case_id, caller)
 
@@ -456,6 +459,8 @@ class CaseService:
             # the users it names, for the machine's rule that they work at the case's unit
             staff=await db(users.staff, self.session, named) if named else {},
         )
+        if action == "hand_over":  # the lead's and co-handlers' paths, for the machine
+            request.units = await db(named_units, self.cases, params)
         if action == "forward":
             target = params.get("unit_id", "")
             path = await db(self.cases.unit_path, target)
