@@ -9,7 +9,9 @@ from fastapi import APIRouter, Depends, Query
 
 from api.deps import AppSettings, CurrentCaller, DbSession
 from api.problems import responses
+from api.stats import hand_overs as hand_overs_doc
 from api.stats import schemas as definitions
+from api.stats.hand_overs import HandOverStats, hand_over_stats
 from api.stats.queries import StatsScope
 from api.stats.schemas import Assessment, Stats
 from api.stats.service import assessment, statistics, stats_scope
@@ -87,3 +89,15 @@ def get_stats(session: DbSession, scope: Scope) -> Stats:
 )
 def get_assessment(session: DbSession, scope: Scope) -> Assessment:
     return assessment(session, scope)
+
+
+# -- 交办/会办 ----------------------------------------------------------------------------------
+@router.get(
+    "/stats/hand-overs",
+    response_model=HandOverStats,
+    responses=responses(401, 404, 422),
+    summary="Hand-overs (交办/会办) of a unit subtree for a period, and their lateness per unit",
+    description=hand_overs_doc.__doc__ or "",
+)
+def get_hand_over_stats(session: DbSession, scope: Scope) -> HandOverStats:
+    return hand_over_stats(session, scope)
