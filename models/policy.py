@@ -96,6 +96,16 @@ class Clocks(_Section):
     supervision: Span = Span.model_validate("P15D")
     # 转办: forwards an officer may make; a further one needs a supervisor.
     max_forwards: int = Field(default=2, ge=0, le=20)
+    # 交办: what one of a hand-over's ``days`` is — a calendar day (P1D, counted as the law
+    # counts days), or an exact span (PT2S: a test's hand-over runs in seconds).
+    hand_over_day: Span = Span.model_validate("P1D")
+
+    def hand_over_span(self, days: int) -> str:
+        """The ISO 8601 span of a hand-over of ``days`` days."""
+        day = self.hand_over_day
+        if day.whole_days:
+            return f"P{days * day.days}D"
+        return f"PT{day.approximate().total_seconds() * days:g}S"
 
     @field_validator("extension_max")
     @classmethod

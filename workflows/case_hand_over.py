@@ -58,7 +58,9 @@ class CaseHandOvers(CaseClocks):
         if request.action != "hand_over" or not isinstance(days, int) or days < 1:
             return None
         return DeadlineRequest(
-            start=workflow.now(), spans={LEAD_CLOCK: f"P{days}D"}, policy=self._state.policy
+            start=workflow.now(),
+            spans={LEAD_CLOCK: self._state.policy.clocks.hand_over_span(days)},
+            policy=self._state.policy,
         )
 
     def _task_deadline_now(self, request: ActionRequest) -> Deadline | None:
