@@ -67,7 +67,9 @@ class CaseHandOvers(CaseClocks):
         """The hand-over's deadline counted here (the validator's: no activity); None when the
         case carries no calendar (its update checks again with the activity's count)."""
         found = self._task_request(request)
-        calendar = self._calendar_snapshot()
+        # the case's snapshot itself: a validator may not ask for patches, and hand-overs are
+        # newer than every patch that decides whether the workflow counts its own days
+        calendar = self._state.calendar
         if found is None or calendar is None:
             return None
         return compute_requested(found, calendar)[LEAD_CLOCK]
