@@ -29,6 +29,8 @@ WHO = {
     "by_forwarder": "officer",  # and a supervisor past the forwarding cap
     "by_reviewer": "officer",  # and a supervisor when the review organ is outside the tree
     "by_system": "system",
+    "by_co_handler": "co-handler",  # 会办: staff of a co-handling unit with an open task
+    "by_handing_unit": "handing unit",  # 交办: the unit that handed the case over, or above
 }
 EVERY_OPEN_STATE = "any state that is not final"
 

@@ -1,6 +1,6 @@
 """交办/会办 through the public API, with a real worker, on SQLite and PostgreSQL: the county
 hands a case to 住建局 with 人社局 co-handling; what each side may read and do, the refusals, the
-department filter, Open311's agency, the statistics; and a hand-over deadline breaching by itself."""
+department filter, Open311's agency, the statistics; a hand-over deadline breaching by itself."""
 
 from __future__ import annotations
 
