@@ -15,9 +15,11 @@ from models.case import (
     Assessment,
     Escalation,
     Feedback,
+    LeaderAssignment,
     Opinion,
     PetitionCase,
     StaffRef,
+    SupervisionOrder,
     UnitRef,
 )
 from models.clocks import Clock, ClockLedger, ClockName
@@ -233,6 +235,9 @@ class CaseSnapshot(CaseHeader):
     overdue: bool
     event_seq: int
     pending_writes: int = 0  # projection writes and alerts not yet stored (query answers only)
+    # The command system: supervision orders (督办单) and the responsible leader (领导包案).
+    orders: list[SupervisionOrder] = Field(default_factory=list)
+    leader: LeaderAssignment | None = None
 
 
 # -- activities ---------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ ClockName = Literal[
     "re_review",
     "level",
     "supervision",
+    "order",
 ]
 ClockStatus = Literal["running", "paused", "met", "breached"]
 
@@ -52,12 +53,15 @@ REQUEST_WINDOWS: frozenset[str] = frozenset({"review_window", "re_review_window"
 # targets; every other clock is a period of the law.
 LEVEL_CLOCK: ClockName = "level"
 SUPERVISION_CLOCK: ClockName = "supervision"
-OWN_TARGETS: frozenset[str] = frozenset({LEVEL_CLOCK, SUPERVISION_CLOCK})
+# 督办单: each supervision order's own answer time (several may run at once: order#1, order#2…).
+ORDER_CLOCK: ClockName = "order"
+OWN_TARGETS: frozenset[str] = frozenset({LEVEL_CLOCK, SUPERVISION_CLOCK, ORDER_CLOCK})
 # A breach event of a statutory clock, as SQL over ``case_events`` (its ``params.clock`` holds the
 # clock id, ``name#run``): the statistics' filter and the partial index that serves it
 # (migration 0008 builds the index with this predicate; change both together).
 STATUTORY_BREACH_SQL = "action = 'breach' AND " + " AND ".join(
-    f"(params ->> 'clock') NOT LIKE '{name}#%'" for name in sorted(OWN_TARGETS, key=len)
+    f"(params ->> 'clock') NOT LIKE '{name}#%'"
+    for name in sorted(OWN_TARGETS, key=lambda n: (len(n), n))
 )
 
 
@@ -77,6 +81,7 @@ CLOCK_LABELS: dict[str, tuple[str, str]] = {
     "re_review": ("复核期限", "Re-review"),
     "level": ("层级办理时限", "Level window"),
     "supervision": ("督办时限", "Supervision window"),
+    "order": ("督办单答复时限", "Supervision order answer time"),
 }
 
 
@@ -312,3 +317,13 @@ def makes_overdue(state: str, clock: str, status: str) -> bool:
     """A breached run of the current phase's statutory clock makes the case overdue; the
     earliest such run's due time is when it became so (lists say "超期 N 天" from it)."""
     return clock == STATUTORY_CLOCK.get(state) and status == "breached"
+
+
+def stop_clock(ledger: ClockLedger, clock_id: str, at: datetime) -> Clock | None:
+    """End one live clock by id (met): a 督办单 answered stops its own clock, not its siblings'."""
+    clock = next((c for c in ledger.live() if c.id == clock_id), None)
+    if clock is not None:
+        if clock.status == "paused":
+            clock.paused[-1].end = at
+        clock.status, clock.ended_at = "met", at
+    return clock

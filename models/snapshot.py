@@ -50,4 +50,6 @@ def build_snapshot(
         at_risk=ledger.at_risk(),
         overdue=ledger.overdue(case.suspended_from or case.state),
         event_seq=state.event_seq,
+        orders=[o.model_copy() for o in case.orders],
+        leader=case.leader,
     )

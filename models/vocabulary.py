@@ -165,6 +165,10 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "auto_escalate": ("超期上报", "Automatic escalation"),
     "auto_close": ("逾期未申请复查自动办结", "Automatic closing"),
     "visit": ("重复信访", "Repeat petition"),
+    # the command system: supervision orders and a responsible leader
+    "supervise": ("下发督办单", "Issue a supervision order"),
+    "respond_supervision": ("答复督办单", "Answer a supervision order"),
+    "assign_leader": ("领导包案", "Assign a responsible leader"),
 }
 
 # Events on a case's record that are not actions of its lifecycle: written by the service itself.
