@@ -90,6 +90,16 @@ def list_filters(
     q: Annotated[str | None, Query(max_length=100, description=Q)] = None,
     created_from: Instant | None = None,
     created_to: Instant | None = None,
+    backlog: Annotated[
+        bool | None,
+        Query(description="积案: long overdue or raised 3+ times (the statistics' rule)"),
+    ] = None,
+    leader: Annotated[
+        str | None, Query(max_length=64, description="the 包案 leader's user id")
+    ] = None,
+    open_orders: Annotated[
+        bool | None, Query(description="true: with an open supervision order (督办单)")
+    ] = None,
 ) -> CaseFilters:
     """The case list's filters (the list and its export read the same ones)."""
     return CaseFilters(
@@ -103,6 +113,9 @@ def list_filters(
         q=q,
         created_from=created_from,
         created_to=created_to,
+        backlog=backlog,
+        leader=leader,
+        open_orders=open_orders,
     )
 
 
