@@ -30,6 +30,13 @@ VALID_PARAMS: dict[str, dict[str, object]] = {
     "request_re_review": {},
     "re_review_opinion": {"decision": "upheld", "summary": "维持"},
     "withdraw": {"note": "信访人撤回"},
+    "supervise": {"instructions": "请于七日内答复", "respond_within": 7},
+    "respond_supervision": {"summary": "已按督办要求办理"},
+    "assign_leader": {
+        "leader_user_id": "u-leader",
+        "plan": "包案化解",
+        "target_date": "2026-04-01",
+    },
 }
 
 # Context the workflow would resolve for an action (target units).
@@ -93,6 +100,8 @@ def case_in(state: str, *, ready_for: str | None = None) -> Petition:
         do(p, "assess")
         if ready_for == "reply":
             complete_all(p)
+    if ready_for == "respond_supervision" and state not in ("closed", "not_accepted", "withdrawn"):
+        do(p, "supervise", role="supervisor")
     if state == "replied" and ready_for == "reopen":
         do(p, "feedback", rating="unsatisfied")
     return p
