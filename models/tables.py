@@ -307,7 +307,7 @@ POSTGRESQL_ONLY_INDEXES: dict[str, str] = {
 }
 
 
-# -- bulk actions (批量操作, migration 0017) ----------------------------------------------------------
+# -- bulk actions (批量操作, migration 0017) ------------------------------------------------
 class BulkActionRow(SQLModel, table=True):
     """A bulk action: one action with its parameters for many cases, run by a workflow."""
 

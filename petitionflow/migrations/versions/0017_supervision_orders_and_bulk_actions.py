@@ -13,7 +13,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision = "0017"
 down_revision = "0015"
 branch_labels = None
@@ -43,9 +42,7 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("leader_user_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
         )
-        batch.add_column(
-            sa.Column("open_orders", sa.Integer(), nullable=False, server_default="0")
-        )
+        batch.add_column(sa.Column("open_orders", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("order_due_at", sa.DateTime(timezone=True), nullable=True))
         batch.create_index("ix_cases_leader_user_id", ["leader_user_id"], unique=False)
         batch.create_index("ix_cases_open_orders", ["open_orders"], unique=False)
