@@ -22,6 +22,7 @@ from models.boundary import (
     AlertInput,
     AlertTargets,
     CaseEvent,
+    CaseSnapshot,
     OutboxBatch,
     Projection,
     UnitPathRequest,
@@ -34,6 +35,16 @@ from petitionflow.field_crypto import FieldCipher
 from petitionflow.person_keys import SEARCH_KEY_COLUMNS
 from petitionflow.temporal import alert_workflow_id
 from petitionflow.unit_tree import UnitCycleError, UnknownUnitError
+
+
+def command_columns(snap: CaseSnapshot) -> dict[str, Any]:
+    """The 包案 leader and the open 督办单 (count, earliest due), for the lists' filters."""
+    dues = [o.due_at for o in snap.orders if o.open and o.due_at is not None]
+    return {
+        "leader_user_id": snap.leader.user_id if snap.leader else None,
+        "open_orders": sum(o.open for o in snap.orders),
+        "order_due_at": min(dues, default=None),
+    }
 
 
 class UnknownUnit(ApplicationError):
@@ -174,6 +185,7 @@ class ProjectionActivities:
             "event_seq": snap.event_seq,
             "updated_at": projection.event.at,
             "snapshot": snap.model_dump(mode="json"),
+            **command_columns(snap),
         }
 
     @activity.defn(name="record_alert")

@@ -14,6 +14,7 @@ from api.alerts.routes import router as alerts_router
 from api.alerts.stream import AlertHub
 from api.attachments.routes import PATH as ATTACHMENT_UPLOAD
 from api.attachments.routes import router as attachments_router
+from api.bulk.routes import router as bulk_router
 from api.cases.routes import router as cases_router
 from api.client_address import trusted_networks
 from api.exports.routes import router as exports_router
@@ -93,6 +94,7 @@ def create_app(
     app.include_router(alerts_router)
     app.include_router(stats_router)
     app.include_router(users_router)
+    app.include_router(bulk_router)
     app.include_router(open311_router)
     app.include_router(dashboard.router)
     dashboard.mount_static(app)

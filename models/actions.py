@@ -163,6 +163,25 @@ class TakeBackParams(_Params):
     note: str = Field(default="", max_length=_TEXT)
 
 
+# -- the command system: 督办单 and 领导包案 -----------------------------------------------
+class SuperviseParams(_Params):
+    instructions: str = Field(min_length=1, max_length=_TEXT)
+    # 督办时限 in days; left out: the policy's supervision window ([clocks] supervision)
+    respond_within: StrictInt | None = Field(default=None, ge=1, le=60)
+
+
+class RespondSupervisionParams(_Params):
+    summary: str = Field(min_length=1, max_length=_TEXT)
+    # the order answered; left out: the oldest open one
+    order_id: str | None = Field(default=None, min_length=1, max_length=32)
+
+
+class AssignLeaderParams(_Params):
+    leader_user_id: str = Field(min_length=1, max_length=64)
+    plan: str = Field(min_length=1, max_length=_TEXT)
+    target_date: Day
+
+
 ACTION_PARAMS: dict[str, type[_Params]] = {
     "accept": AcceptParams,
     "decline": DeclineParams,
@@ -185,6 +204,9 @@ ACTION_PARAMS: dict[str, type[_Params]] = {
     "hand_over": HandOverParams,
     "report": ReportParams,
     "take_back": TakeBackParams,
+    "supervise": SuperviseParams,
+    "respond_supervision": RespondSupervisionParams,
+    "assign_leader": AssignLeaderParams,
 }
 """The public (officer-facing) actions; the automatic events are the workflow's own."""
 

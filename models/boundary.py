@@ -16,9 +16,11 @@ from models.case import (
     Escalation,
     Feedback,
     HandOver,
+    LeaderAssignment,
     Opinion,
     PetitionCase,
     StaffRef,
+    SupervisionOrder,
     UnitRef,
 )
 from models.clocks import Clock, ClockLedger, ClockName
@@ -241,6 +243,9 @@ class CaseSnapshot(CaseHeader):
     # the case (handing unit, co-handlers) by standing and role (``models/scope.py``).
     hand_overs: list[HandOver] = Field(default_factory=list)
     standing_actions: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    # The command system: supervision orders (督办单) and the responsible leader (领导包案).
+    orders: list[SupervisionOrder] = Field(default_factory=list)
+    leader: LeaderAssignment | None = None
 
 
 # -- activities ---------------------------------------------------------------------------------

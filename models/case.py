@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from models.vocabulary import CallbackMethod, Claim, Level, Rating, Track, TrackStatus
 
@@ -123,6 +123,41 @@ class HandOver(BaseModel):
         return [t.unit.id for t in self.co_tasks if t.open]
 
 
+class SupervisionOrder(BaseModel):
+    """督办单: a supervisor's order to the unit holding the case, answered by that unit within its
+    own clock (``order#n`` in the ledger). Automatic ones follow a breach at the top unit."""
+
+    id: str  # order-<n>, n counting the case's orders
+    instructions: str
+    issued_by: str  # a user id, or "system"
+    issuing_unit: str
+    to_unit: str  # the unit that held the case when it was issued
+    at: datetime | None = None
+    automatic: bool = False
+    respond_within: str = ""  # ISO 8601 span of its clock
+    clock_id: str = ""
+    due_at: datetime | None = None
+    summary: str | None = None  # the answer
+    answered_by: str = ""
+    answered_at: datetime | None = None
+    late: bool = False
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def open(self) -> bool:
+        return self.summary is None
+
+
+class LeaderAssignment(BaseModel):
+    """领导包案: the leader answerable for a hard case, their plan and target date."""
+
+    user_id: str
+    plan: str
+    target_date: date
+    by: str = ""
+    at: datetime | None = None
+
+
 def _all_pending() -> dict[Track, TrackStatus]:
     return {track: TrackStatus.pending for track in Track}
 
@@ -162,6 +197,9 @@ class PetitionCase(BaseModel):
     earlier_units: list[str] = Field(default_factory=list)
     # 交办/会办, oldest first; at most the last is open (the rules: models/lifecycle.py).
     hand_overs: list[HandOver] = Field(default_factory=list)
+    # The command system: supervision orders (督办单), oldest first, and the leader (包案).
+    orders: list[SupervisionOrder] = Field(default_factory=list)
+    leader: LeaderAssignment | None = None
 
     # -- rules the machine's guards ask ---------------------------------------------------------
     def pending_tracks(self) -> set[Track]:
@@ -272,3 +310,41 @@ class PetitionCase(BaseModel):
         if status == "taken_back":
             self.move_to(hand_over.handing_unit)
         return hand_over
+
+    # -- 督办单 and 领导包案 ---------------------------------------------------------------
+    def open_orders(self) -> list[SupervisionOrder]:
+        return [o for o in self.orders if o.open]
+
+    def open_order(self, order_id: str | None) -> SupervisionOrder | None:
+        """The open order named, or the oldest open one when none is named."""
+        return next((o for o in self.open_orders() if order_id in (None, o.id)), None)
+
+    def issue_order(
+        self,
+        *,
+        instructions: str,
+        by: str,
+        issuing_unit: str,
+        at: datetime | None,
+        automatic: bool = False,
+    ) -> SupervisionOrder:
+        order = SupervisionOrder(
+            id=f"order-{len(self.orders) + 1}",
+            instructions=instructions,
+            issued_by=by,
+            issuing_unit=issuing_unit,
+            to_unit=self.unit_id,
+            at=at,
+            automatic=automatic,
+        )
+        self.orders.append(order)
+        return order
+
+    def answer_order(
+        self, order_id: str | None, *, summary: str, by: str, at: datetime | None
+    ) -> SupervisionOrder:
+        order = self.open_order(order_id)
+        assert order is not None, "the machine's guard checked there is one"
+        order.summary, order.answered_by, order.answered_at = summary, by, at
+        order.late = bool(order.due_at and at and at > order.due_at)
+        return order

@@ -38,6 +38,7 @@ ClockName = Literal[
     "supervision",
     "hand_over",
     "co_handling",
+    "order",
 ]
 ClockStatus = Literal["running", "paused", "met", "breached"]
 
@@ -56,7 +57,9 @@ LEVEL_CLOCK: ClockName = "level"
 SUPERVISION_CLOCK: ClockName = "supervision"
 # 交办时限 of the lead unit and 会办时限 of each co-handler (models/lifecycle.py): targets too.
 TASK_CLOCKS: frozenset[str] = frozenset({"hand_over", "co_handling"})
-OWN_TARGETS: frozenset[str] = frozenset({LEVEL_CLOCK, SUPERVISION_CLOCK}) | TASK_CLOCKS
+# 督办单: each supervision order's own answer time (several may run at once: order#1, order#2…).
+ORDER_CLOCK: ClockName = "order"
+OWN_TARGETS: frozenset[str] = frozenset({LEVEL_CLOCK, SUPERVISION_CLOCK, ORDER_CLOCK}) | TASK_CLOCKS
 # A breach event of a statutory clock, as SQL over ``case_events`` (its ``params.clock`` holds the
 # clock id, ``name#run``): the statistics' filter and the partial index that serves it
 # (migration 0008 builds the index with this predicate; change both together).
@@ -84,6 +87,7 @@ CLOCK_LABELS: dict[str, tuple[str, str]] = {
     "supervision": ("督办时限", "Supervision window"),
     "hand_over": ("交办办理时限", "Hand-over deadline"),
     "co_handling": ("会办时限", "Co-handling deadline"),
+    "order": ("督办单答复时限", "Supervision order answer time"),
 }
 
 
@@ -329,3 +333,13 @@ def makes_overdue(state: str, clock: str, status: str) -> bool:
     """A breached run of the current phase's statutory clock makes the case overdue; the
     earliest such run's due time is when it became so (lists say "超期 N 天" from it)."""
     return clock == STATUTORY_CLOCK.get(state) and status == "breached"
+
+
+def stop_clock(ledger: ClockLedger, clock_id: str, at: datetime) -> Clock | None:
+    """End one live clock by id (met): a 督办单 answered stops its own clock, not its siblings'."""
+    clock = next((c for c in ledger.live() if c.id == clock_id), None)
+    if clock is not None:
+        if clock.status == "paused":
+            clock.paused[-1].end = at
+        clock.status, clock.ended_at = "met", at
+    return clock

@@ -29,6 +29,7 @@ from models.case import (
     Extension,
     Feedback,
     HandOver,
+    LeaderAssignment,
     Opinion,
     PetitionCase,
     StaffRef,
@@ -121,6 +122,13 @@ class PetitionLifecycle(StateChart[PetitionCase]):
 
     # -- a repeat petition (重复信访) linked to the open case ------------------------------------
     visit = _from_each(_open, None, cond="by_handler")
+
+    # -- the command system: 督办单 (supervision orders) and 领导包案 -----------------------------
+    supervise = _from_each(_open, None, cond="by_supervisor_or_system")
+    respond_supervision = _from_each(
+        _open, None, cond=["by_handler", "by_holding_unit", "order_open"]
+    )
+    assign_leader = _from_each(_open, None, cond="by_supervisor", validators="leader_in_scope")
     del _open
 
     # -- 交办/会办: hand the case to a lead unit with co-handlers, their reports, taking it back --
@@ -181,6 +189,14 @@ class PetitionLifecycle(StateChart[PetitionCase]):
         if self.model.open_hand_over() is None:  # nothing to take back: the state's reason
             return role in _HANDLERS
         return role == Role.admin or standing in ("handing", "handing_reader")
+
+    def by_supervisor_or_system(self, role: str = "") -> bool:
+        """只有督办领导可以下发督办单 / Only a supervisor may issue a supervision order."""
+        return role in _SUPERVISORS or role == Role.system
+
+    def by_holding_unit(self, caller_unit: str | None = None) -> bool:
+        """督办单由案件所在单位答复 / The unit holding the case answers its supervision orders."""
+        return caller_unit is None or caller_unit == self.model.unit_id
 
     # -- guards: the case's rules ----------------------------------------------------------------
     def assessed(self) -> bool:
@@ -357,6 +373,39 @@ class PetitionLifecycle(StateChart[PetitionCase]):
         """申请期限已过 / The window for this request has lapsed."""
         return self.model.window_open(at)
 
+    def order_open(self, order_id: str | None = None) -> bool:
+        """没有待答复的督办单 / There is no open supervision order (by that id) to answer."""
+        return self.model.open_order(order_id) is not None
+
+    def leader_in_scope(
+        self,
+        leader_user_id: str | None = None,
+        target_date: str | date | None = None,
+        staff: dict[str, StaffRef] | None = None,
+        scope_units: list[str] | None = None,
+        at: datetime | None = None,
+        zone: tzinfo | None = None,
+    ) -> None:
+        """包案 by a supervisor of the unit holding the case or a unit above it, with a target
+        date not in the past. ``staff``/``scope_units`` None: not looked up."""
+        day = date.fromisoformat(target_date) if isinstance(target_date, str) else target_date
+        if (
+            day is not None
+            and at is not None
+            and zone is not None
+            and day < at.astimezone(zone).date()
+        ):
+            raise _bad_leader("target_date", "目标日期不能早于今天 / must not be in the past")
+        if staff is None or leader_user_id is None or scope_units is None:
+            return
+        user = staff.get(leader_user_id)
+        if user is None or user.role != Role.supervisor or user.unit_id not in scope_units:
+            raise _bad_leader(
+                "leader_user_id",
+                "包案领导须为案件所在单位或其上级单位的督办领导 / the leader must be a supervisor "
+                "of the unit holding the case or of a unit above it",
+            )
+
     # -- actions: what each event changes on the case ---------------------------------------
     def on_decline(self, reason: str | None = None) -> None:
         self.model.decline_reason = reason
@@ -495,6 +544,40 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     def on_withdraw(self, at: datetime | None = None) -> None:
         self.model.end_hand_over("ended", at)
 
+    def on_supervise(
+        self,
+        instructions: str,
+        actor: str = "",
+        at: datetime | None = None,
+        caller_unit: str | None = None,
+        automatic: bool = False,
+    ) -> None:
+        self.model.issue_order(
+            instructions=instructions,
+            by=actor,
+            issuing_unit=caller_unit or self.model.unit_id,
+            at=at,
+            automatic=automatic,
+        )
+
+    def on_respond_supervision(
+        self, summary: str, order_id: str | None = None, actor: str = "", at: datetime | None = None
+    ) -> None:
+        self.model.answer_order(order_id, summary=summary, by=actor, at=at)
+
+    def on_assign_leader(
+        self,
+        leader_user_id: str,
+        plan: str,
+        target_date: str | date,
+        actor: str = "",
+        at: datetime | None = None,
+    ) -> None:
+        day = date.fromisoformat(target_date) if isinstance(target_date, str) else target_date
+        self.model.leader = LeaderAssignment(
+            user_id=leader_user_id, plan=plan, target_date=day, by=actor, at=at
+        )
+
     def on_enter_state(self) -> None:
         # A request window belongs to the state it was opened in; whoever runs the next one
         # sets it again.
@@ -504,6 +587,12 @@ class PetitionLifecycle(StateChart[PetitionCase]):
 def _bad_hand_over(field: str, detail: str) -> InvalidParams:
     return InvalidParams(
         Message.of(detail), action="hand_over", errors=[{"field": field, "message": detail}]
+    )
+
+
+def _bad_leader(field: str, detail: str) -> InvalidParams:
+    return InvalidParams(
+        Message.of(detail), action="assign_leader", errors=[{"field": field, "message": detail}]
     )
 
 

@@ -52,6 +52,8 @@ def build_snapshot(
         event_seq=state.event_seq,
         hand_overs=list(case.hand_overs),
         standing_actions=standing_actions(petition, now),
+        orders=[o.model_copy() for o in case.orders],
+        leader=case.leader,
     )
 
 

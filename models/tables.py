@@ -99,6 +99,11 @@ class CaseRow(SQLModel, table=True):
     # Set when the retention policy removed the personal data of the closed case
     # (``petitionflow/retention.py``); the case, its statistics and its timeline stay.
     purged_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
+    # The command system (migration 0017): the 包案 leader, the open 督办单 and the earliest due
+    # time among them (lists filter on these; the snapshot holds the orders themselves).
+    leader_user_id: str | None = Field(default=None, index=True, max_length=64)
+    open_orders: int = Field(default=0, index=True)
+    order_due_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
 
 
 class CaseEventRow(SQLModel, table=True):
@@ -324,3 +329,32 @@ class CaseTaskRow(SQLModel, table=True):
     status: str = Field(max_length=16)
     late: bool = False  # the task's clock breached
     ended_at: datetime | None = Field(default=None, sa_column=Column(_tz(), nullable=True))
+
+
+# -- bulk actions (批量操作, migration 0017) ------------------------------------------------
+class BulkActionRow(SQLModel, table=True):
+    """A bulk action: one action with its parameters for many cases, run by a workflow."""
+
+    __tablename__ = "bulk_actions"
+
+    id: str = Field(primary_key=True, max_length=64)
+    action: str = Field(max_length=32)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    case_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_by: str = Field(index=True, max_length=64)
+    created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
+
+
+class BulkActionItemRow(SQLModel, table=True):
+    """One case's result in a bulk action: written once per (job, case) by the activity that
+    sent its update (a retry overwrites it with the same answer)."""
+
+    __tablename__ = "bulk_action_items"
+
+    job_id: str = Field(primary_key=True, max_length=64)
+    case_id: str = Field(primary_key=True, max_length=64)
+    status: int  # the HTTP status the single action would have answered
+    state: str | None = Field(default=None, max_length=32)  # the case's state after an ok
+    problem: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    at: datetime = Field(sa_column=Column(_tz(), nullable=False))

@@ -169,6 +169,10 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "hand_over": ("交办", "Hand over"),
     "report": ("报送会办情况", "Report (co-handling)"),
     "take_back": ("收回交办", "Take back"),
+    # the command system: supervision orders and a responsible leader
+    "supervise": ("下发督办单", "Issue a supervision order"),
+    "respond_supervision": ("答复督办单", "Answer a supervision order"),
+    "assign_leader": ("领导包案", "Assign a responsible leader"),
 }
 
 # Events on a case's record that are not actions of its lifecycle: written by the service itself.

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.bulk import BulkActivities
 from activities.deadlines import DeadlineActivities
 from activities.delivery import AlertDelivery
 from activities.projection import ProjectionActivities
@@ -22,6 +23,7 @@ from petitionflow.codec import EncryptionCodec
 from petitionflow.egress import WebhookGuard
 from petitionflow.field_crypto import FieldCipher
 from workflows.alert import DELIVERY_ACTIVITIES, AlertWorkflow
+from workflows.bulk import BulkActionWorkflow
 from workflows.petition import PetitionWorkflow
 from workflows.retention import RetentionWorkflow
 
@@ -94,11 +96,13 @@ def build_worker(
         alerts.deliver_email,
         RetentionActivities(engine, retention_policy, attachment_store).purge_expired_personal_data,
     ]
+    bulk = BulkActivities(engine, client)
+    activities += [bulk.apply_item, bulk.finish_job]
     check_delivery_activities(activities)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[PetitionWorkflow, AlertWorkflow, RetentionWorkflow],
+        workflows=[PetitionWorkflow, AlertWorkflow, RetentionWorkflow, BulkActionWorkflow],
         activities=activities,
         # Sync activities (database, calendar) run here, off the event loop.
         activity_executor=executor,

@@ -31,6 +31,8 @@ WHO = {
     "by_system": "system",
     "by_co_handler": "co-handler",  # 会办: staff of a co-handling unit with an open task
     "by_handing_unit": "handing unit",  # 交办: the unit that handed the case over, or above
+    "by_supervisor_or_system": "supervisor",  # and the workflow itself after a breach at the top
+    "by_holding_unit": "handler",  # of the unit holding the case
 }
 EVERY_OPEN_STATE = "any state that is not final"
 

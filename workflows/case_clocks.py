@@ -135,17 +135,7 @@ class CaseClocks(CaseCore):
         if not spans:
             return
         request = DeadlineRequest(start=since or workflow.now(), spans=dict(spans), policy=policy)
-        calendar = self._calendar_snapshot()
-        found = compute_requested(request, calendar) if calendar is not None else None
-        if found is not None and not any(d.provisional for d in found.values()):
-            deadlines = found
-        else:
-            deadlines = await workflow.execute_activity_method(
-                DeadlineActivities.compute_deadlines,
-                request,
-                start_to_close_timeout=DEADLINE_OPTIONS.start_to_close_timeout,
-                retry_policy=DEADLINE_OPTIONS.retry_policy,
-            )
+        deadlines = await self._deadlines(request)
         for name in spans:
             clock = self._state.ledger.start(
                 name,
@@ -156,11 +146,27 @@ class CaseClocks(CaseCore):
             if name in REQUEST_WINDOWS:
                 case.window_closes_at = clock.due_at
 
+    async def _deadlines(self, request: DeadlineRequest) -> dict[str, Deadline]:
+        """The due times of ``request``: from the calendar snapshot, or the activity when the
+        snapshot cannot tell (a provisional year, or none carried)."""
+        calendar = self._calendar_snapshot()
+        found = compute_requested(request, calendar) if calendar is not None else None
+        if found is not None and not any(d.provisional for d in found.values()):
+            return found
+        return await workflow.execute_activity_method(
+            DeadlineActivities.compute_deadlines,
+            request,
+            start_to_close_timeout=DEADLINE_OPTIONS.start_to_close_timeout,
+            retry_policy=DEADLINE_OPTIONS.retry_policy,
+        )
+
     # -- clocks firing ------------------------------------------------------------------------
     async def _fire_due_clocks(self) -> None:
         for clock, what in self._state.ledger.due(workflow.now()):
             if self._final:
                 return
+            if self._order_clock_due(clock, what):  # a 督办单's own clock: no escalation
+                continue
             if what == "warn":
                 self._system_event("warn", clock)
                 if not self._task_clock_alert(clock, what):
@@ -183,6 +189,7 @@ class CaseClocks(CaseCore):
         case = self._state.case
         if len(self._state.unit_path) < 2 or case.level.rank >= Level.county.rank:
             self._alert("supervision", clock)
+            await self._supervise_automatically(clock)
             return
         try:
             self._machine.check("auto_escalate", role=Role.system)
@@ -216,6 +223,13 @@ class CaseClocks(CaseCore):
         """Alerts of a hand-over task's clock (``workflows/case_hand_over.py``); False: not
         one of those."""
         return False
+
+    # Hooks of the command system (``workflows/case_orders.py``): nothing here.
+    def _order_clock_due(self, clock: Clock, what: str) -> bool:
+        return False
+
+    async def _supervise_automatically(self, breached: Clock) -> None:
+        return None
 
     def _system_event(self, event: str, clock: Clock, **context: Any) -> None:
         from_state = self._state.case.state

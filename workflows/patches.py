@@ -16,3 +16,6 @@ LAW_PATCH = "law-every-path-v1"
 # path of a registration or an action), and the clock timer kept while the next due instant
 # stays the same (an action no longer cancels and restarts it).
 INLINE_CLOCKS_PATCH = "inline-clocks-v1"
+# 督办单: a breach at the top unit issues an automatic supervision order (its own clock) beside
+# the supervision alert.
+SUPERVISION_ORDERS_PATCH = "supervision-orders-v1"

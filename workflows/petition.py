@@ -18,6 +18,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, FailureError
 
 from workflows.case_hand_over import CaseHandOvers
+from workflows.case_orders import CaseOrders
 from workflows.options import ActivityOptions
 from workflows.patches import INLINE_CLOCKS_PATCH, LAW_PATCH
 
@@ -63,7 +64,7 @@ def business_error(err: DomainError) -> ApplicationError:
 
 
 @workflow.defn(name="PetitionWorkflow")
-class PetitionWorkflow(CaseHandOvers):
+class PetitionWorkflow(CaseHandOvers, CaseOrders):
     @workflow.init
     def __init__(self, start: StartCase) -> None:
         self._start = start
@@ -269,8 +270,14 @@ class PetitionWorkflow(CaseHandOvers):
 
     def _named_checks(self, request: ActionRequest) -> dict[str, Any]:
         """What the machine's parameter checks need beyond the params: the users they name,
-        and the case's time zone (the day a callback was made)."""
-        return {"staff": request.staff, "zone": self._state.policy.zone}
+        and the case's time zone (the day a callback was made); the caller's unit and the
+        units whose supervisors hold the case (督办单, 包案)."""
+        return {
+            "staff": request.staff,
+            "zone": self._state.policy.zone,
+            "caller_unit": request.caller_unit_id,
+            "scope_units": [u.id for u in self._state.unit_path],
+        }
 
     def _check_superior(self, action: str) -> None:
         if action == "escalate" and len(self._state.unit_path) < 2:
@@ -358,6 +365,7 @@ class PetitionWorkflow(CaseHandOvers):
         case, now = self._state.case, workflow.now()
         from_state = case.state
         path = self._state.unit_path
+        self._name_the_order(request)
         if request.action == "forward" and request.unit_path:
             path = request.unit_path
         elif request.action == "forward":
@@ -401,6 +409,7 @@ class PetitionWorkflow(CaseHandOvers):
             recorded["unit_id"] = request.caller_unit_id
         if "outside" in context:  # the timeline says who reviews: a unit, or an outside organ
             recorded["review_by"] = "outside" if context["outside"] else path[0].id
+        recorded |= await self._order_clocks(request.action, params)
         self._record(request.action, request, from_state=from_state, params=recorded)
         await self._replan_clocks(request.action, from_state, params, by=request.user_id)
         self._sync_task_clocks(task_deadline)

@@ -15,6 +15,8 @@ from api.auth import Caller, readable_cases
 from api.cases.schemas import TRACKING_CODE, CaseFilters
 from api.pagination import decode_cursor
 from api.problems import ProblemError
+from api.stats.backlog import is_backlog
+from api.stats.queries import CASES
 from models.case import UnitRef
 from models.lifecycle import FINAL_STATES
 from models.messages import Message
@@ -201,6 +203,7 @@ def _conditions(filters: CaseFilters) -> list[Any]:
         conditions.append(col(CaseRow.created_at) >= filters.created_from)
     if filters.created_to:
         conditions.append(col(CaseRow.created_at) < filters.created_to)
+    conditions += _command_conditions(filters, now)
     if filters.cursor:
         created, case_id = decode_cursor(filters.cursor)
         conditions.append(
@@ -209,4 +212,18 @@ def _conditions(filters: CaseFilters) -> list[Any]:
                 (col(CaseRow.created_at) == created) & (col(CaseRow.case_id) < case_id),
             )
         )
+    return conditions
+
+
+def _command_conditions(filters: CaseFilters, now: datetime) -> list[Any]:
+    """The 积案 workbench's filters: backlog (the statistics' rule), 包案 leader, open 督办单."""
+    conditions: list[Any] = []
+    if filters.backlog is not None:
+        backlog = is_backlog(CASES.c, now)
+        conditions.append(backlog if filters.backlog else ~backlog)
+    if filters.leader:
+        conditions.append(col(CaseRow.leader_user_id) == filters.leader)
+    if filters.open_orders is not None:
+        ordered = col(CaseRow.open_orders) > 0
+        conditions.append(ordered if filters.open_orders else ~ordered)
     return conditions

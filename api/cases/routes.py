@@ -94,6 +94,16 @@ def list_filters(
         str | None,
         Query(max_length=200, description="交办: cases whose lead or a co-handler is this unit"),
     ] = None,
+    backlog: Annotated[
+        bool | None,
+        Query(description="积案: long overdue or raised 3+ times (the statistics' rule)"),
+    ] = None,
+    leader: Annotated[
+        str | None, Query(max_length=64, description="the 包案 leader's user id")
+    ] = None,
+    open_orders: Annotated[
+        bool | None, Query(description="true: with an open supervision order (督办单)")
+    ] = None,
 ) -> CaseFilters:
     """The case list's filters (the list and its export read the same ones)."""
     return CaseFilters(
@@ -108,6 +118,9 @@ def list_filters(
         created_from=created_from,
         created_to=created_to,
         department=department,
+        backlog=backlog,
+        leader=leader,
+        open_orders=open_orders,
     )
 
 

@@ -30,6 +30,7 @@ from api.instants import in_range
 from api.pii import PetitionerRevealed
 from models.actions import ACTION_PARAMS
 from models.boundary import CaseHeader, CaseSnapshot, Petitioner
+from models.case import LeaderAssignment
 from models.clocks import makes_overdue
 from models.messages import invalid
 from models.text import CleanText
@@ -162,6 +163,7 @@ class CaseSummary(CaseHeader):
             **fields,
             "state_label": snapshot.get("state_label", fields.get("state")),
             "overdue_since": _overdue_since(fields, snapshot),
+            "leader": snapshot.get("leader"),
         }
 
     case_id: str
@@ -180,6 +182,12 @@ class CaseSummary(CaseHeader):
     # When an overdue case became so: the due time of its breached statutory period (or, while
     # the worker has not yet recorded the breach, the projected due time that has passed).
     overdue_since: datetime | None = None
+    # 领导包案 and 督办单 (the 积案 workbench shows them)
+    leader: LeaderAssignment | None = None
+    open_orders: int = 0
+    order_due_at: datetime | None = Field(
+        default=None, description="the earliest due time of the open supervision orders"
+    )
 
 
 def _overdue_since(fields: dict[str, Any], snapshot: dict[str, Any]) -> datetime | None:
@@ -244,6 +252,10 @@ class CaseFilters:
     limit: int = 20
     cursor: str | None = None
     department: str | None = None  # 交办: the lead or a co-handler of one of its hand-overs
+    # 积案 workbench: the backlog rule (api/stats/backlog.py), the 包案 leader, open 督办单
+    backlog: bool | None = None
+    leader: str | None = None
+    open_orders: bool | None = None
 
 
 # 80 random bits in base32: unguessable, easy to read out over the phone, never sequential

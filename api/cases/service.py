@@ -440,6 +440,29 @@ class CaseService:
     ) -> CaseOut:
         claim = await self._claim(key, f"{caller.id}:act:{case_id}:{key}", body)
         action = body["action"]
+        request = await self.action_request(caller=caller, body=body)
+        update_id = f"{caller.id}:{key}" if key else uuid.uuid4().hex
+        await db(self.session.commit)  # no transaction stays open while Temporal answers
+        try:
+            snap = await self.workflows.act(case_id, request, update_id=update_id)
+        except WorkflowUpdateFailedError as err:
+            problem = update_problem(err)
+            if problem.status == 404 and await db(self.cases.been_at, case_id, caller):
+                raise passed_on() from None
+            raise problem from None
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            raise unavailable(Message("操作未执行", "the action was not applied")) from None
+        except RPCError as err:
+            if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+                raise await self._finished(case_id, caller, action) from None
+            raise unavailable(Message("操作未执行", "the action was not applied")) from None
+        await self._remember(claim, case_id, 200)
+        return await self._out(snap, caller)
+
+    async def action_request(self, *, caller: Caller, body: dict[str, Any]) -> ActionRequest:
+        """The update an action sends, as the API completes it: the caller, their unit, the
+        users the params name, a forward's target path (bulk actions send the same one)."""
+        action = body["action"]
         params = {k: v for k, v in body.items() if k != "action"}
         if action == "feedback":  # 回访: by default today, by the officer recording it (an
             # officer acts only at the unit holding the case; an admin names the caller)
@@ -467,23 +490,7 @@ class CaseService:
             if not path:
                 raise unknown_unit(target)
             request.unit_path = path
-        update_id = f"{caller.id}:{key}" if key else uuid.uuid4().hex
-        await db(self.session.commit)  # no transaction stays open while Temporal answers
-        try:
-            snap = await self.workflows.act(case_id, request, update_id=update_id)
-        except WorkflowUpdateFailedError as err:
-            problem = update_problem(err)
-            if problem.status == 404 and await db(self.cases.been_at, case_id, caller):
-                raise passed_on() from None
-            raise problem from None
-        except WorkflowUpdateRPCTimeoutOrCancelledError:
-            raise unavailable(Message("操作未执行", "the action was not applied")) from None
-        except RPCError as err:
-            if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-                raise await self._finished(case_id, caller, action) from None
-            raise unavailable(Message("操作未执行", "the action was not applied")) from None
-        await self._remember(claim, case_id, 200)
-        return await self._out(snap, caller)
+        return request
 
     async def _finished(self, case_id: str, caller: Caller, action: str) -> ProblemError:
         """No such case, or its workflow has finished: a closed case takes no actions."""
@@ -501,7 +508,7 @@ class CaseService:
 
 
 # Action parameters that name a user (an assignee, a callback's caller).
-STAFF_PARAMS = ("officer_id", "caller")
+STAFF_PARAMS = ("officer_id", "caller", "leader_user_id")
 
 
 def snapshot_users(snap: CaseSnapshot) -> list[str]:
@@ -512,6 +519,9 @@ def snapshot_users(snap: CaseSnapshot) -> list[str]:
         *(f.caller for f in snap.feedback if f.caller),
         *(o.by for o in snap.opinions),
         *(e.by for e in snap.escalations),
+        *([snap.leader.user_id] if snap.leader else []),
+        *(o.issued_by for o in snap.orders),
+        *(o.answered_by for o in snap.orders if o.answered_by),
     ]
 
 

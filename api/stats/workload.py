@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.sql.selectable import Select
 
-from api.stats.queries import CASES, LEVELS, OPEN_STATES, StatsQueries, statutory_breaches
+from api.stats.backlog import is_backlog
+from api.stats.queries import CASES, LEVELS, OPEN_STATES, StatsQueries
 from api.stats.schemas import (
     AGEING_BUCKETS,
-    BACKLOG_OVERDUE_DAYS,
-    BACKLOG_VISITS,
     AgeingBucket,
     Workload,
 )
@@ -65,14 +64,7 @@ class WorkloadQueries(StatsQueries):
         s, c = self.scope, CASES.c
         overdue = c.overdue | (c.next_due_at <= s.now)
         at_risk = c.at_risk | (c.next_warn_at <= s.now)
-        breaches = statutory_breaches("breaches")
-        long_overdue = c.case_id.in_(
-            select(breaches.c.case_id).where(
-                breaches.c.at <= s.now - timedelta(days=BACKLOG_OVERDUE_DAYS)
-            )
-        )
-        # The visit count first: the breach lookup only for the cases it can still decide.
-        backlog = case((c.visit_count >= BACKLOG_VISITS, 1), (and_(overdue, long_overdue), 1))
+        backlog = case((is_backlog(c, s.now), 1))  # the rule in one place (api/stats/backlog.py)
         # Whole days of age d ≥ m  ⇔  registered at or before now − m days.
         aged = [
             func.count(case((c.created_at <= s.now - timedelta(days=low), 1)))

@@ -33,6 +33,13 @@ VALID_PARAMS: dict[str, dict[str, object]] = {
     "hand_over": {"lead_unit_id": "pinghu.zjj", "instructions": "请住建局牵头办理", "days": 10},
     "report": {"summary": "会办意见"},
     "take_back": {"note": "收回"},
+    "supervise": {"instructions": "请于七日内答复", "respond_within": 7},
+    "respond_supervision": {"summary": "已按督办要求办理"},
+    "assign_leader": {
+        "leader_user_id": "u-leader",
+        "plan": "包案化解",
+        "target_date": "2026-04-01",
+    },
 }
 
 # Context the workflow would resolve for an action (target units).
@@ -96,6 +103,8 @@ def case_in(state: str, *, ready_for: str | None = None) -> Petition:
         do(p, "assess")
         if ready_for == "reply":
             complete_all(p)
+    if ready_for == "respond_supervision" and state not in ("closed", "not_accepted", "withdrawn"):
+        do(p, "supervise", role="supervisor")
     if state == "replied" and ready_for == "reopen":
         do(p, "feedback", rating="unsatisfied")
     return p

@@ -46,6 +46,9 @@ ALLOWED_IN: dict[str, set[str]] = {
     "request_re_review": {"reviewed"},
     "re_review_opinion": {"under_re_review"},
     "withdraw": OPEN,
+    "supervise": OPEN,
+    "respond_supervision": OPEN,
+    "assign_leader": OPEN,
 }
 # API.md / DOMAIN.md roles: extend and reopen are supervisor actions; supervisors also reassign
 # and escalate; admins do everything.
@@ -55,6 +58,9 @@ ROLES_FOR: dict[str, set[str]] = {action: {"officer", "admin"} for action in ALL
     "assign": {"officer", "supervisor", "admin"},
     "escalate": {"officer", "supervisor", "admin"},
     "decline": {"officer", "admin", "system"},  # the service declines repeat_final matters
+    "supervise": {"supervisor", "admin", "system"},  # and issues 督办单 after a breach at the top
+    "respond_supervision": {"officer", "supervisor", "admin"},
+    "assign_leader": {"supervisor", "admin"},
 }
 ROLES = ["officer", "supervisor", "admin", "system"]
 

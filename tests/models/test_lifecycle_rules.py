@@ -175,7 +175,8 @@ def test_automatic_events_are_the_system_s_only() -> None:
 
 def test_system_takes_no_officer_action_but_declines_final_matters() -> None:
     p = case_in("registered")
-    assert p.allowed_actions("system") == ["decline"]
+    # the service declines repeat_final matters and issues automatic 督办单
+    assert p.allowed_actions("system") == ["decline", "supervise"]
     with pytest.raises(Forbidden):
         do(p, "accept", role="system")
     p.raise_event("decline", at=T0, reason="repeat_final")

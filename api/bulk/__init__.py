@@ -1,0 +1,1 @@
+"""Bulk actions: one action sent to many cases by a workflow (``POST /api/v1/bulk-actions``)."""
