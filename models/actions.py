@@ -27,6 +27,7 @@ from models.vocabulary import (
     Claim,
     Decision,
     DeclineReason,
+    DeliveryMethod,
     Rating,
     SuspendReason,
     Track,
@@ -142,6 +143,14 @@ class WithdrawParams(_Params):
     note: str = Field(default="", max_length=_TEXT)
 
 
+class DeliverParams(_Params):
+    # 送达 of a notice the case issued (models/documents.py); whether that document exists and
+    # the day is neither in the future nor before it, the machine checks.
+    document_id: str = Field(min_length=1, max_length=64)
+    method: DeliveryMethod
+    delivered_on: Day
+
+
 ACTION_PARAMS: dict[str, type[_Params]] = {
     "accept": AcceptParams,
     "decline": DeclineParams,
@@ -161,6 +170,7 @@ ACTION_PARAMS: dict[str, type[_Params]] = {
     "request_re_review": RequestReReviewParams,
     "re_review_opinion": ReReviewOpinionParams,
     "withdraw": WithdrawParams,
+    "deliver": DeliverParams,
 }
 """The public (officer-facing) actions; the automatic events are the workflow's own."""
 

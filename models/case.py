@@ -7,7 +7,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from models.vocabulary import CallbackMethod, Claim, Level, Rating, Track, TrackStatus
+from models.documents import IssuedDocument, document_id
+from models.vocabulary import CallbackMethod, Claim, DeliveryMethod, Level, Rating, Track, TrackStatus
 
 
 class UnitRef(BaseModel):
@@ -120,6 +121,9 @@ class PetitionCase(BaseModel):
     # of a case routed up at registration, and each unit it left (forward, escalation, review).
     # Their staff keep reading the case; acting stays with the responsible unit (models/scope.py).
     earlier_units: list[str] = Field(default_factory=list)
+    # The notices issued to the petitioner (models/documents.py), oldest first, with their
+    # delivery (送达) once recorded.
+    documents: list[IssuedDocument] = Field(default_factory=list)
 
     # -- rules the machine's guards ask ---------------------------------------------------------
     def pending_tracks(self) -> set[Track]:
@@ -203,3 +207,20 @@ class PetitionCase(BaseModel):
             )
         )
         self.move_to(unit)
+
+    # -- documents and their delivery (送达) -----------------------------------------------------
+    def issue_document(self, kind: str, *, event_seq: int, at: datetime) -> IssuedDocument:
+        issued = IssuedDocument.model_validate(
+            {"id": document_id(event_seq), "kind": kind, "event_seq": event_seq, "issued_at": at}
+        )
+        self.documents.append(issued)
+        return issued
+
+    def document(self, doc_id: str | None) -> IssuedDocument | None:
+        return next((d for d in self.documents if d.id == doc_id), None)
+
+    def record_delivery(self, doc_id: str, *, method: str, delivered_on: date) -> None:
+        found = self.document(doc_id)
+        if found is not None:
+            found.method = DeliveryMethod(method)
+            found.delivered_on = delivered_on

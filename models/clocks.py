@@ -11,7 +11,9 @@ Which clock runs in which state (the law's periods, not the legality of actions)
 - ``replied``: review_window (the petitioner's 30 days to ask for review);
 - ``under_review``: review (复查意见); ``reviewed``: re_review_window;
 - ``under_re_review``: re_review (复核意见, suspended for a hearing);
-- while a unit below county holds an open case: the level window of that unit (``level``).
+- while a unit below county holds an open case: the level window of that unit (``level``);
+- ``replied`` / ``reviewed`` before the reply (opinion) is delivered: delivery (送达); the
+  petitioner's window then runs from the day of delivery.
 
 Duty clocks (an officer's deadline) warn and breach; request windows (the petitioner's time)
 close the case when they lapse.
@@ -36,6 +38,7 @@ ClockName = Literal[
     "re_review",
     "level",
     "supervision",
+    "delivery",
 ]
 ClockStatus = Literal["running", "paused", "met", "breached"]
 
@@ -77,6 +80,7 @@ CLOCK_LABELS: dict[str, tuple[str, str]] = {
     "re_review": ("复核期限", "Re-review"),
     "level": ("层级办理时限", "Level window"),
     "supervision": ("督办时限", "Supervision window"),
+    "delivery": ("送达期限", "Delivery"),
 }
 
 

@@ -96,6 +96,9 @@ class Clocks(_Section):
     supervision: Span = Span.model_validate("P15D")
     # 转办: forwards an officer may make; a further one needs a supervisor.
     max_forwards: int = Field(default=2, ge=0, le=20)
+    # 送达: the written reply (or review opinion) reaches the petitioner within this; the
+    # petitioner's request window runs from the day of delivery.
+    delivery: Span = Span.model_validate("P5D")
 
     @field_validator("extension_max")
     @classmethod

@@ -16,3 +16,6 @@ LAW_PATCH = "law-every-path-v1"
 # path of a registration or an action), and the clock timer kept while the next due instant
 # stays the same (an action no longer cancels and restarts it).
 INLINE_CLOCKS_PATCH = "inline-clocks-v1"
+# The reply (review opinion) starts a delivery clock (送达); the petitioner's window runs from the
+# day it is delivered, no longer from the reply itself.
+DELIVERY_PATCH = "delivery-clock-v1"
