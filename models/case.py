@@ -8,7 +8,15 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from models.documents import IssuedDocument, document_id
-from models.vocabulary import CallbackMethod, Claim, DeliveryMethod, Level, Rating, Track, TrackStatus
+from models.vocabulary import (
+    CallbackMethod,
+    Claim,
+    DeliveryMethod,
+    Level,
+    Rating,
+    Track,
+    TrackStatus,
+)
 
 
 class UnitRef(BaseModel):

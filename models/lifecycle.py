@@ -119,7 +119,9 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     visit = _from_each(_open, None, cond="by_handler")
 
     # -- 送达: a notice the case issued reaches the petitioner -----------------------------------
-    deliver = _from_each(_open, None, cond="by_officer", validators="document_deliverable")
+    deliver = _from_each(
+        _open, None, cond=["by_officer", "document_pending"], validators="document_deliverable"
+    )
     del _open
 
     # -- guards: roles ------------------------------------------------------------------------
@@ -241,6 +243,10 @@ class PetitionLifecycle(StateChart[PetitionCase]):
                     "回访人须为本单位的工作人员 / the caller must be a user of the unit holding "
                     "the case",
                 )
+
+    def document_pending(self) -> bool:
+        """没有待送达的文书 / No document of this case awaits delivery."""
+        return any(d.delivered_on is None for d in self.model.documents)
 
     def document_deliverable(
         self,

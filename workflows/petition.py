@@ -36,10 +36,10 @@ with workflow.unsafe.imports_passed_through():
         VisitRequest,
     )
     from models.case import PetitionCase
-    from models.documents import ACTION_DOCUMENTS, OPENS_WINDOW
     from models.clocks import (
         ClockLedger,
     )
+    from models.documents import ACTION_DOCUMENTS, OPENS_WINDOW
     from models.errors import DomainError, InvalidTransition, NotInScope
     from models.lifecycle import Petition
     from models.messages import Message
@@ -364,7 +364,7 @@ class PetitionWorkflow(CaseClocks):
         kind = ACTION_DOCUMENTS.get(action)
         if kind is not None:
             doc = case.issue_document(kind, event_seq=self._state.event_seq + 1, at=at)
-            recorded["document"] = {"id": doc.id, "kind": doc.kind.value}
+            recorded["document"] = {"id": doc.id, "kind": doc.kind.value, "unit_id": case.unit_id}
         delivered = case.document(params.get("document_id")) if action == "deliver" else None
         if delivered is None:
             return {}
