@@ -21,8 +21,8 @@ ACTION_DOCUMENTS: dict[str, DocumentKind] = {
     "re_review_opinion": DocumentKind.re_review_opinion,
 }
 
-# 文号: the unit's first character, 信, the kind's mark, 〔year〕, serial, 号 — e.g. 东信受〔2026〕12号;
-# one series per issuing unit, year and kind.
+# 文号: the unit's first character, 信, the kind's mark, 〔year〕, serial, 号
+# (e.g. 东信受〔2026〕12号); one series per issuing unit, year and kind.
 NUMBER_MARKS: dict[DocumentKind, str] = {
     DocumentKind.acceptance_notice: "受",
     DocumentKind.non_acceptance_notice: "不受",
