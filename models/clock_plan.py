@@ -55,8 +55,16 @@ DELIVERED_WINDOWS: frozenset[str] = frozenset({"review_window", "re_review_windo
 DELIVERY_CLOCK: ClockName = "delivery"
 
 
-def plan_clocks(action: str, from_state: str, to_state: str, params: dict[str, Any]) -> ClockPlan:
-    """The clock operations of ``action`` moving a case from ``from_state`` to ``to_state``."""
+def plan_clocks(
+    action: str,
+    from_state: str,
+    to_state: str,
+    params: dict[str, Any],
+    *,
+    delivery_running: bool = False,
+) -> ClockPlan:
+    """The clock operations of ``action`` moving a case from ``from_state`` to ``to_state``
+    (``delivery_running``: a delivery clock runs, which ends with the state it belongs to)."""
     if action == "suspend":
         return ClockPlan(pause_reason=str(params["reason"]))
     if action == "resume":
@@ -72,7 +80,7 @@ def plan_clocks(action: str, from_state: str, to_state: str, params: dict[str, A
     stop: set[ClockName] = set()
     start: list[ClockName] = []
     old, new = STATUTORY_CLOCK.get(from_state), STATUTORY_CLOCK.get(to_state)
-    if from_state != to_state:  # a delivery clock belongs to the state it was started in
+    if delivery_running and from_state != to_state:
         stop.add(DELIVERY_CLOCK)
     if old != new or restart:
         stop |= {c for c in (old, new) if c}

@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
         Recount,
         RecountRequest,
     )
-    from models.clock_plan import plan_clocks
+    from models.clock_plan import DELIVERY_CLOCK, plan_clocks
     from models.clocks import (
         REQUEST_WINDOWS,
         Clock,
@@ -44,7 +44,13 @@ class CaseClocks(CaseCore):
     ) -> None:
         """Carry out what the action does to the clocks (``models/clock_plan.py``)."""
         ledger, now = self._state.ledger, workflow.now()
-        plan = plan_clocks(action, from_state, self._state.case.state, params)
+        plan = plan_clocks(
+            action,
+            from_state,
+            self._state.case.state,
+            params,
+            delivery_running=ledger.running(DELIVERY_CLOCK) is not None,
+        )
         if plan.awaits_delivery() and workflow.patched(DELIVERY_PATCH):
             plan = plan.until_delivered()
         if plan.pause_reason is not None:

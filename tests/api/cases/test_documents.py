@@ -91,12 +91,15 @@ async def test_notices_are_issued_and_the_review_window_runs_from_delivery(api: 
     issued_on = datetime.fromisoformat(reply_doc["issued_at"]).astimezone(zone).date()
 
     # refused, and nothing changes: a day in the future, a day before the document, no such one
-    for params, field in [
-        ({"document_id": reply_doc["id"], "delivered_on": str(issued_on + timedelta(days=1))}, "delivered_on"),
-        ({"document_id": reply_doc["id"], "delivered_on": str(issued_on - timedelta(days=1))}, "delivered_on"),
-        ({"document_id": "doc-99", "delivered_on": str(issued_on)}, "document_id"),
-    ]:  # fmt: skip
-        r = await api.act(case_id, "deliver", method="in_person", **params)
+    day = timedelta(days=1)
+    for doc_id, on, field in [
+        (reply_doc["id"], issued_on + day, "delivered_on"),
+        (reply_doc["id"], issued_on - day, "delivered_on"),
+        ("doc-99", issued_on, "document_id"),
+    ]:
+        r = await api.act(
+            case_id, "deliver", document_id=doc_id, method="in_person", delivered_on=str(on)
+        )
         assert r.status_code == 422, r.text
         assert [e["field"] for e in r.json()["errors"]] == [field]
 
