@@ -24,6 +24,7 @@ from models.boundary import (
     CaseEvent,
     CaseSnapshot,
     OutboxBatch,
+    Petitioner,
     Projection,
     UnitPathRequest,
 )
@@ -31,6 +32,7 @@ from models.case import UnitRef
 from models.policy import Span
 from models.tables import AlertRow, CaseEventRow, CaseRow, CaseUnitRow
 from petitionflow import audit, unit_tree
+from petitionflow.documents.issue import DocumentIssuer
 from petitionflow.field_crypto import FieldCipher
 from petitionflow.person_keys import SEARCH_KEY_COLUMNS
 from petitionflow.temporal import alert_workflow_id
@@ -54,11 +56,18 @@ class UnknownUnit(ApplicationError):
 
 class ProjectionActivities:
     def __init__(
-        self, engine: Engine, client: Client | None = None, *, fields: FieldCipher
+        self,
+        engine: Engine,
+        client: Client | None = None,
+        *,
+        fields: FieldCipher,
+        documents: DocumentIssuer | None = None,
     ) -> None:
         self._engine = engine
         self._client = client  # starts the alert workflows that send alerts out
         self._fields = fields  # encrypts the petitioner's personal data before it is stored
+        # renders and stores the notices events issue (None: a worker without a store)
+        self._documents = documents
 
     @activity.defn(name="project_case")
     def project_case(self, projection: Projection) -> None:
@@ -88,7 +97,8 @@ class ProjectionActivities:
     def _write_batch(self, batch: OutboxBatch) -> None:
         with Session(self._engine) as session, session.begin():
             for event in batch.events:
-                self._write_event(session, event)
+                issued = self._with_document(session, event, batch.snapshot, batch.petitioner)
+                self._write_event(session, issued)
             self._write_row(
                 session,
                 Projection(
@@ -121,8 +131,28 @@ class ProjectionActivities:
         row.chain = audit.link(previous or "", row)
         session.add(row)
 
+    def _with_document(
+        self,
+        session: Session,
+        event: CaseEvent,
+        snapshot: CaseSnapshot,
+        petitioner: Petitioner | None,
+    ) -> CaseEvent:
+        """An event that issues a notice, with the notice numbered, rendered and stored in the
+        event's own transaction (once: a written event is never issued again); a delivery,
+        marked on the document's row."""
+        if session.get(CaseEventRow, event.event_id) is not None:
+            return event
+        if self._documents is not None and "document" in event.params:
+            return self._documents.issue(session, event, snapshot, petitioner)
+        if event.action == "deliver":
+            DocumentIssuer.delivered(session, event)
+        return event
+
     def _write(self, session: Session, projection: Projection) -> None:
-        self._write_event(session, projection.event)
+        event = projection.event
+        issued = self._with_document(session, event, projection.snapshot, projection.petitioner)
+        self._write_event(session, issued)
         self._write_row(session, projection)
 
     def _write_row(self, session: Session, projection: Projection) -> None:

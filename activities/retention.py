@@ -12,6 +12,7 @@ from models.retention import RetentionPolicy
 from petitionflow import retention
 from petitionflow.attachment_retention import purge_files
 from petitionflow.attachment_store import AttachmentStore
+from petitionflow.documents.retention import purge_documents
 
 
 class RetentionActivities:
@@ -38,6 +39,7 @@ class RetentionActivities:
             purged, left = done.cases, done.raced
             if self._attachments is not None:
                 purge_files(self._engine, self._attachments)
+                purge_documents(self._engine, self._attachments)
         return RetentionResult(
             period=policy.iso,
             closed_before=policy.closed_before(run.as_of),

@@ -17,6 +17,7 @@ from api.attachments.routes import router as attachments_router
 from api.bulk.routes import router as bulk_router
 from api.cases.routes import router as cases_router
 from api.client_address import trusted_networks
+from api.documents.routes import router as documents_router
 from api.exports.routes import router as exports_router
 from api.open311.routes import router as open311_router
 from api.people.routes import router as people_router
@@ -89,6 +90,7 @@ def create_app(
     app.include_router(exports_router)  # before the cases' /{case_id} routes
     app.include_router(cases_router)
     app.include_router(attachments_router)
+    app.include_router(documents_router)
     app.include_router(public_router)
     app.include_router(routes_codec.router)
     app.include_router(alerts_router)

@@ -43,14 +43,25 @@ function vendorNotoSansSc() {
   copy(join(pkg, "LICENSE"), join(out, "LICENSE"));
 }
 
+// The PDF notices (petitionflow/documents/) embed a subset of one whole TrueType font: the web
+// slices above cannot be subset as one font, so the Regular weight comes whole from Google Fonts'
+// TTF as @expo-google-fonts packs it.
+function vendorNotoSansScTtf() {
+  const pkg = join(modules, "@expo-google-fonts", "noto-sans-sc");
+  const out = join(target, "noto-sans-sc-ttf");
+  copy(join(pkg, "400Regular", "NotoSansSC_400Regular.ttf"), join(out, "NotoSansSC-Regular.ttf"));
+  copy(join(pkg, "LICENSE_FONT"), join(out, "LICENSE"));
+}
+
 rmSync(target, { recursive: true, force: true });
 vendorChartJs();
 vendorNotoSansSc();
+vendorNotoSansScTtf();
 writeFileSync(
   join(target, "VERSIONS.json"),
   JSON.stringify(
     Object.fromEntries(
-      ["chart.js", "@fontsource/noto-sans-sc"].map((name) => [
+      ["chart.js", "@fontsource/noto-sans-sc", "@expo-google-fonts/noto-sans-sc"].map((name) => [
         name,
         JSON.parse(readFileSync(join(modules, name, "package.json"), "utf8")).version,
       ]),

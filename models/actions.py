@@ -27,6 +27,7 @@ from models.vocabulary import (
     Claim,
     Decision,
     DeclineReason,
+    DeliveryMethod,
     Rating,
     SuspendReason,
     Track,
@@ -182,6 +183,14 @@ class AssignLeaderParams(_Params):
     target_date: Day
 
 
+class DeliverParams(_Params):
+    # 送达 of a notice the case issued (models/documents.py); whether that document exists and
+    # the day is neither in the future nor before it, the machine checks.
+    document_id: str = Field(min_length=1, max_length=64)
+    method: DeliveryMethod
+    delivered_on: Day
+
+
 ACTION_PARAMS: dict[str, type[_Params]] = {
     "accept": AcceptParams,
     "decline": DeclineParams,
@@ -207,6 +216,7 @@ ACTION_PARAMS: dict[str, type[_Params]] = {
     "supervise": SuperviseParams,
     "respond_supervision": RespondSupervisionParams,
     "assign_leader": AssignLeaderParams,
+    "deliver": DeliverParams,
 }
 """The public (officer-facing) actions; the automatic events are the workflow's own."""
 

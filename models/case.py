@@ -7,7 +7,16 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field, computed_field
 
-from models.vocabulary import CallbackMethod, Claim, Level, Rating, Track, TrackStatus
+from models.documents import IssuedDocument, document_id
+from models.vocabulary import (
+    CallbackMethod,
+    Claim,
+    DeliveryMethod,
+    Level,
+    Rating,
+    Track,
+    TrackStatus,
+)
 
 
 class UnitRef(BaseModel):
@@ -200,6 +209,9 @@ class PetitionCase(BaseModel):
     # The command system: supervision orders (督办单), oldest first, and the leader (包案).
     orders: list[SupervisionOrder] = Field(default_factory=list)
     leader: LeaderAssignment | None = None
+    # The notices issued to the petitioner (models/documents.py), oldest first, with their
+    # delivery (送达) once recorded.
+    documents: list[IssuedDocument] = Field(default_factory=list)
 
     # -- rules the machine's guards ask ---------------------------------------------------------
     def pending_tracks(self) -> set[Track]:
@@ -348,3 +360,20 @@ class PetitionCase(BaseModel):
         order.summary, order.answered_by, order.answered_at = summary, by, at
         order.late = bool(order.due_at and at and at > order.due_at)
         return order
+
+    # -- documents and their delivery (送达) -----------------------------------------------------
+    def issue_document(self, kind: str, *, event_seq: int, at: datetime) -> IssuedDocument:
+        issued = IssuedDocument.model_validate(
+            {"id": document_id(event_seq), "kind": kind, "event_seq": event_seq, "issued_at": at}
+        )
+        self.documents.append(issued)
+        return issued
+
+    def document(self, doc_id: str | None) -> IssuedDocument | None:
+        return next((d for d in self.documents if d.id == doc_id), None)
+
+    def record_delivery(self, doc_id: str, *, method: str, delivered_on: date) -> None:
+        found = self.document(doc_id)
+        if found is not None:
+            found.method = DeliveryMethod(method)
+            found.delivered_on = delivered_on

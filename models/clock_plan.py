@@ -7,7 +7,8 @@ action names to decide its clocks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from models.clocks import LEVEL_CLOCK, LEVEL_WINDOW_STATES, STATUTORY_CLOCK, ClockName
@@ -34,10 +35,36 @@ class ClockPlan:
     stop_all: bool = False
     stop: frozenset[ClockName] = frozenset()
     start: tuple[ClockName, ...] = field(default_factory=tuple)
+    # The day the started clocks count from (a delivery's day; None: now).
+    since_day: date | None = None
+
+    def awaits_delivery(self) -> bool:
+        """Whether this plan opens a petitioner's window that runs from a delivery instead."""
+        return self.since_day is None and any(n in DELIVERED_WINDOWS for n in self.start)
+
+    def until_delivered(self) -> ClockPlan:
+        """The plan with the delivery clock (送达) in place of the window it would open."""
+        start = tuple(DELIVERY_CLOCK if n in DELIVERED_WINDOWS else n for n in self.start)
+        return replace(self, start=start)
 
 
-def plan_clocks(action: str, from_state: str, to_state: str, params: dict[str, Any]) -> ClockPlan:
-    """The clock operations of ``action`` moving a case from ``from_state`` to ``to_state``."""
+# The petitioner's windows that run from the delivery of the reply or review opinion, and the
+# clock that runs until that delivery (a case from before the delivery patch opens the window
+# at the reply itself).
+DELIVERED_WINDOWS: frozenset[str] = frozenset({"review_window", "re_review_window"})
+DELIVERY_CLOCK: ClockName = "delivery"
+
+
+def plan_clocks(
+    action: str,
+    from_state: str,
+    to_state: str,
+    params: dict[str, Any],
+    *,
+    delivery_running: bool = False,
+) -> ClockPlan:
+    """The clock operations of ``action`` moving a case from ``from_state`` to ``to_state``
+    (``delivery_running``: a delivery clock runs, which ends with the state it belongs to)."""
     if action == "suspend":
         return ClockPlan(pause_reason=str(params["reason"]))
     if action == "resume":
@@ -47,10 +74,14 @@ def plan_clocks(action: str, from_state: str, to_state: str, params: dict[str, A
         return ClockPlan(extension=Extension("handling", days, reason))
     if to_state in FINAL_STATES:
         return ClockPlan(stop_all=True)
+    if action == "deliver":
+        return _delivered(to_state, params)
     restart = action in RESTARTING_ACTIONS
     stop: set[ClockName] = set()
     start: list[ClockName] = []
     old, new = STATUTORY_CLOCK.get(from_state), STATUTORY_CLOCK.get(to_state)
+    if delivery_running and from_state != to_state:
+        stop.add(DELIVERY_CLOCK)
     if old != new or restart:
         stop |= {c for c in (old, new) if c}
         if new:
@@ -60,3 +91,17 @@ def plan_clocks(action: str, from_state: str, to_state: str, params: dict[str, A
         if restart and to_state in LEVEL_WINDOW_STATES:
             start.append(LEVEL_CLOCK)
     return ClockPlan(stop=frozenset(stop), start=tuple(start))
+
+
+def _delivered(state: str, params: dict[str, Any]) -> ClockPlan:
+    """送达 of the document that opens the current state's window (``params["opens"]``, set by
+    the workflow from the document's kind): the delivery clock is met and the window runs from
+    the day of delivery. Any other delivery changes no clock."""
+    window = params.get("opens")
+    if window not in DELIVERED_WINDOWS or STATUTORY_CLOCK.get(state) != window:
+        return ClockPlan()
+    return ClockPlan(
+        stop=frozenset({DELIVERY_CLOCK, window}),
+        start=(window,),
+        since_day=date.fromisoformat(str(params["delivered_on"])),
+    )

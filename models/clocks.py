@@ -11,7 +11,9 @@ Which clock runs in which state (the law's periods, not the legality of actions)
 - ``replied``: review_window (the petitioner's 30 days to ask for review);
 - ``under_review``: review (复查意见); ``reviewed``: re_review_window;
 - ``under_re_review``: re_review (复核意见, suspended for a hearing);
-- while a unit below county holds an open case: the level window of that unit (``level``).
+- while a unit below county holds an open case: the level window of that unit (``level``);
+- ``replied`` / ``reviewed`` before the reply (opinion) is delivered: delivery (送达); the
+  petitioner's window then runs from the day of delivery.
 
 Duty clocks (an officer's deadline) warn and breach; request windows (the petitioner's time)
 close the case when they lapse.
@@ -39,6 +41,7 @@ ClockName = Literal[
     "hand_over",
     "co_handling",
     "order",
+    "delivery",
 ]
 ClockStatus = Literal["running", "paused", "met", "breached"]
 
@@ -88,6 +91,7 @@ CLOCK_LABELS: dict[str, tuple[str, str]] = {
     "hand_over": ("交办办理时限", "Hand-over deadline"),
     "co_handling": ("会办时限", "Co-handling deadline"),
     "order": ("督办单答复时限", "Supervision order answer time"),
+    "delivery": ("送达期限", "Delivery"),
 }
 
 

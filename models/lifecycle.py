@@ -129,6 +129,11 @@ class PetitionLifecycle(StateChart[PetitionCase]):
         _open, None, cond=["by_handler", "by_holding_unit", "order_open"]
     )
     assign_leader = _from_each(_open, None, cond="by_supervisor", validators="leader_in_scope")
+
+    # -- 送达: a notice the case issued reaches the petitioner -----------------------------------
+    deliver = _from_each(
+        _open, None, cond=["by_officer", "document_pending"], validators="document_deliverable"
+    )
     del _open
 
     # -- 交办/会办: hand the case to a lead unit with co-handlers, their reports, taking it back --
@@ -282,6 +287,45 @@ class PetitionLifecycle(StateChart[PetitionCase]):
                     "回访人须为本单位的工作人员 / the caller must be a user of the unit holding "
                     "the case",
                 )
+
+    def document_pending(self) -> bool:
+        """没有待送达的文书 / No document of this case awaits delivery."""
+        return any(d.delivered_on is None for d in self.model.documents)
+
+    def document_deliverable(
+        self,
+        document_id: str | None = None,
+        delivered_on: str | date | None = None,
+        at: datetime | None = None,
+        zone: tzinfo | None = None,
+    ) -> None:
+        """送达 of a document this case issued, not delivered before, on a day neither in the
+        future nor before the document."""
+        if document_id is None:
+            return
+        doc = self.model.document(document_id)
+        if doc is None:
+            raise _bad_delivery(
+                "document_id", "本案没有此文书 / no such document was issued in this case"
+            )
+        if doc.delivered_on is not None:
+            raise _bad_delivery(
+                "document_id",
+                f"该文书已于 {doc.delivered_on} 送达 / the document was delivered on "
+                f"{doc.delivered_on}",
+            )
+        day = date.fromisoformat(delivered_on) if isinstance(delivered_on, str) else delivered_on
+        if day is None or at is None or zone is None:
+            return
+        if day > at.astimezone(zone).date():
+            raise _bad_delivery("delivered_on", "送达日期不能晚于今天 / must not be in the future")
+        issued_on = doc.issued_at.astimezone(zone).date()
+        if day < issued_on:
+            raise _bad_delivery(
+                "delivered_on",
+                f"送达日期不能早于文书签发日期 {issued_on} / must not be before the document "
+                f"was issued on {issued_on}",
+            )
 
     def below_county(self) -> bool:
         """已在县级，不能再上报 / The case is already at county level."""
@@ -578,6 +622,11 @@ class PetitionLifecycle(StateChart[PetitionCase]):
             user_id=leader_user_id, plan=plan, target_date=day, by=actor, at=at
         )
 
+    def on_deliver(self, document_id: str, method: str, delivered_on: str) -> None:
+        self.model.record_delivery(
+            document_id, method=method, delivered_on=date.fromisoformat(str(delivered_on))
+        )
+
     def on_enter_state(self) -> None:
         # A request window belongs to the state it was opened in; whoever runs the next one
         # sets it again.
@@ -599,6 +648,12 @@ def _bad_leader(field: str, detail: str) -> InvalidParams:
 def _bad_callback(field: str, detail: str) -> InvalidParams:
     return InvalidParams(
         Message.of(detail), action="feedback", errors=[{"field": field, "message": detail}]
+    )
+
+
+def _bad_delivery(field: str, detail: str) -> InvalidParams:
+    return InvalidParams(
+        Message.of(detail), action="deliver", errors=[{"field": field, "message": detail}]
     )
 
 

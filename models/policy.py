@@ -107,6 +107,10 @@ class Clocks(_Section):
             return f"P{days * day.days}D"
         return f"PT{day.approximate().total_seconds() * days:g}S"
 
+    # 送达: the written reply (or review opinion) reaches the petitioner within this; the
+    # petitioner's request window runs from the day of delivery.
+    delivery: Span = Span.model_validate("P5D")
+
     @field_validator("extension_max")
     @classmethod
     def _whole_days(cls, v: Span) -> Span:

@@ -6,7 +6,7 @@ changes go through Alembic migrations (``petitionflow/migrations``).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
@@ -358,3 +358,47 @@ class BulkActionItemRow(SQLModel, table=True):
     state: str | None = Field(default=None, max_length=32)  # the case's state after an ok
     problem: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+
+
+# -- documents issued to petitioners (issue 16: notices, numbering, delivery) --------------------
+class DocumentSerialRow(SQLModel, table=True):
+    """The last 文号 serial given per issuing unit, year and kind: a document takes the next one
+    in the transaction that records it, so numbers have neither gaps nor duplicates."""
+
+    __tablename__ = "document_serials"
+
+    unit_id: str = Field(primary_key=True, max_length=64)
+    year: int = Field(primary_key=True)
+    kind: str = Field(primary_key=True, max_length=32)  # models.vocabulary.DocumentKind
+    last: int = 0
+
+
+class CaseDocumentRow(SQLModel, table=True):
+    """A notice issued to the petitioner (受理告知书, 处理意见书…): its number, its checksum and
+    where its PDF is (the attachment store, encrypted: it names the petitioner). Written with
+    the timeline event that issued it, once per event; the delivery (送达) is added when the
+    ``deliver`` event is projected. Retention removes the file and keeps the row (no personal
+    data: the register of numbers stays whole)."""
+
+    __tablename__ = "case_documents"
+    __table_args__ = (
+        Index("ix_case_documents_case_issued", "case_id", "issued_at"),
+        UniqueConstraint("unit_id", "year", "kind", "serial", name="uq_case_documents_number"),
+    )
+
+    case_id: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=64)  # models.documents.document_id
+    event_id: str = Field(unique=True, max_length=80)  # the timeline event that issued it
+    kind: str = Field(max_length=32)
+    unit_id: str = Field(max_length=64)  # the issuing unit
+    year: int
+    serial: int
+    number: str = Field(max_length=64)  # 文号
+    sha256: str = Field(max_length=64)
+    size: int
+    storage_key: str | None = Field(default=None, max_length=300)  # None once purged
+    key_id: str = Field(max_length=64)
+    issued_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    delivered_on: date | None = None
+    delivery_method: str | None = Field(default=None, max_length=16)
+    delivered_by: str | None = Field(default=None, max_length=64)

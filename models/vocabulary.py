@@ -173,6 +173,7 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "supervise": ("下发督办单", "Issue a supervision order"),
     "respond_supervision": ("答复督办单", "Answer a supervision order"),
     "assign_leader": ("领导包案", "Assign a responsible leader"),
+    "deliver": ("送达", "Deliver a document"),
 }
 
 # Events on a case's record that are not actions of its lifecycle: written by the service itself.
@@ -226,4 +227,43 @@ class UnitKind(StrEnum):
 UNIT_KIND_LABELS: dict[UnitKind, tuple[str, str]] = {
     UnitKind.area: ("属地单位", "Area unit"),
     UnitKind.department: ("职能部门", "Department"),
+}
+
+
+# -- documents issued to the petitioner and their delivery (送达) -------------------------------
+class DocumentKind(StrEnum):
+    """The written notices the law has the petitioner receive (信访工作条例)."""
+
+    acceptance_notice = "acceptance_notice"  # 受理告知书
+    non_acceptance_notice = "non_acceptance_notice"  # 不予受理告知书
+    extension_notice = "extension_notice"  # 延期办理告知书
+    handling_opinion = "handling_opinion"  # 信访事项处理意见书 (the written reply)
+    review_opinion = "review_opinion"  # 复查意见书
+    re_review_opinion = "re_review_opinion"  # 复核意见书
+
+
+DOCUMENT_KIND_LABELS: dict[DocumentKind, tuple[str, str]] = {
+    DocumentKind.acceptance_notice: ("受理告知书", "Notice of acceptance"),
+    DocumentKind.non_acceptance_notice: ("不予受理告知书", "Notice of non-acceptance"),
+    DocumentKind.extension_notice: ("延期办理告知书", "Notice of extension"),
+    DocumentKind.handling_opinion: ("信访事项处理意见书", "Handling opinion (written reply)"),
+    DocumentKind.review_opinion: ("复查意见书", "Review opinion"),
+    DocumentKind.re_review_opinion: ("复核意见书", "Re-review opinion"),
+}
+
+
+class DeliveryMethod(StrEnum):
+    """How a document reached the petitioner (送达方式)."""
+
+    in_person = "in_person"  # 直接送达
+    mail = "mail"  # 邮寄送达
+    sms = "sms"  # 短信告知
+    online = "online"  # 网上送达 (the tracking page)
+
+
+DELIVERY_METHOD_LABELS: dict[DeliveryMethod, tuple[str, str]] = {
+    DeliveryMethod.in_person: ("直接送达", "In person"),
+    DeliveryMethod.mail: ("邮寄送达", "By mail"),
+    DeliveryMethod.sms: ("短信送达", "By SMS"),
+    DeliveryMethod.online: ("网上送达", "Online"),
 }

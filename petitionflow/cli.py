@@ -188,6 +188,7 @@ def _retention_run(args: argparse.Namespace, settings: Settings) -> int:
     from petitionflow import retention
     from petitionflow.attachment_retention import purge_files
     from petitionflow.db import make_engine
+    from petitionflow.documents.retention import purge_documents
 
     policy = settings.retention_policy()
     files = 0
@@ -205,6 +206,9 @@ def _retention_run(args: argparse.Namespace, settings: Settings) -> int:
             done = retention.purge(engine, policy, as_of, batch_size=args.batch_size)
             verb, count, left = "purged", done.cases, done.raced
             files = purge_files(engine, settings.attachment_store, batch_size=args.batch_size)
+            documents = purge_documents(
+                engine, settings.attachment_store, batch_size=args.batch_size
+            )
     finally:
         engine.dispose()
     cutoff = policy.closed_before(as_of).astimezone(zone).strftime("%Y-%m-%d %H:%M")
@@ -214,6 +218,7 @@ def _retention_run(args: argparse.Namespace, settings: Settings) -> int:
     )
     if not args.dry_run:
         print(f"retention: {files} attachment(s) of purged cases removed")
+        print(f"retention: {documents} document file(s) of purged cases removed")
     return 0
 
 
@@ -319,6 +324,7 @@ async def run_worker(settings: Settings) -> None:
             field_cipher=settings.field_cipher,
             retention_policy=settings.retention_policy,
             attachment_store=settings.attachment_store,
+            documents=settings.document_issuer,
         )
         log.info(
             "worker polling",

@@ -17,6 +17,7 @@ from models.retention import RetentionPolicy, load_retention
 from petitionflow.attachment_store import AttachmentStore, LocalStore, S3Store
 from petitionflow.blob_crypto import BlobCipher
 from petitionflow.codec import CodecKeyError, EncryptionCodec, new_key_spec, parse_keys
+from petitionflow.documents.issue import DocumentIssuer
 from petitionflow.egress import WebhookGuard
 from petitionflow.field_crypto import FieldCipher
 from petitionflow.files import private_dir
@@ -108,6 +109,11 @@ class Settings(BaseSettings):
     attachments_s3_access_key_id: str | None = None
     attachments_s3_secret_access_key: SecretStr | None = None
     attachments_s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    # The notices issued to petitioners (PDF): an office's template directory (a kind it lacks
+    # comes from the shipped defaults, petitionflow/documents/templates/) and the CJK TrueType
+    # font they embed (default: Noto Sans SC as the dashboard's assets vendor it).
+    document_templates: Path | None = None
+    document_font: Path | None = None
 
     @model_validator(mode="after")
     def _store_configured(self) -> Settings:
@@ -169,6 +175,19 @@ class Settings(BaseSettings):
                 addressing_style=self.attachments_s3_addressing_style,
             )
         return LocalStore(self.attachments_dir or self.data_dir / "attachments")
+
+    @cached_property
+    def document_issuer(self) -> DocumentIssuer:
+        """Numbers, renders and stores the notices (in the worker's projection); their PDFs go
+        to the attachment store, encrypted like attachments."""
+        return DocumentIssuer(
+            store=self.attachment_store,
+            blobs=self.blob_cipher,
+            fields=self.field_cipher,
+            policy=lambda: self.sla_policy,
+            templates=self.document_templates,
+            font=self.document_font,
+        )
 
     def delivery(self) -> DeliveryConfig:
         return DeliveryConfig(

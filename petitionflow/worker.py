@@ -20,6 +20,7 @@ from models.daycount import CalendarFile, WorkCalendar
 from models.retention import RetentionPolicy, load_retention
 from petitionflow.attachment_store import AttachmentStore
 from petitionflow.codec import EncryptionCodec
+from petitionflow.documents.issue import DocumentIssuer
 from petitionflow.egress import WebhookGuard
 from petitionflow.field_crypto import FieldCipher
 from workflows.alert import DELIVERY_ACTIVITIES, AlertWorkflow
@@ -69,10 +70,11 @@ def build_worker(
     field_cipher: FieldCipher | None = None,
     retention_policy: Callable[[], RetentionPolicy] = load_retention,
     attachment_store: AttachmentStore | None = None,
+    documents: DocumentIssuer | None = None,
 ) -> Worker:
     deadlines = DeadlineActivities(calendar, reload=calendar_file)
     projection = ProjectionActivities(
-        engine, client, fields=field_cipher or default_field_cipher(client)
+        engine, client, fields=field_cipher or default_field_cipher(client), documents=documents
     )
     alerts = AlertDelivery(
         engine,

@@ -3,7 +3,7 @@ recounting whole-day periods, firing warnings and breaches, and escalating after
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -11,7 +11,7 @@ from temporalio.common import RetryPolicy
 
 from workflows.case_core import CaseCore
 from workflows.options import ActivityOptions
-from workflows.patches import INLINE_CLOCKS_PATCH, LAW_PATCH
+from workflows.patches import DELIVERY_PATCH, INLINE_CLOCKS_PATCH, LAW_PATCH
 
 with workflow.unsafe.imports_passed_through():
     from activities.deadlines import DeadlineActivities
@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
         Recount,
         RecountRequest,
     )
-    from models.clock_plan import plan_clocks
+    from models.clock_plan import DELIVERY_CLOCK, plan_clocks
     from models.clocks import (
         REQUEST_WINDOWS,
         Clock,
@@ -44,7 +44,15 @@ class CaseClocks(CaseCore):
     ) -> None:
         """Carry out what the action does to the clocks (``models/clock_plan.py``)."""
         ledger, now = self._state.ledger, workflow.now()
-        plan = plan_clocks(action, from_state, self._state.case.state, params)
+        plan = plan_clocks(
+            action,
+            from_state,
+            self._state.case.state,
+            params,
+            delivery_running=ledger.running(DELIVERY_CLOCK) is not None,
+        )
+        if plan.awaits_delivery() and workflow.patched(DELIVERY_PATCH):
+            plan = plan.until_delivered()
         if plan.pause_reason is not None:
             ledger.pause_all(now, plan.pause_reason)
         if plan.resume:
@@ -77,7 +85,10 @@ class CaseClocks(CaseCore):
         if plan.stop_all:
             ledger.stop_all(now)
         ledger.stop(set(plan.stop), now)
-        await self._start_clocks(list(plan.start))
+        since = None
+        if plan.since_day is not None:  # the day of a delivery does not count, as any event's
+            since = datetime.combine(plan.since_day, time(0), tzinfo=self._state.policy.zone)
+        await self._start_clocks(list(plan.start), since=since)
 
     async def _recount_provisional(self) -> None:
         """Provisional whole-day periods counted again under the published schedule; each

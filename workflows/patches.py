@@ -19,3 +19,6 @@ INLINE_CLOCKS_PATCH = "inline-clocks-v1"
 # 督办单: a breach at the top unit issues an automatic supervision order (its own clock) beside
 # the supervision alert.
 SUPERVISION_ORDERS_PATCH = "supervision-orders-v1"
+# The reply (review opinion) starts a delivery clock (送达); the petitioner's window runs from the
+# day it is delivered, no longer from the reply itself.
+DELIVERY_PATCH = "delivery-clock-v1"

@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from models.clocks import (
         ClockLedger,
     )
+    from models.documents import ACTION_DOCUMENTS, OPENS_WINDOW
     from models.errors import DomainError, InvalidTransition, NotInScope
     from models.lifecycle import Petition
     from models.messages import Message
@@ -361,6 +362,22 @@ class PetitionWorkflow(CaseHandOvers, CaseOrders):
             )
 
     # -- officer actions ----------------------------------------------------------------------
+    def _documents_of(
+        self, action: str, params: dict[str, Any], recorded: dict[str, Any], *, at: datetime
+    ) -> dict[str, Any]:
+        """The notice an action issues, named on its timeline event (the projection renders and
+        numbers it); for a delivery, the window the delivered document opens (for the clocks)."""
+        case = self._state.case
+        kind = ACTION_DOCUMENTS.get(action)
+        if kind is not None:
+            doc = case.issue_document(kind, event_seq=self._state.event_seq + 1, at=at)
+            recorded["document"] = {"id": doc.id, "kind": doc.kind.value, "unit_id": case.unit_id}
+        delivered = case.document(params.get("document_id")) if action == "deliver" else None
+        if delivered is None:
+            return {}
+        recorded["document_kind"] = delivered.kind.value
+        return {"opens": OPENS_WINDOW.get(delivered.kind)}
+
     async def _apply(self, request: ActionRequest) -> None:
         case, now = self._state.case, workflow.now()
         from_state = case.state
@@ -410,6 +427,7 @@ class PetitionWorkflow(CaseHandOvers, CaseOrders):
         if "outside" in context:  # the timeline says who reviews: a unit, or an outside organ
             recorded["review_by"] = "outside" if context["outside"] else path[0].id
         recorded |= await self._order_clocks(request.action, params)
+        params |= self._documents_of(request.action, params, recorded, at=now)
         self._record(request.action, request, from_state=from_state, params=recorded)
         await self._replan_clocks(request.action, from_state, params, by=request.user_id)
         self._sync_task_clocks(task_deadline)

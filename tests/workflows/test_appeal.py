@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
@@ -98,6 +99,16 @@ async def test_review_of_a_top_unit_reply_is_recorded_for_the_outside_organ(
 
 async def test_request_after_the_window_is_rejected(driver: CaseDriver) -> None:
     handle = await replied_case(driver)
+    replied = await driver.snapshot(handle)
+    reply_at = replied.opinions[-1].at
+    assert reply_at is not None
+    await driver.act(  # the window runs from the delivery of the reply (送达)
+        handle,
+        "deliver",
+        document_id=f"doc-{replied.event_seq}",
+        method="mail",
+        delivered_on=str(reply_at.astimezone(ZoneInfo("Asia/Shanghai")).date()),
+    )
     window = next(
         d for d in (await driver.snapshot(handle)).deadlines if d.clock == "review_window"
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from tests.conftest import FIELD_CIPHER
 from tests.workflows.cases import CaseDriver
 
@@ -19,8 +21,17 @@ async def test_happy_path_to_automatic_closing(driver: CaseDriver) -> None:
         await driver.act(handle, "complete_track", track=track)
     snap = await driver.act(handle, "reply", summary="书面答复意见")
     assert snap.state == "replied"
-    assert snap.allowed_actions["officer"] == ["feedback", "request_review", "withdraw"]
+    assert snap.allowed_actions["officer"] == ["feedback", "request_review", "withdraw", "deliver"]
     await driver.act(handle, "feedback", rating="satisfied")
+    reply_at = snap.opinions[-1].at
+    assert reply_at is not None
+    await driver.act(  # the review window runs from the reply's delivery (送达)
+        handle,
+        "deliver",
+        document_id=f"doc-{snap.event_seq}",
+        method="in_person",
+        delivered_on=str(reply_at.astimezone(ZoneInfo("Asia/Shanghai")).date()),
+    )
 
     final = await handle.result()  # the time-skipping server runs out the 30-day review window
     assert final.state == "closed"
@@ -29,6 +40,7 @@ async def test_happy_path_to_automatic_closing(driver: CaseDriver) -> None:
         "acceptance#1": "met",
         "level#1": "met",
         "handling#1": "met",
+        "delivery#1": "met",
         "review_window#1": "met",
     }
     events = await driver.projected(handle)
@@ -41,6 +53,7 @@ async def test_happy_path_to_automatic_closing(driver: CaseDriver) -> None:
         "complete_track",
         "reply",
         "feedback",
+        "deliver",
         "auto_close",
     ]
     assert [(e.from_state, e.to_state) for e in events][-2:] == [

@@ -1,0 +1,62 @@
+"""The notices a case issues to its petitioner and their delivery (送达): which action issues
+which document, how documents are numbered, and which request window a delivery opens. Pure: the
+PDF is rendered and stored by the projection (``petitionflow/documents/``), never by the workflow.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+from models.vocabulary import DeliveryMethod, DocumentKind
+
+# The actions that speak to the petitioner in writing, and the notice each issues.
+ACTION_DOCUMENTS: dict[str, DocumentKind] = {
+    "accept": DocumentKind.acceptance_notice,
+    "decline": DocumentKind.non_acceptance_notice,
+    "extend": DocumentKind.extension_notice,
+    "reply": DocumentKind.handling_opinion,
+    "review_opinion": DocumentKind.review_opinion,
+    "re_review_opinion": DocumentKind.re_review_opinion,
+}
+
+# 文号: the unit's first character, 信, the kind's mark, 〔year〕, serial, 号
+# (e.g. 东信受〔2026〕12号); one series per issuing unit, year and kind.
+NUMBER_MARKS: dict[DocumentKind, str] = {
+    DocumentKind.acceptance_notice: "受",
+    DocumentKind.non_acceptance_notice: "不受",
+    DocumentKind.extension_notice: "延",
+    DocumentKind.handling_opinion: "处",
+    DocumentKind.review_opinion: "复查",
+    DocumentKind.re_review_opinion: "复核",
+}
+
+# The petitioner's request window that runs from the delivery of a document (信访工作条例 第三十五、
+# 三十六条: 自收到书面答复之日起30日内), and the state that window belongs to.
+OPENS_WINDOW: dict[DocumentKind, str] = {
+    DocumentKind.handling_opinion: "review_window",
+    DocumentKind.review_opinion: "re_review_window",
+}
+
+
+def document_number(unit_name: str, kind: DocumentKind, year: int, serial: int) -> str:
+    """The document's 文号, from the issuing unit's name (its first character)."""
+    short = (unit_name.strip() or "信")[0]
+    return f"{short}信{NUMBER_MARKS[kind]}〔{year}〕{serial}号"
+
+
+def document_id(event_seq: int) -> str:
+    """A document's id within its case: the timeline event that issued it."""
+    return f"doc-{event_seq}"
+
+
+class IssuedDocument(BaseModel):
+    """A notice as the case knows it: what the ``deliver`` action checks against."""
+
+    id: str
+    kind: DocumentKind
+    event_seq: int
+    issued_at: datetime
+    delivered_on: date | None = None
+    method: DeliveryMethod | None = None
