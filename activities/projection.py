@@ -16,6 +16,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from activities.delivery import targets_for
+from activities.sms import notify_petitioner
 from models.boundary import (
     AlertDispatch,
     AlertInput,
@@ -42,11 +43,17 @@ class UnknownUnit(ApplicationError):
 
 class ProjectionActivities:
     def __init__(
-        self, engine: Engine, client: Client | None = None, *, fields: FieldCipher
+        self,
+        engine: Engine,
+        client: Client | None = None,
+        *,
+        fields: FieldCipher,
+        texts: bool = False,
     ) -> None:
         self._engine = engine
         self._client = client  # starts the alert workflows that send alerts out
         self._fields = fields  # encrypts the petitioner's personal data before it is stored
+        self._texts = texts  # an SMS gateway is configured: events text the petitioner
 
     @activity.defn(name="project_case")
     def project_case(self, projection: Projection) -> None:
@@ -72,6 +79,10 @@ class ProjectionActivities:
                 raise ApplicationError("projection write raced another attempt") from None
         for alert in batch.alerts:
             await self.record_alert(alert)
+        if self._texts and self._client is not None and batch.events:
+            await notify_petitioner(
+                self._client, batch.events, task_queue=activity.info().task_queue
+            )
 
     def _write_batch(self, batch: OutboxBatch) -> None:
         with Session(self._engine) as session, session.begin():

@@ -319,6 +319,7 @@ async def run_worker(settings: Settings) -> None:
             field_cipher=settings.field_cipher,
             retention_policy=settings.retention_policy,
             attachment_store=settings.attachment_store,
+            sms=settings.sms_gateway(),
         )
         log.info(
             "worker polling",

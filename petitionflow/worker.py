@@ -14,9 +14,11 @@ from activities.deadlines import DeadlineActivities
 from activities.delivery import AlertDelivery
 from activities.projection import ProjectionActivities
 from activities.retention import RetentionActivities
+from activities.sms import SmsActivities
 from models.alerts import ChannelKind, DeliveryConfig
 from models.daycount import CalendarFile, WorkCalendar
 from models.retention import RetentionPolicy, load_retention
+from models.sms import SmsGateway
 from petitionflow.attachment_store import AttachmentStore
 from petitionflow.codec import EncryptionCodec
 from petitionflow.egress import WebhookGuard
@@ -24,6 +26,7 @@ from petitionflow.field_crypto import FieldCipher
 from workflows.alert import DELIVERY_ACTIVITIES, AlertWorkflow
 from workflows.petition import PetitionWorkflow
 from workflows.retention import RetentionWorkflow
+from workflows.sms import SmsWorkflow
 
 
 class MissingDeliveryActivity(RuntimeError):
@@ -67,11 +70,12 @@ def build_worker(
     field_cipher: FieldCipher | None = None,
     retention_policy: Callable[[], RetentionPolicy] = load_retention,
     attachment_store: AttachmentStore | None = None,
+    sms: SmsGateway | None = None,
 ) -> Worker:
     deadlines = DeadlineActivities(calendar, reload=calendar_file)
-    projection = ProjectionActivities(
-        engine, client, fields=field_cipher or default_field_cipher(client)
-    )
+    fields = field_cipher or default_field_cipher(client)
+    sms = sms or SmsGateway()
+    projection = ProjectionActivities(engine, client, fields=fields, texts=bool(sms.url))
     alerts = AlertDelivery(
         engine,
         delivery or DeliveryConfig(),
@@ -93,12 +97,13 @@ def build_worker(
         alerts.deliver_webhook,
         alerts.deliver_email,
         RetentionActivities(engine, retention_policy, attachment_store).purge_expired_personal_data,
+        SmsActivities(engine, sms, fields=fields).send_sms,
     ]
     check_delivery_activities(activities)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[PetitionWorkflow, AlertWorkflow, RetentionWorkflow],
+        workflows=[PetitionWorkflow, AlertWorkflow, RetentionWorkflow, SmsWorkflow],
         activities=activities,
         # Sync activities (database, calendar) run here, off the event loop.
         activity_executor=executor,

@@ -160,6 +160,7 @@ async def stack(
                 field_cipher=settings.field_cipher,
                 retention_policy=settings.retention_policy,
                 attachment_store=settings.attachment_store,
+                sms=settings.sms_gateway(),
             )
             async with worker:
                 yield
