@@ -131,7 +131,8 @@ class SmsActivities:
             row = session.get(CaseRow, message.case_id)
             if row is None:  # projected before this started: absent means removed
                 raise Undeliverable("no such case", final=True)
-            if message.kind != "otp" and session.get(SmsOptOutRow, message.case_id):
+            opted_out = session.get(SmsOptOutRow, message.case_id) is not None
+            if message.kind != "otp" and opted_out:
                 raise Undeliverable("opted out", final=True)
             if not gateway.url:
                 raise Undeliverable("no gateway configured", final=True)
