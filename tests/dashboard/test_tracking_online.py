@@ -66,7 +66,7 @@ async def test_rating_and_review_request_on_a_phone(
     await phone.get_by_test_id("track-otp").fill(otp.group(1))
     await phone.get_by_test_id("track-rating").select_option("basically_satisfied")
     await phone.get_by_test_id("track-send-rating").click()
-    await expect(phone.get_by_test_id("track-rate-status")).to_have_text("已提交。")
+    await expect(phone.get_by_test_id("track-notice")).to_have_text("已提交。")
     await fits(phone, artifacts, "41-phone-tracking-rated")
 
     await phone.get_by_test_id("lang-switch").click()
@@ -78,6 +78,7 @@ async def test_rating_and_review_request_on_a_phone(
     await expect(result.get_by_test_id("track-state")).to_have_text(
         "Under review", timeout=10 * SECOND
     )
+    await expect(phone.get_by_test_id("track-notice")).to_have_text("Sent.")
     await expect(online).to_contain_text("Nothing can be done online")
     await fits(phone, artifacts, "43-phone-tracking-review-requested")
 

@@ -24,7 +24,7 @@ function row(key, value) {
   return [h("dt", {}, t(key)), h("dd", {}, value)];
 }
 
-function show(answer) {
+function show(answer, notice = "") {
   last = answer;
   result.hidden = false;
   online.hidden = true;
@@ -51,7 +51,7 @@ function show(answer) {
       row("next_due", answer.paused ? t("track_paused") : formatTime(answer.next_due_at)),
     ),
   );
-  replaceChildren(online, onlinePanel(answer, show));
+  replaceChildren(online, onlinePanel(answer, show, notice));
   online.hidden = false;
 }
 

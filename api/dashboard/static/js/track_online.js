@@ -16,17 +16,22 @@ async function post(path, body) {
   return { ok: response.ok, answer, error: answer.detail ?? `HTTP ${response.status}` };
 }
 
+function noticeLine(notice) {
+  return notice ? h("p", { class: "track-notice", role: "status", dataset: { testid: "track-notice" } }, notice) : null;
+}
+
 function status(testid) {
   return h("p", { class: "muted small", role: "status", dataset: { testid } });
 }
 
-/** The online card for a tracking answer; ``done(answer)`` redraws the page with the new state. */
-export function onlinePanel(answer, done) {
+/** The online card for a tracking answer; ``done(answer, notice)`` redraws the page with the new
+ * state and says the action was taken (``notice``, shown at the top of the card). */
+export function onlinePanel(answer, done, notice = "") {
   const code = encodeURIComponent(answer.tracking_code);
   const actions = answer.online_actions ?? [];
   if (!actions.length) {
     return h("section", { class: "card track-online", dataset: { testid: "track-online" } },
-      h("h2", {}, t("track_online")), h("p", { class: "muted" }, t("track_no_online")));
+      h("h2", {}, t("track_online")), noticeLine(notice), h("p", { class: "muted" }, t("track_no_online")));
   }
   const otp = h("input", {
     id: "track-otp", inputmode: "numeric", autocomplete: "one-time-code", maxlength: "6",
@@ -52,6 +57,7 @@ export function onlinePanel(answer, done) {
     "section",
     { class: "card track-online", dataset: { testid: "track-online" } },
     h("h2", {}, t("track_online")),
+    noticeLine(notice),
     h("p", { class: "muted small" }, t("track_online_hint")),
     h("div", { class: "otp-row" },
       h("label", { for: "track-otp" }, t("track_otp")), otp, getCode),
@@ -70,7 +76,7 @@ function submitted(form, result, done) {
     const line = form.querySelector("[role=status]");
     line.className = ok ? "muted small" : "error small";
     line.textContent = ok ? t("track_done") : error;
-    if (ok) done(answer);
+    if (ok) done(answer, t("track_done"));
   };
 }
 
