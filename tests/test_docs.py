@@ -29,6 +29,7 @@ WHO = {
     "by_forwarder": "officer",  # and a supervisor past the forwarding cap
     "by_reviewer": "officer",  # and a supervisor when the review organ is outside the tree
     "by_system": "system",
+    "by_officer_or_petitioner": "petitioner",  # and an officer
 }
 EVERY_OPEN_STATE = "any state that is not final"
 

@@ -5,6 +5,7 @@ import { h } from "./dom.js";
 import { lang, t } from "./i18n.js";
 
 const RATINGS = ["satisfied", "basically_satisfied", "unsatisfied"];
+let typedCode = ""; // kept while the page redraws: one code serves a rating and a request
 
 async function post(path, body) {
   const response = await fetch(path, {
@@ -35,7 +36,8 @@ export function onlinePanel(answer, done, notice = "") {
   }
   const otp = h("input", {
     id: "track-otp", inputmode: "numeric", autocomplete: "one-time-code", maxlength: "6",
-    pattern: "[0-9]{6}", dataset: { testid: "track-otp" },
+    pattern: "[0-9]{6}", value: typedCode || undefined, dataset: { testid: "track-otp" },
+    oninput: () => { typedCode = otp.value.trim(); },
   });
   const codeStatus = status("track-code-status");
   const getCode = h("button", {
