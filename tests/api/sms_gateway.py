@@ -21,6 +21,7 @@ class Gateway:
     url: str = ""
     texts: list[dict[str, Any]] = field(default_factory=list)
     signatures_ok: list[bool] = field(default_factory=list)
+    status: int = 200  # what it answers (a gateway that is down: 503)
 
     def of_kind(self, kind: str, phone: str | None = None) -> list[dict[str, Any]]:
         return [t for t in self.texts if t["kind"] == kind and phone in (None, t["to"])]
@@ -45,8 +46,9 @@ def sms_gateway() -> Iterator[Gateway]:
             gateway.signatures_ok.append(
                 hmac.compare_digest(expected, self.headers.get("X-Petitionflow-Signature", ""))
             )
-            gateway.texts.append(json.loads(body))
-            self.send_response(200)
+            if gateway.status == 200:
+                gateway.texts.append(json.loads(body))
+            self.send_response(gateway.status)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
