@@ -56,7 +56,10 @@ ROLES_FOR: dict[str, set[str]] = {action: {"officer", "admin"} for action in ALL
     "escalate": {"officer", "supervisor", "admin"},
     "decline": {"officer", "admin", "system"},  # the service declines repeat_final matters
 }
-ROLES = ["officer", "supervisor", "admin", "system"]
+# The petitioner online (tracking code + one-time code): rating and review requests.
+for _online in ("feedback", "request_review", "request_re_review"):
+    ROLES_FOR[_online] = ROLES_FOR[_online] | {"petitioner"}
+ROLES = ["officer", "supervisor", "admin", "system", "petitioner"]
 
 
 def test_machine_has_every_state_and_action_of_the_spec() -> None:
