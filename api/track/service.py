@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from limits import parse as parse_limit
 from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import (
@@ -40,6 +42,7 @@ from petitionflow import one_time_codes
 from petitionflow.settings import Settings
 
 db = run_in_threadpool
+T = TypeVar("T")
 # Per client address (every tracking code, known or not) and per tracking code.
 OTP_CLIENT_LIMIT = parse_limit("10/hour")
 CODES_PER_WINDOW, CODE_WINDOW = 3, timedelta(minutes=15)
@@ -51,6 +54,15 @@ CLIENT_LIMITED = Message("验证码请求过于频繁", "too many code requests"
 CODE_LIMITED = Message("该事项的验证码请求过于频繁，请稍后再试", "too many codes for this case")
 FINISHED = Message("案件已结束，不能再办理", "the case is finished; no actions are allowed")
 WRONG_OTP = Message("验证码错误或已过期", "the one-time code is wrong or has expired")
+
+
+def once_more_on_race(session: Session, step: Callable[[], T]) -> T:
+    """Run a transaction again if a concurrent request made the case's guard row first."""
+    try:
+        return step()
+    except IntegrityError:
+        session.rollback()
+        return step()
 
 
 def too_many(message: Message, retry_after: float) -> ProblemError:
@@ -80,7 +92,7 @@ class OnlineService:
                 Message("验证码请求过于频繁", "too many code requests"), reset - time.time()
             )
         row = await self._case(tracking_code)
-        otp_id = await db(lambda: self._issue(row.case_id))
+        otp_id = await db(lambda: once_more_on_race(self.session, lambda: self._issue(row.case_id)))
         message = SmsDispatch(
             message_id=f"otp:{otp_id}", case_id=row.case_id, kind="otp", otp_id=otp_id
         )
@@ -158,7 +170,7 @@ class OnlineService:
         self, *, tracking_code: str, otp: str, action: str, params: dict[str, Any], key: str | None
     ) -> Tracking:
         row = await self._case(tracking_code)
-        await db(lambda: self._verify(row.case_id, otp))
+        await db(lambda: once_more_on_race(self.session, lambda: self._verify(row.case_id, otp)))
         if action == "request_review":  # after a review opinion the request is for 复核
             allowed = row.snapshot.get("allowed_actions", {}).get(Role.petitioner, [])
             action = "request_re_review" if "request_re_review" in allowed else action
