@@ -156,7 +156,7 @@ async def test_registration_to_online_review_request(stack: Stack, gateway: Gate
     assert len(sent) == len(gateway.texts) and len(readings) == len(gateway.texts)
 
 
-@pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("stack", ["sqlite", "postgresql"], indirect=True)
 async def test_one_time_code_refusals(stack: Stack, gateway: Gateway) -> None:
     use_gateway(stack.settings, gateway)
     async with stack.run_worker():
