@@ -17,6 +17,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from activities.case_tasks import write_case_tasks
 from activities.delivery import targets_for
+from activities.sms import notify_petitioner
 from models.boundary import (
     AlertDispatch,
     AlertInput,
@@ -62,12 +63,14 @@ class ProjectionActivities:
         *,
         fields: FieldCipher,
         documents: DocumentIssuer | None = None,
+        texts: bool = False,
     ) -> None:
         self._engine = engine
         self._client = client  # starts the alert workflows that send alerts out
         self._fields = fields  # encrypts the petitioner's personal data before it is stored
         # renders and stores the notices events issue (None: a worker without a store)
         self._documents = documents
+        self._texts = texts  # an SMS gateway is configured: events text the petitioner
 
     @activity.defn(name="project_case")
     def project_case(self, projection: Projection) -> None:
@@ -93,6 +96,10 @@ class ProjectionActivities:
                 raise ApplicationError("projection write raced another attempt") from None
         for alert in batch.alerts:
             await self.record_alert(alert)
+        if self._texts and self._client is not None and batch.events:
+            await notify_petitioner(
+                self._client, batch.events, task_queue=activity.info().task_queue
+            )
 
     def _write_batch(self, batch: OutboxBatch) -> None:
         with Session(self._engine) as session, session.begin():

@@ -24,6 +24,7 @@ from api.people.routes import router as people_router
 from api.public.routes import router as public_router
 from api.public.service import tracking_limiter
 from api.stats.routes import router as stats_router
+from api.track.routes import router as track_router
 from api.users.routes import router as users_router
 from petitionflow.db import make_engine
 from petitionflow.settings import Settings
@@ -92,6 +93,7 @@ def create_app(
     app.include_router(attachments_router)
     app.include_router(documents_router)
     app.include_router(public_router)
+    app.include_router(track_router)
     app.include_router(routes_codec.router)
     app.include_router(alerts_router)
     app.include_router(stats_router)

@@ -42,6 +42,8 @@ from models.vocabulary import ACTION_LABELS, STATE_LABELS, Level, Role, Track
 _OFFICERS = {Role.officer, Role.admin}
 _SUPERVISORS = {Role.supervisor, Role.admin}
 _HANDLERS = {Role.officer, Role.supervisor, Role.admin}
+# What the petitioner may do online (tracking code + one-time code): rate, ask for review.
+_OFFICERS_OR_PETITIONER = {*_OFFICERS, Role.petitioner}
 
 
 def _from_each(sources: tuple[State, ...], target: State | None, **options: Any) -> Any:
@@ -100,12 +102,16 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     )
     reply = handling.to(replied, cond=["by_officer", "tracks_in_place", "co_handlers_reported"])
     feedback = replied.to.itself(
-        internal=True, cond="by_officer", validators="callback_recorded"
-    ) | reviewed.to.itself(internal=True, cond="by_officer", validators="callback_recorded")
+        internal=True, cond="by_officer_or_petitioner", validators="callback_recorded"
+    ) | reviewed.to.itself(
+        internal=True, cond="by_officer_or_petitioner", validators="callback_recorded"
+    )
     reopen = replied.to(handling, cond=["by_supervisor", "rated_unsatisfied", "not_reopened"])
-    request_review = replied.to(under_review, cond=["by_officer", "window_open"])
+    request_review = replied.to(under_review, cond=["by_officer_or_petitioner", "window_open"])
     review_opinion = under_review.to(reviewed, cond="by_reviewer")
-    request_re_review = reviewed.to(under_re_review, cond=["by_officer", "window_open"])
+    request_re_review = reviewed.to(
+        under_re_review, cond=["by_officer_or_petitioner", "window_open"]
+    )
     re_review_opinion = under_re_review.to(closed, cond="by_reviewer")
     # Events open in every state before closing: withdrawal, the clocks' warnings and breaches,
     # repeat visits.
@@ -149,6 +155,10 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     def by_officer(self, role: str = "") -> bool:
         """只有办理人员可以执行此操作 / Only a case officer may take this action."""
         return role in _OFFICERS
+
+    def by_officer_or_petitioner(self, role: str = "") -> bool:
+        """只有办理人员或信访人本人（凭查询码和验证码）可以执行此操作 / Only a case officer, or the petitioner online with a one-time code, may take this action."""  # noqa: E501
+        return role in _OFFICERS_OR_PETITIONER
 
     def by_supervisor(self, role: str = "") -> bool:
         """只有督办领导可以执行此操作 / Only a supervisor may take this action."""

@@ -9,7 +9,8 @@ from models.clocks import CLOCK_LABELS
 from models.lifecycle import Petition
 from models.vocabulary import STATE_LABELS, Role
 
-SNAPSHOT_ROLES = (Role.officer, Role.supervisor, Role.admin)
+# the petitioner: what the tracking page offers online (rating, review requests)
+SNAPSHOT_ROLES = (Role.officer, Role.supervisor, Role.admin, Role.petitioner)
 
 
 def build_snapshot(

@@ -402,3 +402,54 @@ class CaseDocumentRow(SQLModel, table=True):
     delivered_on: date | None = None
     delivery_method: str | None = Field(default=None, max_length=16)
     delivered_by: str | None = Field(default=None, max_length=64)
+
+
+# -- SMS to the petitioner and the one-time codes of online actions (issue 16) -------------------
+class SmsDeliveryRow(SQLModel, table=True):
+    """One attempt to text the petitioner: a notice of an event on the case, or a one-time
+    code. Never the phone number or the text (they hold personal data)."""
+
+    __tablename__ = "sms_deliveries"
+
+    id: str = Field(primary_key=True, max_length=200)  # message id : attempt
+    # the event id (case:seq) of a notice, or otp:<code id>: a message is sent at most once
+    message_id: str = Field(index=True, max_length=150)
+    case_id: str = Field(index=True, max_length=64)
+    kind: str = Field(max_length=32)  # models.sms.SmsKind
+    attempt: int
+    status: str = Field(max_length=16)  # sent | failed | skipped
+    reason: str = Field(default="", max_length=300)  # why it failed or was skipped (generic)
+    segments: int = 0  # billed segments of the text (70 characters, 67 in a long text)
+    at: datetime = Field(sa_column=Column(_tz(), index=True, nullable=False))
+
+
+class SmsOptOutRow(SQLModel, table=True):
+    """A petitioner who asked at registration not to be texted notices about the case."""
+
+    __tablename__ = "sms_opt_outs"
+
+    case_id: str = Field(primary_key=True, max_length=64)
+    at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+
+
+class TrackOtpRow(SQLModel, table=True):
+    """A one-time code sent for a case's online actions: only its keyed hash is kept."""
+
+    __tablename__ = "track_otps"
+    __table_args__ = (Index("ix_track_otps_case_created", "case_id", "created_at"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    case_id: str = Field(max_length=64)
+    code_hash: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+
+
+class TrackOtpGuardRow(SQLModel, table=True):
+    """Wrong one-time codes in a row for a case; at the limit its online actions lock."""
+
+    __tablename__ = "track_otp_guards"
+
+    case_id: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=Column(_tz()))

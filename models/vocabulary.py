@@ -13,6 +13,8 @@ class Role(StrEnum):
     supervisor = "supervisor"
     admin = "admin"
     system = "system"  # the workflow itself: warnings, breaches, automatic escalation and closing
+    # the petitioner online, with the tracking code and a one-time code (no user of the API)
+    petitioner = "petitioner"
 
 
 class PiiAccessKind(StrEnum):
@@ -24,6 +26,7 @@ class PiiAccessKind(StrEnum):
     person_search = "person_search"  # a search for a person by name, phone or ID number
     petitioner_history = "petitioner_history"  # the cases of one petitioner
     attachment = "attachment"  # a download of a case attachment
+    sms = "sms"  # the phone decrypted to text the petitioner (a notice or a one-time code)
 
 
 class Level(StrEnum):

@@ -325,6 +325,7 @@ async def run_worker(settings: Settings) -> None:
             retention_policy=settings.retention_policy,
             attachment_store=settings.attachment_store,
             documents=settings.document_issuer,
+            sms=settings.sms_gateway(),
         )
         log.info(
             "worker polling",

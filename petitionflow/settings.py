@@ -14,6 +14,7 @@ from models.alerts import DeliveryConfig
 from models.daycount import CalendarFile, WorkCalendar
 from models.policy import SlaPolicy, load_policy
 from models.retention import RetentionPolicy, load_retention
+from models.sms import SmsGateway
 from petitionflow.attachment_store import AttachmentStore, LocalStore, S3Store
 from petitionflow.blob_crypto import BlobCipher
 from petitionflow.codec import CodecKeyError, EncryptionCodec, new_key_spec, parse_keys
@@ -115,6 +116,15 @@ class Settings(BaseSettings):
     document_templates: Path | None = None
     document_font: Path | None = None
 
+    # Texts to the petitioner (短信告知, one-time codes): the gateway's URL (unset: nothing is
+    # texted) and the key its JSON bodies are signed with (HMAC-SHA256), the 短信签名, and how
+    # long a one-time code of the tracking page is valid.
+    sms_gateway_url: str | None = None
+    sms_gateway_key: SecretStr | None = None
+    sms_sign_name: str = Field(default="信访", min_length=1, max_length=8)
+    sms_timeout_seconds: float = Field(default=10, gt=0)
+    otp_minutes: int = Field(default=10, ge=1, le=60)
+
     @model_validator(mode="after")
     def _store_configured(self) -> Settings:
         if self.attachments_store == "s3" and not self.attachments_s3_bucket:
@@ -198,6 +208,19 @@ class Settings(BaseSettings):
             smtp_user=self.smtp_user,
             smtp_password=self.smtp_password.get_secret_value() if self.smtp_password else None,
             smtp_starttls=self.smtp_starttls,
+        )
+
+    def sms_gateway(self) -> SmsGateway:
+        key = self.sms_gateway_key.get_secret_value() if self.sms_gateway_key else ""
+        return SmsGateway(
+            url=self.sms_gateway_url or None,
+            key=key,
+            sign_name=self.sms_sign_name,
+            public_url=self.public_url,
+            timezone=self.sla_policy.calendar.timezone,
+            timeout_seconds=self.sms_timeout_seconds,
+            otp_secret=self.secret(),
+            otp_minutes=self.otp_minutes,
         )
 
     def webhook_guard(self) -> WebhookGuard:

@@ -15,9 +15,11 @@ from activities.deadlines import DeadlineActivities
 from activities.delivery import AlertDelivery
 from activities.projection import ProjectionActivities
 from activities.retention import RetentionActivities
+from activities.sms import SmsActivities
 from models.alerts import ChannelKind, DeliveryConfig
 from models.daycount import CalendarFile, WorkCalendar
 from models.retention import RetentionPolicy, load_retention
+from models.sms import SmsGateway
 from petitionflow.attachment_store import AttachmentStore
 from petitionflow.codec import EncryptionCodec
 from petitionflow.documents.issue import DocumentIssuer
@@ -27,6 +29,7 @@ from workflows.alert import DELIVERY_ACTIVITIES, AlertWorkflow
 from workflows.bulk import BulkActionWorkflow
 from workflows.petition import PetitionWorkflow
 from workflows.retention import RetentionWorkflow
+from workflows.sms import SmsWorkflow
 
 
 class MissingDeliveryActivity(RuntimeError):
@@ -71,10 +74,13 @@ def build_worker(
     retention_policy: Callable[[], RetentionPolicy] = load_retention,
     attachment_store: AttachmentStore | None = None,
     documents: DocumentIssuer | None = None,
+    sms: SmsGateway | None = None,
 ) -> Worker:
     deadlines = DeadlineActivities(calendar, reload=calendar_file)
+    fields = field_cipher or default_field_cipher(client)
+    sms = sms or SmsGateway()
     projection = ProjectionActivities(
-        engine, client, fields=field_cipher or default_field_cipher(client), documents=documents
+        engine, client, fields=fields, documents=documents, texts=bool(sms.url)
     )
     alerts = AlertDelivery(
         engine,
@@ -97,6 +103,7 @@ def build_worker(
         alerts.deliver_webhook,
         alerts.deliver_email,
         RetentionActivities(engine, retention_policy, attachment_store).purge_expired_personal_data,
+        SmsActivities(engine, sms, fields=fields).send_sms,
     ]
     bulk = BulkActivities(engine, client)
     activities += [bulk.apply_item, bulk.finish_job]
@@ -104,7 +111,13 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[PetitionWorkflow, AlertWorkflow, RetentionWorkflow, BulkActionWorkflow],
+        workflows=[
+            PetitionWorkflow,
+            AlertWorkflow,
+            RetentionWorkflow,
+            BulkActionWorkflow,
+            SmsWorkflow,
+        ],
         activities=activities,
         # Sync activities (database, calendar) run here, off the event loop.
         activity_executor=executor,

@@ -33,6 +33,7 @@ WHO = {
     "by_handing_unit": "handing unit",  # 交办: the unit that handed the case over, or above
     "by_supervisor_or_system": "supervisor",  # and the workflow itself after a breach at the top
     "by_holding_unit": "handler",  # of the unit holding the case
+    "by_officer_or_petitioner": "petitioner",  # and an officer
 }
 EVERY_OPEN_STATE = "any state that is not final"
 

@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     WithJsonSchema,
     create_model,
     field_validator,
@@ -104,6 +105,10 @@ class RegistrationIn(CleanText, CaseHeader):
         default=None,
         description="收件/来访日期: the day the petition was received, when before today "
         "(at most a year back; never in the future). The acceptance period counts from it.",
+    )
+    sms_opt_out: StrictBool = Field(
+        default=False,
+        description="the petitioner does not want SMS notices about the case (短信告知)",
     )
 
     @field_validator("received_on")

@@ -40,6 +40,7 @@ from api.pagination import encode_cursor
 from api.problems import ProblemError
 from api.public.repository import PublicRepository
 from api.public.schemas import Tracking
+from api.track.repository import record_opt_out
 from api.users import repository as users
 from models.boundary import (
     ActionRequest,
@@ -196,6 +197,8 @@ class CaseService:
         start = self._start_case(
             case_id, body, caller, path, petitioner_key, repeat_final=final_case is not None
         )
+        if body.sms_opt_out:  # before the start: the registration's own text reads it
+            await db(record_opt_out, self.session, case_id, datetime.now(UTC))
         await db(self.session.commit)  # no transaction stays open while Temporal answers
         try:
             snapshot = await self.workflows.start(start)

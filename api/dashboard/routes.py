@@ -86,6 +86,13 @@ def tracking_page() -> HTMLResponse:
     return HTMLResponse(_template("track.html"), headers=PAGE_HEADERS)
 
 
+@router.get("/track/{tracking_code}", response_class=HTMLResponse)
+def tracking_page_of(tracking_code: Annotated[str, Path(max_length=64)]) -> HTMLResponse:
+    """The tracking page opened on one case: the link texted at registration. The script reads
+    the code from the path; the page itself carries nothing of the case."""
+    return HTMLResponse(_template("track.html"), headers=PAGE_HEADERS)
+
+
 @router.get("/dashboard/vocabulary.json")
 def vocabulary() -> JSONResponse:
     """Labels (Chinese, English) and the parameter forms of every action."""

@@ -161,6 +161,7 @@ async def stack(
                 retention_policy=settings.retention_policy,
                 attachment_store=settings.attachment_store,
                 documents=settings.document_issuer,
+                sms=settings.sms_gateway(),
             )
             async with worker:
                 yield

@@ -62,7 +62,10 @@ ROLES_FOR: dict[str, set[str]] = {action: {"officer", "admin"} for action in ALL
     "respond_supervision": {"officer", "supervisor", "admin"},
     "assign_leader": {"supervisor", "admin"},
 }
-ROLES = ["officer", "supervisor", "admin", "system"]
+# The petitioner online (tracking code + one-time code): rating and review requests.
+for _online in ("feedback", "request_review", "request_re_review"):
+    ROLES_FOR[_online] = ROLES_FOR[_online] | {"petitioner"}
+ROLES = ["officer", "supervisor", "admin", "system", "petitioner"]
 
 
 def test_machine_has_every_state_and_action_of_the_spec() -> None:

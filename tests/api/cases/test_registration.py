@@ -26,6 +26,12 @@ TRACKING_FIELDS = {
     "updated_at",
     "paused",
     "next_due_at",
+    # what happens next, by when, and what the petitioner may do online: nothing personal
+    "state_label_en",
+    "next_step",
+    "next_step_en",
+    "next_step_due_at",
+    "online_actions",
 }
 
 

@@ -159,6 +159,30 @@ const WORDS = {
   track_registered: ["登记时间", "Registered"],
   track_updated: ["最近更新", "Last update"],
   track_paused: ["中止计时中（期限待恢复后重新计算）", "Paused (the due date is set again on resumption)"],
+  // the tracking page's next step and online actions (one-time code by SMS)
+  track_next: ["下一步", "What happens next"],
+  track_next_due: ["期限", "By"],
+  track_online: ["网上办理", "Online"],
+  track_online_hint: [
+    "评价或申请复查前，请先获取短信验证码（发送至登记时留的手机号码）。",
+    "First get a one-time code by SMS (sent to the phone number given at registration).",
+  ],
+  track_get_code: ["获取验证码", "Text me a code"],
+  track_code_sent: ["如登记时留有手机号码，验证码已发送，{minutes} 分钟内有效。", "If a phone number is on file, a code was texted to it; it is valid for {minutes} minutes."],
+  track_otp: ["短信验证码", "One-time code"],
+  track_rate: ["评价答复", "Rate the reply"],
+  track_rating: ["评价", "Rating"],
+  rating_satisfied: ["满意", "Satisfied"],
+  rating_basically_satisfied: ["基本满意", "Basically satisfied"],
+  rating_unsatisfied: ["不满意", "Unsatisfied"],
+  track_note: ["意见（可不填）", "Comments (optional)"],
+  track_send_rating: ["提交评价", "Send rating"],
+  track_review: ["申请复查", "Ask for review"],
+  track_re_review: ["申请复核", "Ask for re-review"],
+  track_review_note: ["申请理由（可不填）", "Reasons (optional)"],
+  track_send_review: ["提交申请", "Send request"],
+  track_done: ["已提交。", "Sent."],
+  track_no_online: ["当前没有可以网上办理的事项。", "Nothing can be done online at this stage."],
 };
 
 let current = localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh";

@@ -1,0 +1,1 @@
+"""The petitioner online: one-time codes by SMS, rating and review requests with them."""

@@ -1,0 +1,31 @@
+"""Bodies of the petitioner's online actions: the one-time code beside the action's own
+parameters (their shape is checked again by ``models/actions.py`` in the workflow)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from models.text import CleanText
+from models.vocabulary import Rating
+
+OneTimeCode = Field(
+    pattern=r"^\d{6}$", description="the six digits texted by POST /api/v1/track/{code}/otp"
+)
+
+
+class OtpSent(BaseModel):
+    """The same answer whether or not a phone is on file."""
+
+    detail: str
+    expires_in_seconds: int
+
+
+class OnlineFeedbackIn(CleanText):
+    otp: str = OneTimeCode
+    rating: Rating
+    note: str = Field(default="", max_length=4000)
+
+
+class OnlineReviewRequestIn(CleanText):
+    otp: str = OneTimeCode
+    note: str = Field(default="", max_length=4000)
