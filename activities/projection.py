@@ -16,6 +16,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from activities.delivery import targets_for
+from activities.mediation import write_parties
 from models.boundary import (
     AlertDispatch,
     AlertInput,
@@ -77,6 +78,7 @@ class ProjectionActivities:
         with Session(self._engine) as session, session.begin():
             for event in batch.events:
                 self._write_event(session, event)
+                write_parties(session, self._fields, event)
             self._write_row(
                 session,
                 Projection(
@@ -105,12 +107,13 @@ class ProjectionActivities:
             .order_by(col(CaseEventRow.seq).desc())
             .limit(1)
         ).first()
-        row = CaseEventRow(**event.model_dump())
+        row = CaseEventRow(**event.model_dump(exclude={"parties"}))
         row.chain = audit.link(previous or "", row)
         session.add(row)
 
     def _write(self, session: Session, projection: Projection) -> None:
         self._write_event(session, projection.event)
+        write_parties(session, self._fields, projection.event)
         self._write_row(session, projection)
 
     def _write_row(self, session: Session, projection: Projection) -> None:

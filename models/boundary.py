@@ -22,6 +22,7 @@ from models.case import (
 )
 from models.clocks import Clock, ClockLedger, ClockName
 from models.daycount import CalendarSnapshot, Deadline
+from models.mediation import Mediation, MediationParty
 from models.policy import SlaPolicy
 from models.vocabulary import Channel, Kind, Level, Severity, Track, TrackStatus
 
@@ -233,6 +234,8 @@ class CaseSnapshot(CaseHeader):
     overdue: bool
     event_seq: int
     pending_writes: int = 0  # projection writes and alerts not yet stored (query answers only)
+    # 调解 (issue 17): the mediation, its parties masked (absent before one is started)
+    mediation: Mediation | None = None
 
 
 # -- activities ---------------------------------------------------------------------------------
@@ -273,6 +276,9 @@ class CaseEvent(BaseModel):
     to_state: str
     at: datetime
     params: dict[str, Any] = Field(default_factory=dict)
+    # 调解: the parties a start_mediation names, as given; the projection stores them encrypted
+    # (``case_parties``) and never on the timeline, whose params carry them masked.
+    parties: list[MediationParty] | None = None
 
 
 class Projection(BaseModel):

@@ -7,7 +7,17 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from models.vocabulary import CallbackMethod, Claim, Level, Rating, Track, TrackStatus
+from models.mediation import Mediation, MediationParty, MediationSession
+from models.vocabulary import (
+    CallbackMethod,
+    Claim,
+    Level,
+    MediationOutcome,
+    Rating,
+    Referral,
+    Track,
+    TrackStatus,
+)
 
 
 class UnitRef(BaseModel):
@@ -31,6 +41,8 @@ class Assessment(BaseModel):
     hardship: bool = False
     unlawful_conduct: bool = False
     note: str = ""
+    # 调解优先: the claim is a dispute between parties, to be mediated (issue 17)
+    mediation: bool = False
 
     def applicable_tracks(self) -> set[Track]:
         """三到位一处理: which tracks this assessment makes applicable."""
@@ -120,6 +132,8 @@ class PetitionCase(BaseModel):
     # of a case routed up at registration, and each unit it left (forward, escalation, review).
     # Their staff keep reading the case; acting stays with the responsible unit (models/scope.py).
     earlier_units: list[str] = Field(default_factory=list)
+    # 调解 (issue 17): the case's mediation, once started.
+    mediation: Mediation | None = None
 
     # -- rules the machine's guards ask ---------------------------------------------------------
     def pending_tracks(self) -> set[Track]:
@@ -203,3 +217,26 @@ class PetitionCase(BaseModel):
             )
         )
         self.move_to(unit)
+
+    # -- 调解 (mediation, issue 17) -------------------------------------------------------------
+    def mediation_offered(self) -> bool:
+        return self.assessment is not None and self.assessment.mediation
+
+    def start_mediation(
+        self, mediator: str, parties: list[MediationParty], *, by: str, at: datetime | None
+    ) -> None:
+        self.mediation = Mediation(mediator=mediator, parties=parties, started_by=by, started_at=at)
+
+    def record_mediation_session(self, session: MediationSession) -> None:
+        assert self.mediation is not None
+        self.mediation.sessions.append(session)
+
+    def close_mediation(
+        self, outcome: MediationOutcome, terms: str, referral: Referral | None, at: datetime | None
+    ) -> None:
+        """An agreement completes the resolution track (解决问题到位)."""
+        assert self.mediation is not None
+        self.mediation.outcome, self.mediation.closed_at = outcome, at
+        self.mediation.terms, self.mediation.referral = terms, referral
+        if outcome is MediationOutcome.agreement:
+            self.complete(Track.resolution)

@@ -10,8 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.clocks import LEVEL_CLOCK, LEVEL_WINDOW_STATES, STATUTORY_CLOCK, ClockName
+from models.clocks import (
+    LEVEL_CLOCK,
+    LEVEL_WINDOW_STATES,
+    MEDIATION_CLOCK,
+    STATUTORY_CLOCK,
+    ClockName,
+)
 from models.lifecycle import FINAL_STATES
+
+# 调解 (issue 17): only the mediation clock moves; the handling period runs on.
+MEDIATION_ACTIONS: dict[str, ClockPlan] = {}
 
 # Actions after which the receiving or reopening unit starts the phase's clocks afresh.
 RESTARTING_ACTIONS = frozenset({"forward", "reopen"})
@@ -47,6 +56,8 @@ def plan_clocks(action: str, from_state: str, to_state: str, params: dict[str, A
         return ClockPlan(extension=Extension("handling", days, reason))
     if to_state in FINAL_STATES:
         return ClockPlan(stop_all=True)
+    if action in MEDIATION_ACTIONS:  # 调解时限 runs from the start to the close of a mediation
+        return MEDIATION_ACTIONS[action]
     restart = action in RESTARTING_ACTIONS
     stop: set[ClockName] = set()
     start: list[ClockName] = []
@@ -60,3 +71,10 @@ def plan_clocks(action: str, from_state: str, to_state: str, params: dict[str, A
         if restart and to_state in LEVEL_WINDOW_STATES:
             start.append(LEVEL_CLOCK)
     return ClockPlan(stop=frozenset(stop), start=tuple(start))
+
+
+MEDIATION_ACTIONS.update(
+    start_mediation=ClockPlan(start=(MEDIATION_CLOCK,)),
+    record_session=ClockPlan(),
+    close_mediation=ClockPlan(stop=frozenset({MEDIATION_CLOCK})),
+)

@@ -36,6 +36,7 @@ ClockName = Literal[
     "re_review",
     "level",
     "supervision",
+    "mediation",
 ]
 ClockStatus = Literal["running", "paused", "met", "breached"]
 
@@ -52,7 +53,11 @@ REQUEST_WINDOWS: frozenset[str] = frozenset({"review_window", "re_review_window"
 # targets; every other clock is a period of the law.
 LEVEL_CLOCK: ClockName = "level"
 SUPERVISION_CLOCK: ClockName = "supervision"
-OWN_TARGETS: frozenset[str] = frozenset({LEVEL_CLOCK, SUPERVISION_CLOCK})
+# 调解时限 (issue 17): the policy's bound on a mediation; it runs beside the handling period and
+# never extends it, and its breach alerts without moving the case.
+MEDIATION_CLOCK: ClockName = "mediation"
+NON_ESCALATING: frozenset[str] = frozenset({MEDIATION_CLOCK})
+OWN_TARGETS: frozenset[str] = frozenset({LEVEL_CLOCK, SUPERVISION_CLOCK, MEDIATION_CLOCK})
 # A breach event of a statutory clock, as SQL over ``case_events`` (its ``params.clock`` holds the
 # clock id, ``name#run``): the statistics' filter and the partial index that serves it
 # (migration 0008 builds the index with this predicate; change both together).
@@ -77,6 +82,7 @@ CLOCK_LABELS: dict[str, tuple[str, str]] = {
     "re_review": ("复核期限", "Re-review"),
     "level": ("层级办理时限", "Level window"),
     "supervision": ("督办时限", "Supervision window"),
+    "mediation": ("调解时限", "Mediation window"),
 }
 
 

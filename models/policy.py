@@ -96,6 +96,8 @@ class Clocks(_Section):
     supervision: Span = Span.model_validate("P15D")
     # 转办: forwards an officer may make; a further one needs a supervisor.
     max_forwards: int = Field(default=2, ge=0, le=20)
+    # 调解时限 (issue 17): how long a mediation may run; never extends the handling period.
+    mediation: Span = Span.model_validate("P30D")
 
     @field_validator("extension_max")
     @classmethod

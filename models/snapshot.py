@@ -50,4 +50,5 @@ def build_snapshot(
         at_risk=ledger.at_risk(),
         overdue=ledger.overdue(case.suspended_from or case.state),
         event_seq=state.event_seq,
+        mediation=case.mediation.shown() if case.mediation else None,
     )

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.clock_plan import plan_clocks
     from models.clocks import (
+        NON_ESCALATING,
         REQUEST_WINDOWS,
         Clock,
         ClockName,
@@ -170,7 +171,8 @@ class CaseClocks(CaseCore):
             else:
                 self._system_event("breach", clock)
                 self._alert("breach", clock)
-                await self._escalate_after_breach(clock)
+                if clock.name not in NON_ESCALATING:  # 调解时限: alerts, never moves the case
+                    await self._escalate_after_breach(clock)
         self._sync_lapsed()
         self._changed = True
         self._publish()

@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.errors import DomainError, InvalidTransition, NotInScope
     from models.lifecycle import Petition
+    from models.mediation import decline_referral, recorded_parties
     from models.messages import Message
     from models.scope import sees
     from models.vocabulary import Role
@@ -390,7 +391,12 @@ class PetitionWorkflow(CaseClocks):
         recorded = dict(params)
         if "outside" in context:  # the timeline says who reviews: a unit, or an outside organ
             recorded["review_by"] = "outside" if context["outside"] else path[0].id
-        self._record(request.action, request, from_state=from_state, params=recorded)
+        # 调解: the parties masked on the timeline (stored encrypted), a decline's referral
+        recorded, parties = recorded_parties(request.action, recorded)
+        recorded |= decline_referral(request.action, case.mediation)
+        self._record(
+            request.action, request, from_state=from_state, params=recorded, parties=parties
+        )
         await self._replan_clocks(request.action, from_state, params, by=request.user_id)
         if request.action == "escalate":
             await self._after_escalation(cause=None)

@@ -30,6 +30,23 @@ VALID_PARAMS: dict[str, dict[str, object]] = {
     "request_re_review": {},
     "re_review_opinion": {"decision": "upheld", "summary": "维持"},
     "withdraw": {"note": "信访人撤回"},
+    "start_mediation": {
+        "mediator": "东门社区人民调解委员会",
+        "parties": [
+            {"name": "张三", "role": "业主"},
+            {"name": "平湖物业公司", "kind": "organisation", "role": "物业服务企业"},
+        ],
+    },
+    "record_session": {"held_on": "2026-03-02", "summary": "双方陈述"},
+    "close_mediation": {"outcome": "failed", "referral": "litigation"},
+}
+# 调解 (issue 17): what a handling case needs before each mediation action (and a decline in
+# handling, which follows a failed mediation).
+MEDIATION_STEPS: dict[str, list[str]] = {
+    "start_mediation": [],
+    "record_session": ["start_mediation"],
+    "close_mediation": ["start_mediation"],
+    "decline": ["start_mediation", "close_mediation"],
 }
 
 # Context the workflow would resolve for an action (target units).
@@ -93,6 +110,10 @@ def case_in(state: str, *, ready_for: str | None = None) -> Petition:
         do(p, "assess")
         if ready_for == "reply":
             complete_all(p)
+    if state == "handling" and ready_for in MEDIATION_STEPS:
+        do(p, "assess", mediation=True)
+        for step in MEDIATION_STEPS[ready_for]:
+            do(p, step)
     if state == "replied" and ready_for == "reopen":
         do(p, "feedback", rating="unsatisfied")
     return p

@@ -29,7 +29,7 @@ OPEN = set(STATES) - {"closed", "not_accepted", "withdrawn"}
 # API.md "allowed when" column.
 ALLOWED_IN: dict[str, set[str]] = {
     "accept": {"registered"},
-    "decline": {"registered"},
+    "decline": {"registered", "handling"},  # in handling: after a failed mediation (访诉分离)
     "forward": {"registered", "handling"},
     "assign": {"handling"},
     "assess": {"handling"},
@@ -46,6 +46,9 @@ ALLOWED_IN: dict[str, set[str]] = {
     "request_re_review": {"reviewed"},
     "re_review_opinion": {"under_re_review"},
     "withdraw": OPEN,
+    "start_mediation": {"handling"},
+    "record_session": {"handling"},
+    "close_mediation": {"handling"},
 }
 # API.md / DOMAIN.md roles: extend and reopen are supervisor actions; supervisors also reassign
 # and escalate; admins do everything.
