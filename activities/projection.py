@@ -17,6 +17,8 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from activities.delivery import targets_for
 from activities.mediation import write_parties
+from activities.risk import TRIGGERS as RISK_TRIGGERS
+from activities.risk import RiskEvaluator
 from models.boundary import (
     AlertDispatch,
     AlertInput,
@@ -43,11 +45,17 @@ class UnknownUnit(ApplicationError):
 
 class ProjectionActivities:
     def __init__(
-        self, engine: Engine, client: Client | None = None, *, fields: FieldCipher
+        self,
+        engine: Engine,
+        client: Client | None = None,
+        *,
+        fields: FieldCipher,
+        risk: RiskEvaluator | None = None,
     ) -> None:
         self._engine = engine
         self._client = client  # starts the alert workflows that send alerts out
         self._fields = fields  # encrypts the petitioner's personal data before it is stored
+        self._risk = risk  # 预测预警: evaluated after each batch that brings a petition
 
     @activity.defn(name="project_case")
     def project_case(self, projection: Projection) -> None:
@@ -73,6 +81,22 @@ class ProjectionActivities:
                 raise ApplicationError("projection write raced another attempt") from None
         for alert in batch.alerts:
             await self.record_alert(alert)
+        if self._risk is not None and any(e.action in RISK_TRIGGERS for e in batch.events):
+            try:
+                risks = await asyncio.to_thread(self._evaluate_risk, batch)
+            except IntegrityError:
+                raise ApplicationError("risk alert raced another attempt") from None
+            for alert in risks:
+                if self._client is not None:
+                    await self._dispatch(alert)
+
+    def _evaluate_risk(self, batch: OutboxBatch) -> list[AlertInput]:
+        assert self._risk is not None
+        with Session(self._engine) as session, session.begin():
+            findings = self._risk.findings(session, batch.snapshot, batch.events)
+            at = batch.events[-1].at
+            stored = [self._risk.store(session, f, at) for f in findings]
+        return [a for a in stored if a is not None]
 
     def _write_batch(self, batch: OutboxBatch) -> None:
         with Session(self._engine) as session, session.begin():

@@ -16,6 +16,7 @@ from api.attachments.routes import PATH as ATTACHMENT_UPLOAD
 from api.attachments.routes import router as attachments_router
 from api.cases.routes import router as cases_router
 from api.client_address import trusted_networks
+from api.disputes.routes import router as disputes_router
 from api.exports.routes import router as exports_router
 from api.open311.routes import router as open311_router
 from api.people.routes import router as people_router
@@ -92,6 +93,7 @@ def create_app(
     app.include_router(routes_codec.router)
     app.include_router(alerts_router)
     app.include_router(stats_router)
+    app.include_router(disputes_router)  # 调解 statistics, 预测预警 (issue 17)
     app.include_router(users_router)
     app.include_router(open311_router)
     app.include_router(dashboard.router)

@@ -152,10 +152,15 @@ class VisitRequest(BaseModel):
     title: str = ""
     description: str = ""
     received_on: date | None = None
+    # The unit the visit was received at (越级访 when above the case's level; absent in visits
+    # sent before it was kept).
+    unit_id: str = ""
 
     def recorded(self) -> dict[str, Any]:
         """What the ``visit`` event keeps of the visit besides its count."""
         kept: dict[str, Any] = {"channel": self.channel}
+        if self.unit_id:
+            kept["unit_id"] = self.unit_id
         if self.received_on is not None:
             kept["received_on"] = self.received_on.isoformat()
         if self.title:

@@ -64,11 +64,18 @@ class Mediation(BaseModel):
         return self.model_copy(update={"parties": [p.masked() for p in self.parties]})
 
 
+MEDIATION_ACTIONS = frozenset({"start_mediation", "record_session", "close_mediation"})
+
+
 def recorded_parties(
-    action: str, params: dict[str, Any]
+    action: str, params: dict[str, Any], unit_id: str
 ) -> tuple[dict[str, Any], list[MediationParty]]:
-    """The timeline's params of ``action`` with the parties masked, and the parties as given
-    (stored encrypted by the projection, never on the timeline)."""
+    """The timeline's params of ``action`` with the parties masked and the mediating unit
+    (statistics count by it), and the parties as given (stored encrypted by the projection,
+    never on the timeline)."""
+    if action not in MEDIATION_ACTIONS:
+        return params, []
+    params = {**params, "unit_id": unit_id}
     if action != "start_mediation":
         return params, []
     parties = [MediationParty.model_validate(p) for p in params.get("parties", [])]

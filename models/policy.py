@@ -146,7 +146,7 @@ M = TypeVar("M", bound=BaseModel)
 
 # Sections of the policy file that the service applies as they stand today, not snapshotted into
 # each case (``models/retention.py``).
-SERVICE_SECTIONS = frozenset({"retention"})
+SERVICE_SECTIONS = frozenset({"retention", "risk"})
 
 
 def read_policy_tables(text: str, *, source: str) -> dict[str, Any]:

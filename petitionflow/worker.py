@@ -14,9 +14,11 @@ from activities.deadlines import DeadlineActivities
 from activities.delivery import AlertDelivery
 from activities.projection import ProjectionActivities
 from activities.retention import RetentionActivities
+from activities.risk import RiskEvaluator
 from models.alerts import ChannelKind, DeliveryConfig
 from models.daycount import CalendarFile, WorkCalendar
 from models.retention import RetentionPolicy, load_retention
+from models.risk import RiskPolicy, load_risk
 from petitionflow.attachment_store import AttachmentStore
 from petitionflow.codec import EncryptionCodec
 from petitionflow.egress import WebhookGuard
@@ -67,10 +69,14 @@ def build_worker(
     field_cipher: FieldCipher | None = None,
     retention_policy: Callable[[], RetentionPolicy] = load_retention,
     attachment_store: AttachmentStore | None = None,
+    risk_policy: Callable[[], RiskPolicy] = load_risk,
 ) -> Worker:
     deadlines = DeadlineActivities(calendar, reload=calendar_file)
     projection = ProjectionActivities(
-        engine, client, fields=field_cipher or default_field_cipher(client)
+        engine,
+        client,
+        fields=field_cipher or default_field_cipher(client),
+        risk=RiskEvaluator(risk_policy),
     )
     alerts = AlertDelivery(
         engine,

@@ -357,7 +357,7 @@ class PetitionWorkflow(CaseClocks):
     # -- officer actions ----------------------------------------------------------------------
     async def _apply(self, request: ActionRequest) -> None:
         case, now = self._state.case, workflow.now()
-        from_state = case.state
+        from_state, from_unit = case.state, case.unit_id
         path = self._state.unit_path
         if request.action == "forward" and request.unit_path:
             path = request.unit_path
@@ -392,7 +392,7 @@ class PetitionWorkflow(CaseClocks):
         if "outside" in context:  # the timeline says who reviews: a unit, or an outside organ
             recorded["review_by"] = "outside" if context["outside"] else path[0].id
         # 调解: the parties masked on the timeline (stored encrypted), a decline's referral
-        recorded, parties = recorded_parties(request.action, recorded)
+        recorded, parties = recorded_parties(request.action, recorded, from_unit)
         recorded |= decline_referral(request.action, case.mediation)
         self._record(
             request.action, request, from_state=from_state, params=recorded, parties=parties
