@@ -119,7 +119,7 @@ class RiskEvaluator:
         session: Session, snapshot: CaseSnapshot, event: CaseEvent
     ) -> RiskFinding | None:
         """越级访: a repeat visit received at a unit above the level the open case is at."""
-        received = session.get(UnitRow, str(event.params.get("unit_id", "")))
+        received = session.get(UnitRow, str(event.params.get("received_unit_id", "")))
         if received is None or Level(received.level).rank <= snapshot.level.rank:
             return None
         return _case_finding(

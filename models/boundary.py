@@ -160,7 +160,7 @@ class VisitRequest(BaseModel):
         """What the ``visit`` event keeps of the visit besides its count."""
         kept: dict[str, Any] = {"channel": self.channel}
         if self.unit_id:
-            kept["unit_id"] = self.unit_id
+            kept["received_unit_id"] = self.unit_id
         if self.received_on is not None:
             kept["received_on"] = self.received_on.isoformat()
         if self.title:

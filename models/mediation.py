@@ -75,7 +75,7 @@ def recorded_parties(
     never on the timeline)."""
     if action not in MEDIATION_ACTIONS:
         return params, []
-    params = {**params, "unit_id": unit_id}
+    params = {**params, "mediation_unit_id": unit_id}
     if action != "start_mediation":
         return params, []
     parties = [MediationParty.model_validate(p) for p in params.get("parties", [])]
@@ -86,5 +86,5 @@ def recorded_parties(
 def decline_referral(action: str, mediation: Mediation | None) -> dict[str, Any]:
     """访诉分离: a decline after a failed mediation keeps its referral on the timeline."""
     if action == "decline" and mediation is not None and mediation.referred:
-        return {"referral": str(mediation.referral), "after": "mediation"}
+        return {"referral": str(mediation.referral)}
     return {}

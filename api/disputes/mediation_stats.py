@@ -1,5 +1,5 @@
 """调解 statistics on the timeline: the mediation events of a period, by the unit that mediated
-(their ``unit_id`` param; see ``api/disputes/schemas.py`` for the definitions)."""
+(their ``mediation_unit_id`` param; see ``api/disputes/schemas.py`` for the definitions)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def mediation_stats(session: Session, scope: StatsScope) -> MediationStats:
     by_unit: dict[str, MediationFigures] = {}
     total = MediationFigures(unit_id=scope.unit_id, unit_name=scope.unit_name)
     for action, params in rows:
-        unit_id = str(params.get("unit_id", ""))
+        unit_id = str(params.get("mediation_unit_id", ""))
         if unit_id not in scope.units:
             continue
         unit = by_unit.setdefault(unit_id, MediationFigures(unit_id=unit_id))

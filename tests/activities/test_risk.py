@@ -135,9 +135,9 @@ def test_category_surge_against_the_weekly_average(db: Engine) -> None:
 
 def test_skip_level_when_a_repeat_is_received_above_the_case(db: Engine) -> None:
     case_id = add_case(db, T - DAY)
-    same_level = add_visit(db, case_id, 2, T, unit_id=VILLAGE)
+    same_level = add_visit(db, case_id, 2, T, received_unit_id=VILLAGE)
     assert "skip_level" not in findings(db, snapshot(case_id), [same_level])
-    above = add_visit(db, case_id, 3, T, unit_id="pinghu")
+    above = add_visit(db, case_id, 3, T, received_unit_id="pinghu")
     risk = findings(db, snapshot(case_id), [above])["skip_level"]
     assert risk.figures["received_level"] == "county" and risk.case_ids == [case_id]
 

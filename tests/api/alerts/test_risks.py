@@ -20,9 +20,7 @@ async def test_risk_alerts_from_registrations(api: Stack) -> None:
     case_id = first.json()["case_id"]
     assert (await api.register(petitioner_id_number=person)).status_code == 200  # a repeat
     # the third visit, at the county: over the village that holds the matter (越级访)
-    county = await api.register(
-        who="officer_county", petitioner_id_number=person, unit_id="pinghu"
-    )
+    county = await api.register(who="officer_county", petitioner_id_number=person, unit_id="pinghu")
     assert county.status_code == 200, county.text  # linked to the village's case
     group = await api.register(severity="group", title="三十户居民反映小区停车问题")
     group_id = group.json()["case_id"]
