@@ -17,6 +17,9 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from activities.case_tasks import write_case_tasks
 from activities.delivery import targets_for
+from activities.mediation import write_parties
+from activities.risk import TRIGGERS as RISK_TRIGGERS
+from activities.risk import RiskEvaluator
 from activities.sms import notify_petitioner
 from models.boundary import (
     AlertDispatch,
@@ -64,6 +67,7 @@ class ProjectionActivities:
         fields: FieldCipher,
         documents: DocumentIssuer | None = None,
         texts: bool = False,
+        risk: RiskEvaluator | None = None,
     ) -> None:
         self._engine = engine
         self._client = client  # starts the alert workflows that send alerts out
@@ -71,6 +75,7 @@ class ProjectionActivities:
         # renders and stores the notices events issue (None: a worker without a store)
         self._documents = documents
         self._texts = texts  # an SMS gateway is configured: events text the petitioner
+        self._risk = risk  # 预测预警: evaluated after each batch that brings a petition
 
     @activity.defn(name="project_case")
     def project_case(self, projection: Projection) -> None:
@@ -100,12 +105,29 @@ class ProjectionActivities:
             await notify_petitioner(
                 self._client, batch.events, task_queue=activity.info().task_queue
             )
+        if self._risk is not None and any(e.action in RISK_TRIGGERS for e in batch.events):
+            try:
+                risks = await asyncio.to_thread(self._evaluate_risk, batch)
+            except IntegrityError:
+                raise ApplicationError("risk alert raced another attempt") from None
+            for alert in risks:
+                if self._client is not None:
+                    await self._dispatch(alert)
+
+    def _evaluate_risk(self, batch: OutboxBatch) -> list[AlertInput]:
+        assert self._risk is not None
+        with Session(self._engine) as session, session.begin():
+            findings = self._risk.findings(session, batch.snapshot, batch.events)
+            at = batch.events[-1].at
+            stored = [self._risk.store(session, f, at) for f in findings]
+        return [a for a in stored if a is not None]
 
     def _write_batch(self, batch: OutboxBatch) -> None:
         with Session(self._engine) as session, session.begin():
             for event in batch.events:
                 issued = self._with_document(session, event, batch.snapshot, batch.petitioner)
                 self._write_event(session, issued)
+                write_parties(session, self._fields, event)
             self._write_row(
                 session,
                 Projection(
@@ -134,7 +156,7 @@ class ProjectionActivities:
             .order_by(col(CaseEventRow.seq).desc())
             .limit(1)
         ).first()
-        row = CaseEventRow(**event.model_dump())
+        row = CaseEventRow(**event.model_dump(exclude={"parties"}))
         row.chain = audit.link(previous or "", row)
         session.add(row)
 
@@ -160,6 +182,7 @@ class ProjectionActivities:
         event = projection.event
         issued = self._with_document(session, event, projection.snapshot, projection.petitioner)
         self._write_event(session, issued)
+        write_parties(session, self._fields, event)
         self._write_row(session, projection)
 
     def _write_row(self, session: Session, projection: Projection) -> None:

@@ -17,6 +17,7 @@ from api.attachments.routes import router as attachments_router
 from api.bulk.routes import router as bulk_router
 from api.cases.routes import router as cases_router
 from api.client_address import trusted_networks
+from api.disputes.routes import router as disputes_router
 from api.documents.routes import router as documents_router
 from api.exports.routes import router as exports_router
 from api.open311.routes import router as open311_router
@@ -97,6 +98,7 @@ def create_app(
     app.include_router(routes_codec.router)
     app.include_router(alerts_router)
     app.include_router(stats_router)
+    app.include_router(disputes_router)  # 调解 statistics, 预测预警 (issue 17)
     app.include_router(users_router)
     app.include_router(bulk_router)
     app.include_router(open311_router)

@@ -28,7 +28,10 @@ from models.vocabulary import (
     Decision,
     DeclineReason,
     DeliveryMethod,
+    MediationOutcome,
+    PartyKind,
     Rating,
+    Referral,
     SuspendReason,
     Track,
 )
@@ -75,6 +78,7 @@ class AssessParams(_Params):
     hardship: StrictBool = False  # JSON true/false, not 0 or "yes"
     unlawful_conduct: StrictBool = False
     note: str = Field(default="", max_length=_TEXT)
+    mediation: StrictBool = False  # 调解: open the mediation of a dispute between parties
 
 
 class CompleteTrackParams(_Params):
@@ -191,6 +195,32 @@ class DeliverParams(_Params):
     delivered_on: Day
 
 
+# -- 调解 (mediation, issue 17) ------------------------------------------------------------
+class PartyParams(_Params):
+    name: str = Field(min_length=1, max_length=100)
+    kind: PartyKind = PartyKind.person
+    role: str = Field(min_length=1, max_length=50)
+
+
+class StartMediationParams(_Params):
+    mediator: str = Field(min_length=1, max_length=200)  # a mediator or a committee
+    parties: list[PartyParams] = Field(min_length=2, max_length=20)
+    note: str = Field(default="", max_length=_TEXT)
+
+
+class RecordSessionParams(_Params):
+    held_on: Day
+    summary: str = Field(min_length=1, max_length=_TEXT)
+
+
+class CloseMediationParams(_Params):
+    # terms for an agreement and referral for a failure: the machine checks they are given
+    outcome: MediationOutcome
+    terms: str = Field(default="", max_length=_TEXT)
+    referral: Referral | None = None
+    note: str = Field(default="", max_length=_TEXT)
+
+
 ACTION_PARAMS: dict[str, type[_Params]] = {
     "accept": AcceptParams,
     "decline": DeclineParams,
@@ -217,6 +247,9 @@ ACTION_PARAMS: dict[str, type[_Params]] = {
     "respond_supervision": RespondSupervisionParams,
     "assign_leader": AssignLeaderParams,
     "deliver": DeliverParams,
+    "start_mediation": StartMediationParams,
+    "record_session": RecordSessionParams,
+    "close_mediation": CloseMediationParams,
 }
 """The public (officer-facing) actions; the automatic events are the workflow's own."""
 

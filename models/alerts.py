@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 AlertKind = Literal[
-    "warning", "breach", "escalation", "supervision", "unsatisfied", "channel_failing"
+    "warning", "breach", "escalation", "supervision", "unsatisfied", "channel_failing", "risk"
 ]
 # Each channel kind is sent by the activity ``deliver_<kind>``; the worker refuses to start if one
 # is missing (``workflows/alert.py``'s ``DELIVERY_ACTIVITIES``).
@@ -38,6 +38,9 @@ ALERT_KINDS: dict[AlertKind, AlertKindSpec] = {
     ),
     # Raised by the delivery activity about a channel, not a case (its case_id is empty).
     "channel_failing": AlertKindSpec("渠道故障", "Channel failing", "【渠道故障】{title}", False),
+    # 预测预警 (issue 17): raised on the projection by a risk rule (``activities/risk.py``),
+    # about a petitioner, a unit's category or a case; the message carries the figures.
+    "risk": AlertKindSpec("风险预警", "Risk", "【风险预警】{title}", False),
 }
 
 

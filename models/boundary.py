@@ -25,6 +25,7 @@ from models.case import (
 )
 from models.clocks import Clock, ClockLedger, ClockName
 from models.daycount import CalendarSnapshot, Deadline
+from models.mediation import Mediation, MediationParty
 from models.policy import SlaPolicy
 from models.vocabulary import Channel, Kind, Level, Severity, Track, TrackStatus
 
@@ -157,10 +158,15 @@ class VisitRequest(BaseModel):
     title: str = ""
     description: str = ""
     received_on: date | None = None
+    # The unit the visit was received at (越级访 when above the case's level; absent in visits
+    # sent before it was kept).
+    unit_id: str = ""
 
     def recorded(self) -> dict[str, Any]:
         """What the ``visit`` event keeps of the visit besides its count."""
         kept: dict[str, Any] = {"channel": self.channel}
+        if self.unit_id:
+            kept["received_unit_id"] = self.unit_id
         if self.received_on is not None:
             kept["received_on"] = self.received_on.isoformat()
         if self.title:
@@ -246,6 +252,8 @@ class CaseSnapshot(CaseHeader):
     # The command system: supervision orders (督办单) and the responsible leader (领导包案).
     orders: list[SupervisionOrder] = Field(default_factory=list)
     leader: LeaderAssignment | None = None
+    # 调解 (issue 17): the mediation, its parties masked (absent before one is started)
+    mediation: Mediation | None = None
 
 
 # -- activities ---------------------------------------------------------------------------------
@@ -286,6 +294,9 @@ class CaseEvent(BaseModel):
     to_state: str
     at: datetime
     params: dict[str, Any] = Field(default_factory=dict)
+    # 调解: the parties a start_mediation names, as given; the projection stores them encrypted
+    # (``case_parties``) and never on the timeline, whose params carry them masked.
+    parties: list[MediationParty] | None = None
 
 
 class Projection(BaseModel):

@@ -8,12 +8,15 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field, computed_field
 
 from models.documents import IssuedDocument, document_id
+from models.mediation import Mediation, MediationParty, MediationSession
 from models.vocabulary import (
     CallbackMethod,
     Claim,
     DeliveryMethod,
     Level,
+    MediationOutcome,
     Rating,
+    Referral,
     Track,
     TrackStatus,
 )
@@ -40,6 +43,8 @@ class Assessment(BaseModel):
     hardship: bool = False
     unlawful_conduct: bool = False
     note: str = ""
+    # 调解优先: the claim is a dispute between parties, to be mediated (issue 17)
+    mediation: bool = False
 
     def applicable_tracks(self) -> set[Track]:
         """三到位一处理: which tracks this assessment makes applicable."""
@@ -212,6 +217,8 @@ class PetitionCase(BaseModel):
     # The notices issued to the petitioner (models/documents.py), oldest first, with their
     # delivery (送达) once recorded.
     documents: list[IssuedDocument] = Field(default_factory=list)
+    # 调解 (issue 17): the case's mediation, once started.
+    mediation: Mediation | None = None
 
     # -- rules the machine's guards ask ---------------------------------------------------------
     def pending_tracks(self) -> set[Track]:
@@ -377,3 +384,26 @@ class PetitionCase(BaseModel):
         if found is not None:
             found.method = DeliveryMethod(method)
             found.delivered_on = delivered_on
+
+    # -- 调解 (mediation, issue 17) -------------------------------------------------------------
+    def mediation_offered(self) -> bool:
+        return self.assessment is not None and self.assessment.mediation
+
+    def start_mediation(
+        self, mediator: str, parties: list[MediationParty], *, by: str, at: datetime | None
+    ) -> None:
+        self.mediation = Mediation(mediator=mediator, parties=parties, started_by=by, started_at=at)
+
+    def record_mediation_session(self, session: MediationSession) -> None:
+        assert self.mediation is not None
+        self.mediation.sessions.append(session)
+
+    def close_mediation(
+        self, outcome: MediationOutcome, terms: str, referral: Referral | None, at: datetime | None
+    ) -> None:
+        """An agreement completes the resolution track (解决问题到位)."""
+        assert self.mediation is not None
+        self.mediation.outcome, self.mediation.closed_at = outcome, at
+        self.mediation.terms, self.mediation.referral = terms, referral
+        if outcome is MediationOutcome.agreement:
+            self.complete(Track.resolution)

@@ -11,8 +11,17 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from models.clocks import LEVEL_CLOCK, LEVEL_WINDOW_STATES, STATUTORY_CLOCK, ClockName
+from models.clocks import (
+    LEVEL_CLOCK,
+    LEVEL_WINDOW_STATES,
+    MEDIATION_CLOCK,
+    STATUTORY_CLOCK,
+    ClockName,
+)
 from models.lifecycle import FINAL_STATES
+
+# 调解 (issue 17): only the mediation clock moves; the handling period runs on.
+MEDIATION_ACTIONS: dict[str, ClockPlan] = {}
 
 # Actions after which the receiving or reopening unit starts the phase's clocks afresh.
 RESTARTING_ACTIONS = frozenset({"forward", "reopen"})
@@ -76,6 +85,8 @@ def plan_clocks(
         return ClockPlan(stop_all=True)
     if action == "deliver":
         return _delivered(to_state, params)
+    if action in MEDIATION_ACTIONS:  # 调解时限 runs from the start to the close of a mediation
+        return MEDIATION_ACTIONS[action]
     restart = action in RESTARTING_ACTIONS
     stop: set[ClockName] = set()
     start: list[ClockName] = []
@@ -105,3 +116,10 @@ def _delivered(state: str, params: dict[str, Any]) -> ClockPlan:
         start=(window,),
         since_day=date.fromisoformat(str(params["delivered_on"])),
     )
+
+
+MEDIATION_ACTIONS.update(
+    start_mediation=ClockPlan(start=(MEDIATION_CLOCK,)),
+    record_session=ClockPlan(),
+    close_mediation=ClockPlan(stop=frozenset({MEDIATION_CLOCK})),
+)

@@ -42,6 +42,7 @@ ClockName = Literal[
     "co_handling",
     "order",
     "delivery",
+    "mediation",
 ]
 ClockStatus = Literal["running", "paused", "met", "breached"]
 
@@ -62,7 +63,13 @@ SUPERVISION_CLOCK: ClockName = "supervision"
 TASK_CLOCKS: frozenset[str] = frozenset({"hand_over", "co_handling"})
 # 督办单: each supervision order's own answer time (several may run at once: order#1, order#2…).
 ORDER_CLOCK: ClockName = "order"
-OWN_TARGETS: frozenset[str] = frozenset({LEVEL_CLOCK, SUPERVISION_CLOCK, ORDER_CLOCK}) | TASK_CLOCKS
+# 调解时限 (issue 17): the policy's bound on a mediation; it runs beside the handling period and
+# never extends it, and its breach alerts without moving the case.
+MEDIATION_CLOCK: ClockName = "mediation"
+NON_ESCALATING: frozenset[str] = frozenset({MEDIATION_CLOCK})
+OWN_TARGETS: frozenset[str] = (
+    frozenset({LEVEL_CLOCK, SUPERVISION_CLOCK, ORDER_CLOCK, MEDIATION_CLOCK}) | TASK_CLOCKS
+)
 # A breach event of a statutory clock, as SQL over ``case_events`` (its ``params.clock`` holds the
 # clock id, ``name#run``): the statistics' filter and the partial index that serves it
 # (migration 0008 builds the index with this predicate; change both together).
@@ -92,6 +99,7 @@ CLOCK_LABELS: dict[str, tuple[str, str]] = {
     "co_handling": ("会办时限", "Co-handling deadline"),
     "order": ("督办单答复时限", "Supervision order answer time"),
     "delivery": ("送达期限", "Delivery"),
+    "mediation": ("调解时限", "Mediation window"),
 }
 
 

@@ -36,8 +36,17 @@ from models.case import (
     UnitRef,
 )
 from models.errors import Forbidden, InvalidParams, InvalidTransition
+from models.mediation import MediationParty, MediationSession
 from models.messages import Message
-from models.vocabulary import ACTION_LABELS, STATE_LABELS, Level, Role, Track
+from models.vocabulary import (
+    ACTION_LABELS,
+    STATE_LABELS,
+    Level,
+    MediationOutcome,
+    Referral,
+    Role,
+    Track,
+)
 
 _OFFICERS = {Role.officer, Role.admin}
 _SUPERVISORS = {Role.supervisor, Role.admin}
@@ -77,7 +86,10 @@ class PetitionLifecycle(StateChart[PetitionCase]):
 
     # -- officer actions ------------------------------------------------------------------------
     accept = registered.to(handling, cond="by_officer")
-    decline = registered.to(not_accepted, cond="by_officer_or_system")
+    decline = registered.to(not_accepted, cond="by_officer_or_system") | handling.to(
+        not_accepted,
+        cond=["by_officer_or_system", "referred_to_legal_channel", "legal_channel_reason"],
+    )
     forward = registered.to.itself(internal=True, cond="by_forwarder") | handling.to(
         registered, cond=["by_forwarder", "not_handed_over"]
     )
@@ -150,6 +162,18 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     )
     report = _from_each((handling, suspended), None, cond=["by_co_handler", "task_open"])
     take_back = _from_each((handling, suspended), None, cond=["by_handing_unit", "handed_over"])
+
+    # -- 调解 (mediation, issue 17): a dispute between parties, mediated while handling --------
+    start_mediation = handling.to.itself(
+        internal=True,
+        cond=["by_officer", "mediation_offered", "resolution_pending", "no_mediation_yet"],
+    )
+    record_session = handling.to.itself(
+        internal=True, cond=["by_officer", "mediating"], validators="session_day"
+    )
+    close_mediation = handling.to.itself(
+        internal=True, cond=["by_officer", "mediating"], validators="outcome_complete"
+    )
 
     # -- guards: roles ------------------------------------------------------------------------
     def by_officer(self, role: str = "") -> bool:
@@ -460,6 +484,70 @@ class PetitionLifecycle(StateChart[PetitionCase]):
                 "of the unit holding the case or of a unit above it",
             )
 
+    # -- guards: 调解 (mediation, issue 17) -------------------------------------------------
+    def mediation_offered(self) -> bool:
+        """研判未将本案列为调解 / The assessment did not open mediation for this case."""
+        return self.model.mediation_offered()
+
+    def resolution_pending(self) -> bool:
+        """解决问题已到位或不适用，不能调解 / The resolution track is done or not applicable."""
+        return Track.resolution in self.model.pending_tracks()
+
+    def no_mediation_yet(self) -> bool:
+        """本案已启动过调解 / Mediation has already been started for this case."""
+        return self.model.mediation is None
+
+    def mediating(self) -> bool:
+        """没有进行中的调解 / There is no mediation in progress."""
+        return self.model.mediation is not None and self.model.mediation.ongoing
+
+    def referred_to_legal_channel(self) -> bool:
+        """办理中的案件只有调解不成并导向法定途径后才能不予受理 / A case in handling may be declined only after a failed mediation referred it to a legal channel."""  # noqa: E501
+        return self.model.mediation is not None and self.model.mediation.referred
+
+    def legal_channel_reason(self, reason: str | None = None) -> bool:
+        """调解不成的案件须以“法定途径”为由不予受理 / After a failed mediation the reason must be legal_channel."""  # noqa: E501
+        return reason is None or reason == "legal_channel"
+
+    def outcome_complete(
+        self, outcome: str | None = None, terms: str = "", referral: str | None = None
+    ) -> None:
+        """An agreement states its terms; a failure names the legal channel it refers to."""
+        if outcome == "agreement" and not terms.strip():
+            raise _bad_mediation("terms", "达成协议须写明协议内容 / an agreement needs its terms")
+        if outcome == "failed" and referral is None:
+            raise _bad_mediation(
+                "referral", "调解不成须写明导向的法定途径 / a failure needs its referral"
+            )
+        if outcome != "failed" and referral is not None:
+            raise _bad_mediation(
+                "referral", "只有调解不成时导向法定途径 / only a failure has a referral"
+            )
+
+    def session_day(
+        self,
+        held_on: str | date | None = None,
+        at: datetime | None = None,
+        zone: tzinfo | None = None,
+    ) -> None:
+        """A session is held on a day neither in the future nor before the mediation began."""
+        day = date.fromisoformat(held_on) if isinstance(held_on, str) else held_on
+        mediation = self.model.mediation
+        if day is None or at is None or zone is None or mediation is None:
+            return
+        if day > at.astimezone(zone).date():
+            raise _bad_mediation(
+                "held_on", "调解日期不能晚于今天 / must not be in the future", "record_session"
+            )
+        began = mediation.started_at.astimezone(zone).date() if mediation.started_at else None
+        if began is not None and day < began:
+            raise _bad_mediation(
+                "held_on",
+                f"调解日期不能早于调解开始日期 {began} / must not be before the mediation "
+                f"began on {began}",
+                "record_session",
+            )
+
     # -- actions: what each event changes on the case ---------------------------------------
     def on_decline(self, reason: str | None = None) -> None:
         self.model.decline_reason = reason
@@ -479,7 +567,12 @@ class PetitionLifecycle(StateChart[PetitionCase]):
         self.model.assignee = officer_id
 
     def on_assess(
-        self, claim: str, hardship: bool = False, unlawful_conduct: bool = False, note: str = ""
+        self,
+        claim: str,
+        hardship: bool = False,
+        unlawful_conduct: bool = False,
+        note: str = "",
+        mediation: bool = False,
     ) -> None:
         self.model.record_assessment(
             Assessment.model_validate(
@@ -488,6 +581,7 @@ class PetitionLifecycle(StateChart[PetitionCase]):
                     "hardship": hardship,
                     "unlawful_conduct": unlawful_conduct,
                     "note": note,
+                    "mediation": mediation,
                 }
             )
         )
@@ -637,6 +731,34 @@ class PetitionLifecycle(StateChart[PetitionCase]):
             document_id, method=method, delivered_on=date.fromisoformat(str(delivered_on))
         )
 
+    def on_start_mediation(
+        self,
+        mediator: str,
+        parties: list[dict[str, Any]],
+        actor: str = "",
+        at: datetime | None = None,
+    ) -> None:
+        given = [MediationParty.model_validate(p) for p in parties]
+        self.model.start_mediation(mediator, given, by=actor, at=at)
+
+    def on_record_session(
+        self, held_on: str, summary: str, actor: str = "", at: datetime | None = None
+    ) -> None:
+        self.model.record_mediation_session(
+            MediationSession(held_on=date.fromisoformat(held_on), summary=summary, by=actor, at=at)
+        )
+
+    def on_close_mediation(
+        self,
+        outcome: str,
+        terms: str = "",
+        referral: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        self.model.close_mediation(
+            MediationOutcome(outcome), terms, Referral(referral) if referral else None, at
+        )
+
     def on_enter_state(self) -> None:
         # A request window belongs to the state it was opened in; whoever runs the next one
         # sets it again.
@@ -664,6 +786,12 @@ def _bad_callback(field: str, detail: str) -> InvalidParams:
 def _bad_delivery(field: str, detail: str) -> InvalidParams:
     return InvalidParams(
         Message.of(detail), action="deliver", errors=[{"field": field, "message": detail}]
+    )
+
+
+def _bad_mediation(field: str, detail: str, action: str = "close_mediation") -> InvalidParams:
+    return InvalidParams(
+        Message.of(detail), action=action, errors=[{"field": field, "message": detail}]
     )
 
 

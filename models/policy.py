@@ -110,6 +110,8 @@ class Clocks(_Section):
     # 送达: the written reply (or review opinion) reaches the petitioner within this; the
     # petitioner's request window runs from the day of delivery.
     delivery: Span = Span.model_validate("P5D")
+    # 调解时限 (issue 17): how long a mediation may run; never extends the handling period.
+    mediation: Span = Span.model_validate("P30D")
 
     @field_validator("extension_max")
     @classmethod
@@ -158,7 +160,7 @@ M = TypeVar("M", bound=BaseModel)
 
 # Sections of the policy file that the service applies as they stand today, not snapshotted into
 # each case (``models/retention.py``).
-SERVICE_SECTIONS = frozenset({"retention"})
+SERVICE_SECTIONS = frozenset({"retention", "risk"})
 
 
 def read_policy_tables(text: str, *, source: str) -> dict[str, Any]:

@@ -55,6 +55,7 @@ def build_snapshot(
         standing_actions=standing_actions(petition, now),
         orders=[o.model_copy() for o in case.orders],
         leader=case.leader,
+        mediation=case.mediation.shown() if case.mediation else None,
     )
 
 

@@ -453,3 +453,39 @@ class TrackOtpGuardRow(SQLModel, table=True):
     case_id: str = Field(primary_key=True, max_length=64)
     failures: int = 0
     locked_until: datetime | None = Field(default=None, sa_column=Column(_tz()))
+
+
+# -- 调解 and 预测预警 (issue 17) ------------------------------------------------------------------
+class CasePartyRow(SQLModel, table=True):
+    """A party to a case's mediation (``start_mediation``). The name is personal data: encrypted
+    like the petitioner's fields, bound to the case and the party's place; the timeline shows
+    it masked."""
+
+    __tablename__ = "case_parties"
+
+    id: str = Field(primary_key=True, max_length=120)  # <event id>:<position>
+    case_id: str = Field(index=True, max_length=64)
+    event_seq: int
+    position: int
+    kind: str = Field(max_length=16)  # models.vocabulary.PartyKind
+    role: str = Field(max_length=50)
+    name_enc: str = Field(default="", sa_column=Column(Text, nullable=False))
+    name_masked: str = Field(default="", max_length=100)
+
+
+class RiskAlertRow(SQLModel, table=True):
+    """What a ``risk`` alert (预测预警) found: its rule, its subject (a keyed hash, a unit and
+    category, or a case — never personal data), the figures and the cases behind it. One row
+    per alert; ``alerts`` holds the alert itself (listing, acknowledgement, delivery)."""
+
+    __tablename__ = "risk_alerts"
+    __table_args__ = (Index("ix_risk_alerts_rule_subject", "rule", "subject"),)
+
+    alert_id: str = Field(primary_key=True, max_length=200)
+    rule: str = Field(max_length=32)
+    subject: str = Field(max_length=300)
+    unit_id: str = Field(index=True, max_length=200)
+    figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    case_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(_tz(), nullable=False))

@@ -177,6 +177,10 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "respond_supervision": ("答复督办单", "Answer a supervision order"),
     "assign_leader": ("领导包案", "Assign a responsible leader"),
     "deliver": ("送达", "Deliver a document"),
+    # 调解 (issue 17): mediation between the parties to a claim
+    "start_mediation": ("启动调解", "Start mediation"),
+    "record_session": ("记录调解", "Record a mediation session"),
+    "close_mediation": ("结束调解", "Close mediation"),
 }
 
 # Events on a case's record that are not actions of its lifecycle: written by the service itself.
@@ -269,4 +273,40 @@ DELIVERY_METHOD_LABELS: dict[DeliveryMethod, tuple[str, str]] = {
     DeliveryMethod.mail: ("邮寄送达", "By mail"),
     DeliveryMethod.sms: ("短信送达", "By SMS"),
     DeliveryMethod.online: ("网上送达", "Online"),
+}
+
+
+# -- 调解 (mediation, issue 17) ------------------------------------------------------------------
+class MediationOutcome(StrEnum):
+    agreement = "agreement"  # 调解成功: a 调解协议书 with its terms
+    failed = "failed"  # 调解不成: referred to a legal channel (访诉分离)
+    withdrawn = "withdrawn"  # a party withdrew from mediation
+
+
+class Referral(StrEnum):
+    """The legal channel a failed mediation refers the dispute to (诉讼、仲裁、行政复议)."""
+
+    litigation = "litigation"
+    arbitration = "arbitration"
+    reconsideration = "reconsideration"
+
+
+class PartyKind(StrEnum):
+    person = "person"
+    organisation = "organisation"
+
+
+MEDIATION_OUTCOME_LABELS: dict[MediationOutcome, tuple[str, str]] = {
+    MediationOutcome.agreement: ("达成调解协议", "Agreement"),
+    MediationOutcome.failed: ("调解不成", "Failed"),
+    MediationOutcome.withdrawn: ("退出调解", "Withdrawn"),
+}
+REFERRAL_LABELS: dict[Referral, tuple[str, str]] = {
+    Referral.litigation: ("诉讼", "Litigation"),
+    Referral.arbitration: ("仲裁", "Arbitration"),
+    Referral.reconsideration: ("行政复议", "Administrative reconsideration"),
+}
+PARTY_KIND_LABELS: dict[PartyKind, tuple[str, str]] = {
+    PartyKind.person: ("个人", "Person"),
+    PartyKind.organisation: ("组织", "Organisation"),
 }

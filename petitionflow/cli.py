@@ -323,6 +323,7 @@ async def run_worker(settings: Settings) -> None:
             max_concurrent_activities=settings.worker_max_concurrent_activities,
             field_cipher=settings.field_cipher,
             retention_policy=settings.retention_policy,
+            risk_policy=settings.risk_policy,
             attachment_store=settings.attachment_store,
             documents=settings.document_issuer,
             sms=settings.sms_gateway(),

@@ -14,6 +14,7 @@ from models.alerts import DeliveryConfig
 from models.daycount import CalendarFile, WorkCalendar
 from models.policy import SlaPolicy, load_policy
 from models.retention import RetentionPolicy, load_retention
+from models.risk import RiskPolicy, load_risk
 from models.sms import SmsGateway
 from petitionflow.attachment_store import AttachmentStore, LocalStore, S3Store
 from petitionflow.blob_crypto import BlobCipher
@@ -267,6 +268,10 @@ class Settings(BaseSettings):
     def retention_policy(self) -> RetentionPolicy:
         """Read afresh at each call: the daily run applies the file as it stands."""
         return load_retention(self.policy)
+
+    def risk_policy(self) -> RiskPolicy:
+        """预测预警's thresholds, read afresh at each evaluation (not snapshotted into cases)."""
+        return load_risk(self.policy)
 
     @property
     def calendar_path(self) -> Path:

@@ -15,10 +15,12 @@ from activities.deadlines import DeadlineActivities
 from activities.delivery import AlertDelivery
 from activities.projection import ProjectionActivities
 from activities.retention import RetentionActivities
+from activities.risk import RiskEvaluator
 from activities.sms import SmsActivities
 from models.alerts import ChannelKind, DeliveryConfig
 from models.daycount import CalendarFile, WorkCalendar
 from models.retention import RetentionPolicy, load_retention
+from models.risk import RiskPolicy, load_risk
 from models.sms import SmsGateway
 from petitionflow.attachment_store import AttachmentStore
 from petitionflow.codec import EncryptionCodec
@@ -75,12 +77,18 @@ def build_worker(
     attachment_store: AttachmentStore | None = None,
     documents: DocumentIssuer | None = None,
     sms: SmsGateway | None = None,
+    risk_policy: Callable[[], RiskPolicy] = load_risk,
 ) -> Worker:
     deadlines = DeadlineActivities(calendar, reload=calendar_file)
     fields = field_cipher or default_field_cipher(client)
     sms = sms or SmsGateway()
     projection = ProjectionActivities(
-        engine, client, fields=fields, documents=documents, texts=bool(sms.url)
+        engine,
+        client,
+        fields=fields,
+        documents=documents,
+        texts=bool(sms.url),
+        risk=RiskEvaluator(risk_policy),
     )
     alerts = AlertDelivery(
         engine,

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.clock_plan import DELIVERY_CLOCK, plan_clocks
     from models.clocks import (
+        NON_ESCALATING,
         REQUEST_WINDOWS,
         Clock,
         ClockName,
@@ -190,7 +191,8 @@ class CaseClocks(CaseCore):
                 if self._task_clock_alert(clock, what):
                     continue  # a hand-over task: its units are told; the case does not move
                 self._alert("breach", clock)
-                await self._escalate_after_breach(clock)
+                if clock.name not in NON_ESCALATING:  # 调解时限: alerts, never moves the case
+                    await self._escalate_after_breach(clock)
         self._sync_lapsed()
         self._changed = True
         self._publish()

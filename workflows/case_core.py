@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         Clock,
     )
     from models.lifecycle import FINAL_STATES, Petition
+    from models.mediation import MediationParty
     from models.snapshot import build_snapshot
     from models.vocabulary import LEVEL_LABELS, Role
 
@@ -121,8 +122,10 @@ class CaseCore:
         *,
         from_state: str | None,
         params: dict[str, Any],
+        parties: list[MediationParty] | None = None,
     ) -> None:
-        """Append a timeline event; its projection is written by the outbox drain."""
+        """Append a timeline event; its projection is written by the outbox drain. ``parties``:
+        a mediation's parties, stored encrypted beside the event (never in its params)."""
         self._state.event_seq += 1
         seq = self._state.event_seq
         self._outbox.append(
@@ -137,6 +140,7 @@ class CaseCore:
                 to_state=self._state.case.state,
                 at=workflow.now(),
                 params=params,
+                parties=parties or None,
             )
         )
 

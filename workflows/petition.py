@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
     from models.documents import ACTION_DOCUMENTS, OPENS_WINDOW
     from models.errors import DomainError, InvalidTransition, NotInScope
     from models.lifecycle import Petition
+    from models.mediation import decline_referral, recorded_parties
     from models.messages import Message
     from models.vocabulary import Role
 
@@ -380,7 +381,7 @@ class PetitionWorkflow(CaseHandOvers, CaseOrders):
 
     async def _apply(self, request: ActionRequest) -> None:
         case, now = self._state.case, workflow.now()
-        from_state = case.state
+        from_state, from_unit = case.state, case.unit_id
         path = self._state.unit_path
         self._name_the_order(request)
         if request.action == "forward" and request.unit_path:
@@ -428,7 +429,12 @@ class PetitionWorkflow(CaseHandOvers, CaseOrders):
             recorded["review_by"] = "outside" if context["outside"] else path[0].id
         recorded |= await self._order_clocks(request.action, params)
         params |= self._documents_of(request.action, params, recorded, at=now)
-        self._record(request.action, request, from_state=from_state, params=recorded)
+        # 调解: the parties masked on the timeline (stored encrypted), a decline's referral
+        recorded, parties = recorded_parties(request.action, recorded, from_unit)
+        recorded |= decline_referral(request.action, case.mediation)
+        self._record(
+            request.action, request, from_state=from_state, params=recorded, parties=parties
+        )
         await self._replan_clocks(request.action, from_state, params, by=request.user_id)
         self._sync_task_clocks(task_deadline)
         if request.action == "escalate":

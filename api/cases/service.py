@@ -253,6 +253,7 @@ class CaseService:
             title=body.title,
             description=body.description,
             received_on=body.received_on,
+            unit_id=body.unit_id,
         )
         update_id = f"visit:{caller.id}:{key}" if key else f"visit:{uuid.uuid4().hex}"
         try:

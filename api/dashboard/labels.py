@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from models.alerts import ALERT_KINDS
 from models.vocabulary import (
+    MEDIATION_OUTCOME_LABELS,
+    PARTY_KIND_LABELS,
+    REFERRAL_LABELS,
     CallbackMethod,
     Channel,
     Claim,
@@ -136,3 +139,25 @@ CHANNEL_LABELS: dict[str, Label] = {
     Channel.phone: ("来电", "Phone"),
     Channel.grid: ("网格上报", "Grid"),
 }
+
+# -- 调解 (mediation, issue 17): its form fields and choices ------------------------------------
+FIELD_LABELS.update(
+    {
+        "mediation": ("需调解（当事人之间的纠纷）", "Mediate (a dispute between parties)"),
+        "mediator": ("调解员/调解组织", "Mediator"),
+        "parties": ("当事人", "Parties"),
+        "held_on": ("调解日期", "Held on"),
+        "outcome": ("调解结果", "Outcome"),
+        "terms": ("协议内容（调解协议书）", "Terms of the agreement"),
+        "referral": ("导向法定途径", "Referred to"),
+        "mediation_unit_id": ("调解单位", "Mediating unit"),
+        "received_unit_id": ("接待单位", "Received at"),
+    }
+)
+CHOICE_LABELS.update(
+    {
+        **{value.value: pair for value, pair in MEDIATION_OUTCOME_LABELS.items()},
+        **{value.value: pair for value, pair in REFERRAL_LABELS.items()},
+        **{value.value: pair for value, pair in PARTY_KIND_LABELS.items()},
+    }
+)

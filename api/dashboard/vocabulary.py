@@ -14,12 +14,14 @@ from pydantic.fields import FieldInfo
 from api.dashboard import labels
 from models.actions import ACTION_PARAMS
 from models.clocks import CLOCK_LABELS, REQUEST_WINDOWS
+from models.risk import RISK_RULE_LABELS
 from models.vocabulary import (
     ACTION_LABELS,
     ATTACHMENT_KIND_LABELS,
     LEVEL_LABELS,
     STATE_LABELS,
     TRACK_LABELS,
+    PartyKind,
 )
 
 # Text longer than this is typed in a text area rather than a one-line input.
@@ -83,6 +85,9 @@ def form_field(name: str, info: FieldInfo) -> dict[str, Any]:
             field["max"] = high.le
     elif name == "unit_id":
         field["widget"] = "unit"  # chosen from the caller's unit tree
+    elif name == "parties":  # 调解's parties: rows of name, kind and role
+        field["widget"] = "parties"
+        field["kinds"] = [{"value": k.value, "label": _choice_label(k.value)} for k in PartyKind]
     elif name in USER_FIELDS:
         field["widget"] = "user"
         field["role"] = USER_FIELDS[name]
@@ -125,4 +130,5 @@ def dashboard_vocabulary() -> dict[str, Any]:
         "registration": labels.REGISTRATION_LABELS,
         "forms": action_forms(),
         "attachment_kinds": {kind.value: pair for kind, pair in ATTACHMENT_KIND_LABELS.items()},
+        "risk_rules": RISK_RULE_LABELS,  # 预测预警 (issue 17)
     }

@@ -159,6 +159,7 @@ async def stack(
                 webhook_guard=settings.webhook_guard(),
                 field_cipher=settings.field_cipher,
                 retention_policy=settings.retention_policy,
+                risk_policy=settings.risk_policy,
                 attachment_store=settings.attachment_store,
                 documents=settings.document_issuer,
                 sms=settings.sms_gateway(),

@@ -40,6 +40,23 @@ VALID_PARAMS: dict[str, dict[str, object]] = {
         "plan": "包案化解",
         "target_date": "2026-04-01",
     },
+    "start_mediation": {
+        "mediator": "东门社区人民调解委员会",
+        "parties": [
+            {"name": "张三", "role": "业主"},
+            {"name": "平湖物业公司", "kind": "organisation", "role": "物业服务企业"},
+        ],
+    },
+    "record_session": {"held_on": "2026-03-02", "summary": "双方陈述"},
+    "close_mediation": {"outcome": "failed", "referral": "litigation"},
+}
+# 调解 (issue 17): what a handling case needs before each mediation action (and a decline in
+# handling, which follows a failed mediation).
+MEDIATION_STEPS: dict[str, list[str]] = {
+    "start_mediation": [],
+    "record_session": ["start_mediation"],
+    "close_mediation": ["start_mediation"],
+    "decline": ["start_mediation", "close_mediation"],
 }
 
 # Context the workflow would resolve for an action (target units).
@@ -105,6 +122,10 @@ def case_in(state: str, *, ready_for: str | None = None) -> Petition:
             complete_all(p)
     if ready_for == "respond_supervision" and state not in ("closed", "not_accepted", "withdrawn"):
         do(p, "supervise", role="supervisor")
+    if state == "handling" and ready_for in MEDIATION_STEPS:
+        do(p, "assess", mediation=True)
+        for step in MEDIATION_STEPS[ready_for]:
+            do(p, step)
     if state == "replied" and ready_for == "reopen":
         do(p, "feedback", rating="unsatisfied")
     return p

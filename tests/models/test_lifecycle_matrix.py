@@ -29,7 +29,7 @@ OPEN = set(STATES) - {"closed", "not_accepted", "withdrawn"}
 # API.md "allowed when" column.
 ALLOWED_IN: dict[str, set[str]] = {
     "accept": {"registered"},
-    "decline": {"registered"},
+    "decline": {"registered", "handling"},  # in handling: after a failed mediation (访诉分离)
     "forward": {"registered", "handling"},
     "assign": {"handling"},
     "assess": {"handling"},
@@ -49,6 +49,9 @@ ALLOWED_IN: dict[str, set[str]] = {
     "supervise": OPEN,
     "respond_supervision": OPEN,
     "assign_leader": OPEN,
+    "start_mediation": {"handling"},
+    "record_session": {"handling"},
+    "close_mediation": {"handling"},
 }
 # API.md / DOMAIN.md roles: extend and reopen are supervisor actions; supervisors also reassign
 # and escalate; admins do everything.

@@ -69,5 +69,11 @@ async def test_each_visit_keeps_its_channel_day_title_and_text(api: Stack) -> No
         "title": "物业费仍未退还",
         "description": "第二次来信：物业公司至今未退还多收的费用。",
         "visit_count": 2,
+        "received_unit_id": "pinghu.danghu.dongmen",  # where it was received (越级访 if above)
     }
-    assert call["params"] == {"channel": "phone", "title": "电话催办", "visit_count": 3}
+    assert call["params"] == {
+        "channel": "phone",
+        "title": "电话催办",
+        "visit_count": 3,
+        "received_unit_id": "pinghu.danghu.dongmen",
+    }

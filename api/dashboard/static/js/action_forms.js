@@ -21,6 +21,41 @@ function userSelect(common, field, unitId) {
   return select;
 }
 
+/** 调解's parties: a row each (name, person or organisation, role), two to start with. */
+function partiesInput(field) {
+  const rows = h("div", { class: "party-rows" });
+  const addRow = () =>
+    rows.append(
+      h(
+        "div",
+        { class: "party-row", dataset: { testid: "party-row" } },
+        h("input", { type: "text", class: "party-name", maxlength: 100, placeholder: t("party_name"), "aria-label": t("party_name") }),
+        h(
+          "select",
+          { class: "party-kind", "aria-label": t("party_kind") },
+          field.kinds.map((k) => h("option", { value: k.value }, pick(k.label))),
+        ),
+        h("input", { type: "text", class: "party-role", maxlength: 50, placeholder: t("party_role"), "aria-label": t("party_role") }),
+      ),
+    );
+  addRow();
+  addRow();
+  const more = h("button", { type: "button", class: "link-button", dataset: { testid: "add-party" } }, t("add_party"));
+  more.addEventListener("click", addRow);
+  // the form reads the rows; the control carries the field's name for the error slot
+  return h("div", { id: `field-${field.name}`, class: "parties-input", name: field.name }, rows, more);
+}
+
+function readParties(form) {
+  return [...form.querySelectorAll(".party-row")]
+    .map((row) => ({
+      name: row.querySelector(".party-name").value.trim(),
+      kind: row.querySelector(".party-kind").value,
+      role: row.querySelector(".party-role").value.trim(),
+    }))
+    .filter((party) => party.name || party.role);
+}
+
 function input(field, { unitId } = {}) {
   const name = field.name;
   const common = { name, id: `field-${name}`, required: field.required };
@@ -43,6 +78,8 @@ function input(field, { unitId } = {}) {
     }
     case "user":
       return userSelect(common, field, unitId);
+    case "parties":
+      return partiesInput(field);
     case "date":
       return h("input", { ...common, type: "date" });
     case "textarea":
@@ -68,7 +105,8 @@ function readForm(form, fields) {
   const params = {};
   for (const field of fields) {
     const control = form.elements[field.name];
-    if (field.widget === "checkbox") params[field.name] = control.checked;
+    if (field.widget === "parties") params[field.name] = readParties(form);
+    else if (field.widget === "checkbox") params[field.name] = control.checked;
     else if (field.widget === "number") {
       if (control.value !== "") params[field.name] = Number(control.value);
     } else if (control.value !== "" || field.required) params[field.name] = control.value;

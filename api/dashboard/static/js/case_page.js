@@ -10,6 +10,7 @@ import { renderEventTimeline } from "./event_timeline.js";
 import { t } from "./i18n.js";
 import { formatTime } from "./time.js";
 import { renderSnapshot, stateBadges } from "./case_snapshot.js";
+import { renderMediation } from "./mediation_panel.js";
 
 const LEDGER_REDRAW_MS = 5000; // the "now" mark moves; seconds-long test policies need it
 const LIVE_DEBOUNCE_MS = 300;
@@ -30,6 +31,7 @@ export function casePageView(root, caseId) {
   const ledgerBox = h("div", {}, loading());
   const timelineBox = h("div", {}, loading());
   const contact = contactReveal(caseId);
+  const mediationBox = h("div", { class: "mediation-box" });
   const actions = actionPanel(caseId, {
     onDone: (snapshot) => {
       show(snapshot);
@@ -60,7 +62,7 @@ export function casePageView(root, caseId) {
     h(
       "div",
       { class: "case-grid" },
-      card("case-snapshot-card", "snapshot", snapshotBox, contact.element),
+      card("case-snapshot-card", "snapshot", snapshotBox, mediationBox, contact.element),
       card("case-actions", "actions", actions.element),
     ),
     card("clock-ledger", "clock_ledger", ledgerBox),
@@ -82,6 +84,8 @@ export function casePageView(root, caseId) {
     title.textContent = snapshot.title;
     replaceChildren(badges, stateBadges(snapshot));
     replaceChildren(snapshotBox, renderSnapshot(snapshot));
+    const mediation = renderMediation(snapshot.mediation);
+    replaceChildren(mediationBox, mediation ? [h("h3", {}, t("mediation")), mediation] : []);
     contact.update(snapshot);
     drawLedger();
     actions.update(snapshot, { changedElsewhere });

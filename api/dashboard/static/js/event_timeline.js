@@ -13,6 +13,9 @@ function stateLabel(state) {
 function valueText(name, value) {
   const v = vocab();
   if (typeof value === "boolean") return value ? t("yes") : t("no");
+  if (name === "parties" && Array.isArray(value)) {
+    return value.map((p) => `${p.name}（${p.role}）`).join("、"); // 调解's parties, masked
+  }
   if (typeof value !== "string") return typeof value === "object" ? JSON.stringify(value) : value;
   const tables = {
     channel: v.channels,
@@ -21,7 +24,7 @@ function valueText(name, value) {
     track: v.tracks,
     clock: v.clocks,
   };
-  if (name === "unit_id") return unitName(value);
+  if (name === "unit_id" || name.endsWith("_unit_id")) return unitName(value);
   if (name === "clock") return pick(own(v.clocks, value.split("#")[0]), value);
   const label = own(own(tables, name), value) ?? own(v.choices, value);
   return label ? pick(label, value) : value;

@@ -183,6 +183,21 @@ const WORDS = {
   track_send_review: ["提交申请", "Send request"],
   track_done: ["已提交。", "Sent."],
   track_no_online: ["当前没有可以网上办理的事项。", "Nothing can be done online at this stage."],
+  // 调解 and 预测预警 (issue 17)
+  party_name: ["姓名/名称", "Name"],
+  party_kind: ["个人或组织", "Person or organisation"],
+  party_role: ["身份（如业主、物业公司）", "Role (e.g. resident, property company)"],
+  add_party: ["增加当事人", "Add a party"],
+  mediation: ["调解", "Mediation"],
+  mediator: ["调解员/调解组织", "Mediator"],
+  mediation_parties: ["当事人", "Parties"],
+  mediation_sessions: ["调解记录", "Sessions"],
+  mediation_outcome: ["调解结果", "Outcome"],
+  mediation_ongoing: ["调解中", "In progress"],
+  mediation_terms: ["调解协议书", "Agreement"],
+  mediation_referral: ["导向法定途径", "Referred to"],
+  risk_panel: ["风险预警", "Risk early warning"],
+  risk_cases: ["相关案件", "Cases"],
 };
 
 let current = localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh";

@@ -1,6 +1,7 @@
 // The overview a supervisor keeps open all day: KPI tiles, three charts, the at-risk and overdue
 // lists and the unacknowledged alerts, for the unit chosen at the top (and its subtree).
 import { fetchOpenAlerts, renderAlerts, renderAlertsError } from "./alerts.js";
+import { fetchOpenRisks, renderRisks, renderRisksError } from "./risk_panel.js";
 import { fetchCaseList, listHref, renderCaseList, renderListError } from "./case_lists.js";
 import { ageingChart, levelSharesChart, weeklyChart } from "./charts.js";
 import { formatPercent, h, replaceChildren } from "./dom.js";
@@ -87,6 +88,7 @@ function layout(onPeriodChange) {
       h("section", { class: "card", dataset: { testid: "list-at-risk" } }),
       h("section", { class: "card", dataset: { testid: "list-overdue" } }),
       h("section", { class: "card", dataset: { testid: "list-alerts" } }),
+      h("section", { class: "card", dataset: { testid: "risk-panel" } }),
     ),
   );
 }
@@ -154,6 +156,14 @@ export function overviewView(root) {
     }
   }
 
+  async function loadRisks(unitId) {
+    try {
+      renderRisks(part("risk-panel"), await fetchOpenRisks(unitId), { onAcknowledged: () => schedule() });
+    } catch (error) {
+      renderRisksError(part("risk-panel"), error);
+    }
+  }
+
   async function refreshOnce() {
     const unitId = selectedUnit();
     for (const { key, list } of TILES) {
@@ -163,6 +173,7 @@ export function overviewView(root) {
       loadList("at_risk", "list-at-risk", unitId),
       loadList("overdue", "list-overdue", unitId),
       loadAlerts(unitId),
+      loadRisks(unitId),
     ]);
     await loadStats(unitId, { at_risk: atRisk, overdue });
     page.dataset.loadedAt = new Date().toISOString();
