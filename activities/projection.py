@@ -31,6 +31,7 @@ from models.tables import AlertRow, CaseEventRow, CaseRow, CaseUnitRow
 from petitionflow import audit, unit_tree
 from petitionflow.field_crypto import FieldCipher
 from petitionflow.person_keys import SEARCH_KEY_COLUMNS
+from petitionflow.petitioners import write_petitioners
 from petitionflow.temporal import alert_workflow_id
 from petitionflow.unit_tree import UnitCycleError, UnknownUnitError
 
@@ -86,6 +87,7 @@ class ProjectionActivities:
                     petitioner=batch.petitioner,
                     petitioner_key=batch.petitioner_key,
                     search_keys=batch.search_keys,
+                    people=batch.people,
                 ),
             )
         activity.logger.info(
@@ -140,6 +142,8 @@ class ProjectionActivities:
                 setattr(row, column, value)
         if projection.description is not None:
             row.description = projection.description
+        if projection.people:
+            write_petitioners(session, self._fields, snap.case_id, projection.people)
         self._write_units(session, projection)
 
     @staticmethod

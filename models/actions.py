@@ -142,6 +142,22 @@ class WithdrawParams(_Params):
     note: str = Field(default="", max_length=_TEXT)
 
 
+# -- linked and merged cases (the same matter) --------------------------------------------------
+class LinkParams(_Params):
+    case_id: str = Field(min_length=1, max_length=64, description="the other case")
+    note: str = Field(default="", max_length=_TEXT)
+
+
+class UnlinkParams(_Params):
+    case_id: str = Field(min_length=1, max_length=64, description="the linked case")
+    note: str = Field(default="", max_length=_TEXT)
+
+
+class MergeParams(_Params):
+    case_id: str = Field(min_length=1, max_length=64, description="the case this one repeats")
+    note: str = Field(default="", max_length=_TEXT)
+
+
 ACTION_PARAMS: dict[str, type[_Params]] = {
     "accept": AcceptParams,
     "decline": DeclineParams,
@@ -161,6 +177,9 @@ ACTION_PARAMS: dict[str, type[_Params]] = {
     "request_re_review": RequestReReviewParams,
     "re_review_opinion": ReReviewOpinionParams,
     "withdraw": WithdrawParams,
+    "link": LinkParams,
+    "unlink": UnlinkParams,
+    "merge": MergeParams,
 }
 """The public (officer-facing) actions; the automatic events are the workflow's own."""
 

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 AlertKind = Literal[
-    "warning", "breach", "escalation", "supervision", "unsatisfied", "channel_failing"
+    "warning",
+    "breach",
+    "escalation",
+    "supervision",
+    "unsatisfied",
+    "channel_failing",
+    "collective",
 ]
 # Each channel kind is sent by the activity ``deliver_<kind>``; the worker refuses to start if one
 # is missing (``workflows/alert.py``'s ``DELIVERY_ACTIVITIES``).
@@ -38,6 +44,13 @@ ALERT_KINDS: dict[AlertKind, AlertKindSpec] = {
     ),
     # Raised by the delivery activity about a channel, not a case (its case_id is empty).
     "channel_failing": AlertKindSpec("渠道故障", "Channel failing", "【渠道故障】{title}", False),
+    # 集体访: raised at registration, to the county the case starts at.
+    "collective": AlertKindSpec(
+        "集体访",
+        "Collective petition",
+        "【集体访】“{title}”为集体访，已由{unit}（{level}）办理",
+        False,
+    ),
 }
 
 

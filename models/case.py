@@ -120,6 +120,11 @@ class PetitionCase(BaseModel):
     # of a case routed up at registration, and each unit it left (forward, escalation, review).
     # Their staff keep reading the case; acting stays with the responsible unit (models/scope.py).
     earlier_units: list[str] = Field(default_factory=list)
+    # Cases a supervisor linked as the same matter (关联), the case this duplicate was merged
+    # into (合并), and the duplicates merged into this one.
+    linked_cases: list[str] = Field(default_factory=list)
+    merged_into: str | None = None
+    merged_cases: list[str] = Field(default_factory=list)
 
     # -- rules the machine's guards ask ---------------------------------------------------------
     def pending_tracks(self) -> set[Track]:
@@ -203,3 +208,13 @@ class PetitionCase(BaseModel):
             )
         )
         self.move_to(unit)
+
+
+class OtherCase(BaseModel):
+    """The other case a ``link``, ``unlink`` or ``merge`` names, as the API found it in the
+    caller's scope (the machine decides whether the action may name it)."""
+
+    case_id: str
+    state: str
+    unit_id: str
+    visit_count: int = 1

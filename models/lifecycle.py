@@ -28,6 +28,7 @@ from models.case import (
     Extension,
     Feedback,
     Opinion,
+    OtherCase,
     PetitionCase,
     StaffRef,
     UnitRef,
@@ -69,6 +70,7 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     closed = State(final=True)
     not_accepted = State(final=True)
     withdrawn = State(final=True)
+    merged = State(final=True)  # a duplicate merged into the case it repeats
 
     # -- officer actions ------------------------------------------------------------------------
     accept = registered.to(handling, cond="by_officer")
@@ -117,6 +119,21 @@ class PetitionLifecycle(StateChart[PetitionCase]):
 
     # -- a repeat petition (重复信访) linked to the open case ------------------------------------
     visit = _from_each(_open, None, cond="by_handler")
+
+    # -- the same matter: linked and merged cases (supervisors); each is recorded on the other
+    # case too, by the event after it that the workflow sends there ----------------------------
+    link = _from_each(
+        _open, None, cond=["by_supervisor", "other_open"], validators="other_may_be_linked"
+    )
+    unlink = _from_each(
+        _open, None, cond=["by_supervisor", "has_links"], validators="other_is_linked"
+    )
+    merge = _from_each(
+        _open, merged, cond=["by_supervisor", "other_open"], validators="other_may_absorb"
+    )
+    linked = _from_each(_open, None, cond="by_supervisor")
+    unlinked = _from_each(_open, None, cond="by_supervisor")
+    merged_in = _from_each(_open, None, cond="by_supervisor")
     del _open
 
     # -- guards: roles ------------------------------------------------------------------------
@@ -263,6 +280,33 @@ class PetitionLifecycle(StateChart[PetitionCase]):
         """申请期限已过 / The window for this request has lapsed."""
         return self.model.window_open(at)
 
+    # -- guards: linked and merged cases --------------------------------------------------------
+    def has_links(self) -> bool:
+        """本案没有关联的案件 / The case has no linked cases."""
+        return bool(self.model.linked_cases)
+
+    def other_open(self, other: OtherCase | None = None) -> bool:
+        """另一案件已结束，不能关联或并入 / The other case is finished: it cannot be linked or merged into."""  # noqa: E501
+        return other is None or other.state not in FINAL_STATES
+
+    def other_may_be_linked(
+        self, case_id: str = "", own_case_id: str = "", other: OtherCase | None = None
+    ) -> None:
+        _other_named("link", case_id, own_case_id, other)
+        if case_id in self.model.linked_cases:
+            raise _bad_other("link", "已与该案件关联", "the cases are already linked")
+
+    def other_is_linked(
+        self, case_id: str = "", own_case_id: str = "", other: OtherCase | None = None
+    ) -> None:
+        if case_id not in self.model.linked_cases:
+            raise _bad_other("unlink", "未与该案件关联", "the cases are not linked")
+
+    def other_may_absorb(
+        self, case_id: str = "", own_case_id: str = "", other: OtherCase | None = None
+    ) -> None:
+        _other_named("merge", case_id, own_case_id, other)
+
     # -- actions: what each event changes on the case ---------------------------------------
     def on_decline(self, reason: str | None = None) -> None:
         self.model.decline_reason = reason
@@ -357,6 +401,27 @@ class PetitionLifecycle(StateChart[PetitionCase]):
             Opinion(stage="re_review", decision=decision, summary=summary, by=actor, at=at)
         )
 
+    def on_link(self, case_id: str) -> None:
+        self.model.linked_cases.append(case_id)
+
+    def on_unlink(self, case_id: str) -> None:
+        self.model.linked_cases.remove(case_id)
+
+    def on_merge(self, case_id: str) -> None:
+        self.model.merged_into = case_id
+
+    def on_linked(self, case_id: str) -> None:
+        if case_id not in self.model.linked_cases:
+            self.model.linked_cases.append(case_id)
+
+    def on_unlinked(self, case_id: str) -> None:
+        if case_id in self.model.linked_cases:
+            self.model.linked_cases.remove(case_id)
+
+    def on_merged_in(self, case_id: str) -> None:
+        if case_id not in self.model.merged_cases:
+            self.model.merged_cases.append(case_id)
+
     def on_enter_state(self) -> None:
         # A request window belongs to the state it was opened in; whoever runs the next one
         # sets it again.
@@ -367,6 +432,22 @@ def _bad_callback(field: str, detail: str) -> InvalidParams:
     return InvalidParams(
         Message.of(detail), action="feedback", errors=[{"field": field, "message": detail}]
     )
+
+
+def _bad_other(action: str, zh: str, en: str) -> InvalidParams:
+    return InvalidParams(
+        Message(f"case_id：{zh}", f"case_id: {en}"),
+        action=action,
+        errors=[{"field": "case_id", "message": Message(zh, en)}],
+    )
+
+
+def _other_named(action: str, case_id: str, own_case_id: str, other: OtherCase | None) -> None:
+    """The other case is another case the caller may act on (the API found it in their scope)."""
+    if case_id and case_id == own_case_id:
+        raise _bad_other(action, "不能与本案自身关联或合并", "a case cannot name itself")
+    if other is None or other.case_id != case_id:
+        raise _bad_other(action, "案件不存在或不在您的范围内", "no such case in your scope")
 
 
 AUTOMATIC_EVENTS = ("warn", "breach", "auto_escalate", "auto_close")

@@ -50,4 +50,9 @@ def build_snapshot(
         at_risk=ledger.at_risk(),
         overdue=ledger.overdue(case.suspended_from or case.state),
         event_seq=state.event_seq,
+        petitioners=list(info.petitioners),
+        headcount=info.headcount,
+        linked_cases=list(case.linked_cases),
+        merged_into=case.merged_into,
+        merged_cases=list(case.merged_cases),
     )

@@ -136,6 +136,7 @@ STATE_LABELS: dict[str, tuple[str, str]] = {
     "closed": ("已办结", "Closed"),
     "not_accepted": ("不予受理", "Not accepted"),
     "withdrawn": ("已撤回", "Withdrawn"),
+    "merged": ("已合并", "Merged"),
 }
 
 ACTION_LABELS: dict[str, tuple[str, str]] = {
@@ -165,6 +166,12 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "auto_escalate": ("超期上报", "Automatic escalation"),
     "auto_close": ("逾期未申请复查自动办结", "Automatic closing"),
     "visit": ("重复信访", "Repeat petition"),
+    "link": ("关联案件", "Link a case"),
+    "unlink": ("取消关联", "Unlink a case"),
+    "merge": ("合并至原案", "Merge into the case it repeats"),
+    "linked": ("被关联", "Linked by another case"),
+    "unlinked": ("被取消关联", "Unlinked by another case"),
+    "merged_in": ("重复件并入", "Duplicate merged in"),
 }
 
 # Events on a case's record that are not actions of its lifecycle: written by the service itself.

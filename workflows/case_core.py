@@ -61,6 +61,7 @@ class CaseCore:
     _published: tuple[object, ...]
     _petition: Petition | None
     _recount_requested: bool
+    _ready: bool
 
     @property
     def _machine(self) -> Petition:
@@ -206,6 +207,7 @@ class CaseCore:
                     petitioner=first.petitioner if first else None,
                     petitioner_key=first.petitioner_key if first else None,
                     search_keys=first.search_keys if first else None,
+                    people=first.people if first else None,
                 )
                 await workflow.execute_activity_method(
                     ProjectionActivities.project_case,
@@ -243,6 +245,7 @@ class CaseCore:
                 petitioner=first.petitioner if first else None,
                 petitioner_key=first.petitioner_key if first else None,
                 search_keys=first.search_keys if first else None,
+                people=first.people if first else None,
             )
             await workflow.execute_activity_method(
                 ProjectionActivities.write_outbox,

@@ -16,3 +16,5 @@ LAW_PATCH = "law-every-path-v1"
 # path of a registration or an action), and the clock timer kept while the next due instant
 # stays the same (an action no longer cancels and restarts it).
 INLINE_CLOCKS_PATCH = "inline-clocks-v1"
+# 集体访 (severity group) raise a ``collective`` alert at registration.
+COLLECTIVE_ALERT_PATCH = "collective-alert-v1"

@@ -18,6 +18,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, FailureError
 
 from workflows.case_clocks import CaseClocks
+from workflows.case_links import CaseLinks, petitioner_entries
 from workflows.options import ActivityOptions
 from workflows.patches import INLINE_CLOCKS_PATCH, LAW_PATCH
 
@@ -64,7 +65,7 @@ def business_error(err: DomainError) -> ApplicationError:
 
 
 @workflow.defn(name="PetitionWorkflow")
-class PetitionWorkflow(CaseClocks):
+class PetitionWorkflow(CaseClocks, CaseLinks):
     @workflow.init
     def __init__(self, start: StartCase) -> None:
         self._start = start
@@ -104,7 +105,7 @@ class PetitionWorkflow(CaseClocks):
         workflow.continue_as_new(
             StartCase(
                 **start.model_dump(
-                    exclude={"carried", "petitioner", "petitioner_key", "search_keys"}
+                    exclude={"carried", "petitioner", "petitioner_key", "search_keys", "people"}
                 ),
                 carried=self._state,
             )
@@ -235,6 +236,7 @@ class PetitionWorkflow(CaseClocks):
                 from_state=from_state,
                 params=request.recorded() | {"visit_count": self._state.visit_count},
             )
+            self._note_visitors(request)
             self._state.applied_updates.append(update_id)
             self._publish()
             return self._snapshot()
@@ -262,6 +264,7 @@ class PetitionWorkflow(CaseClocks):
                 at=workflow.now(),
                 **params,
                 **self._named_checks(request),
+                **self._other_case_context(request),
             )
             self._check_superior(request.action)
         except DomainError as err:
@@ -299,6 +302,8 @@ class PetitionWorkflow(CaseClocks):
                 created_at=now,
                 registered_by=start.registered_by,
                 petitioner=start.petitioner.masked(),
+                petitioners=petitioner_entries(start),
+                headcount=start.headcount,
             ),
             case=PetitionCase(
                 unit_id=unit.id,
@@ -346,6 +351,7 @@ class PetitionWorkflow(CaseClocks):
             }
             | ({"received_on": start.received_on.isoformat()} if start.received_on else {}),
         )
+        self._alert_collective(start)
         if start.repeat_final:  # 复核终结: the same facts and reasons are not accepted again
             self._machine.raise_event("decline", at=workflow.now(), reason="repeat_final")
             self._state.ledger.stop_all(workflow.now())
@@ -370,7 +376,11 @@ class PetitionWorkflow(CaseClocks):
         elif request.action == "escalate":
             self._check_superior(request.action)
             path = path[1:]
-        context: dict[str, Any] = {"unit": path[0], **self._named_checks(request)}
+        context: dict[str, Any] = {
+            "unit": path[0],
+            **self._named_checks(request),
+            **self._other_case_context(request),
+        }
         if request.action == "forward":  # the receiving unit judges anew (not before the patch)
             context["fresh"] = workflow.patched(LAW_PATCH)
         elif request.action in REVIEW_REQUESTS and workflow.patched(LAW_PATCH):
@@ -391,6 +401,7 @@ class PetitionWorkflow(CaseClocks):
         if "outside" in context:  # the timeline says who reviews: a unit, or an outside organ
             recorded["review_by"] = "outside" if context["outside"] else path[0].id
         self._record(request.action, request, from_state=from_state, params=recorded)
+        await self._tell_other(request, str(params.get("note", "")))
         await self._replan_clocks(request.action, from_state, params, by=request.user_id)
         if request.action == "escalate":
             await self._after_escalation(cause=None)
