@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from models.case import PetitionCase, UnitRef
+from models.case import OtherCase, PetitionCase, UnitRef
 from models.lifecycle import Petition
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -30,10 +30,17 @@ VALID_PARAMS: dict[str, dict[str, object]] = {
     "request_re_review": {},
     "re_review_opinion": {"decision": "upheld", "summary": "维持"},
     "withdraw": {"note": "信访人撤回"},
+    "link": {"case_id": "other-case", "note": "同一事项"},
+    "unlink": {"case_id": "other-case"},
+    "merge": {"case_id": "other-case", "note": "重复件"},
 }
 
 # Context the workflow would resolve for an action (target units).
 CONTEXT: dict[str, dict[str, object]] = {"forward": {"unit": TOWN}, "escalate": {"unit": TOWN}}
+# The other case a link, unlink or merge names, as the API would find it.
+OTHER = OtherCase(case_id="other-case", state="handling", unit_id="pinghu.danghu.dongmen")
+CONTEXT |= {a: {"own_case_id": "this-case", "other": OTHER} for a in ("link", "unlink", "merge")}
+SUPERVISOR_STEPS = {"link", "merge"}
 
 _PATHS: dict[str, list[str]] = {
     "registered": [],
@@ -63,6 +70,7 @@ _PATHS: dict[str, list[str]] = {
     ],
     "not_accepted": ["decline"],
     "withdrawn": ["withdraw"],
+    "merged": ["merge"],
 }
 
 
@@ -86,7 +94,12 @@ def complete_all(p: Petition) -> None:
 def case_in(state: str, *, ready_for: str | None = None) -> Petition:
     """A case in ``state`` whose conditional guards hold for ``ready_for``, if given."""
     p = Petition(new_case())
+    if ready_for == "unlink":  # unlinking needs a link
+        do(p, "link", role="supervisor")
     for step in _PATHS[state]:
+        if step in SUPERVISOR_STEPS:
+            do(p, step, role="supervisor")
+            continue
         complete_all(p) if step == "complete_all" else do(p, step)
     assert p.state == state
     if state == "handling" and ready_for in ("complete_track", "reply"):

@@ -23,8 +23,9 @@ STATES = [
     "closed",
     "not_accepted",
     "withdrawn",
+    "merged",
 ]
-OPEN = set(STATES) - {"closed", "not_accepted", "withdrawn"}
+OPEN = set(STATES) - {"closed", "not_accepted", "withdrawn", "merged"}
 
 # API.md "allowed when" column.
 ALLOWED_IN: dict[str, set[str]] = {
@@ -46,6 +47,9 @@ ALLOWED_IN: dict[str, set[str]] = {
     "request_re_review": {"reviewed"},
     "re_review_opinion": {"under_re_review"},
     "withdraw": OPEN,
+    "link": OPEN,
+    "unlink": OPEN,
+    "merge": OPEN,
 }
 # API.md / DOMAIN.md roles: extend and reopen are supervisor actions; supervisors also reassign
 # and escalate; admins do everything.
@@ -55,6 +59,9 @@ ROLES_FOR: dict[str, set[str]] = {action: {"officer", "admin"} for action in ALL
     "assign": {"officer", "supervisor", "admin"},
     "escalate": {"officer", "supervisor", "admin"},
     "decline": {"officer", "admin", "system"},  # the service declines repeat_final matters
+    "link": {"supervisor", "admin"},
+    "unlink": {"supervisor", "admin"},
+    "merge": {"supervisor", "admin"},
 }
 ROLES = ["officer", "supervisor", "admin", "system"]
 
@@ -63,7 +70,8 @@ def test_machine_has_every_state_and_action_of_the_spec() -> None:
     assert {s.id for s in PetitionLifecycle.states} == set(STATES)
     events = {e for e in PetitionLifecycle._events}
     automatic = {"warn", "breach", "auto_escalate", "auto_close"}
-    assert set(ALLOWED_IN) | automatic | {"visit"} == events
+    recorded_from_the_other_case = {"linked", "unlinked", "merged_in"}
+    assert set(ALLOWED_IN) | automatic | {"visit"} | recorded_from_the_other_case == events
     assert {s.id for s in PetitionLifecycle.final_states} == set(STATES) - OPEN
 
 
