@@ -144,17 +144,17 @@ class WithdrawParams(_Params):
 
 # -- linked and merged cases (the same matter) --------------------------------------------------
 class LinkParams(_Params):
-    case_id: str = Field(min_length=1, max_length=64, description="the other case")
+    other_case_id: str = Field(min_length=1, max_length=64, description="the other case")
     note: str = Field(default="", max_length=_TEXT)
 
 
 class UnlinkParams(_Params):
-    case_id: str = Field(min_length=1, max_length=64, description="the linked case")
+    other_case_id: str = Field(min_length=1, max_length=64, description="the linked case")
     note: str = Field(default="", max_length=_TEXT)
 
 
 class MergeParams(_Params):
-    case_id: str = Field(min_length=1, max_length=64, description="the case this one repeats")
+    other_case_id: str = Field(min_length=1, max_length=64, description="the case this one repeats")
     note: str = Field(default="", max_length=_TEXT)
 
 

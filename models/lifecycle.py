@@ -290,22 +290,23 @@ class PetitionLifecycle(StateChart[PetitionCase]):
         return other is None or other.state not in FINAL_STATES
 
     def other_may_be_linked(
-        self, case_id: str = "", own_case_id: str = "", other: OtherCase | None = None
+        self, other_case_id: str = "", own_case_id: str = "", other: OtherCase | None = None
     ) -> None:
-        _other_named("link", case_id, own_case_id, other)
-        if case_id in self.model.linked_cases:
+        _other_named("link", other_case_id, own_case_id, other)
+        if other_case_id in self.model.linked_cases:
             raise _bad_other("link", "已与该案件关联", "the cases are already linked")
 
     def other_is_linked(
-        self, case_id: str = "", own_case_id: str = "", other: OtherCase | None = None
+        self, other_case_id: str = "", own_case_id: str = "", other: OtherCase | None = None
     ) -> None:
-        if case_id not in self.model.linked_cases:
+        # none at all: the guard ``has_links`` answers (409)
+        if self.model.linked_cases and other_case_id not in self.model.linked_cases:
             raise _bad_other("unlink", "未与该案件关联", "the cases are not linked")
 
     def other_may_absorb(
-        self, case_id: str = "", own_case_id: str = "", other: OtherCase | None = None
+        self, other_case_id: str = "", own_case_id: str = "", other: OtherCase | None = None
     ) -> None:
-        _other_named("merge", case_id, own_case_id, other)
+        _other_named("merge", other_case_id, own_case_id, other)
 
     # -- actions: what each event changes on the case ---------------------------------------
     def on_decline(self, reason: str | None = None) -> None:
@@ -401,26 +402,26 @@ class PetitionLifecycle(StateChart[PetitionCase]):
             Opinion(stage="re_review", decision=decision, summary=summary, by=actor, at=at)
         )
 
-    def on_link(self, case_id: str) -> None:
-        self.model.linked_cases.append(case_id)
+    def on_link(self, other_case_id: str) -> None:
+        self.model.linked_cases.append(other_case_id)
 
-    def on_unlink(self, case_id: str) -> None:
-        self.model.linked_cases.remove(case_id)
+    def on_unlink(self, other_case_id: str) -> None:
+        self.model.linked_cases.remove(other_case_id)
 
-    def on_merge(self, case_id: str) -> None:
-        self.model.merged_into = case_id
+    def on_merge(self, other_case_id: str) -> None:
+        self.model.merged_into = other_case_id
 
-    def on_linked(self, case_id: str) -> None:
-        if case_id not in self.model.linked_cases:
-            self.model.linked_cases.append(case_id)
+    def on_linked(self, other_case_id: str) -> None:
+        if other_case_id not in self.model.linked_cases:
+            self.model.linked_cases.append(other_case_id)
 
-    def on_unlinked(self, case_id: str) -> None:
-        if case_id in self.model.linked_cases:
-            self.model.linked_cases.remove(case_id)
+    def on_unlinked(self, other_case_id: str) -> None:
+        if other_case_id in self.model.linked_cases:
+            self.model.linked_cases.remove(other_case_id)
 
-    def on_merged_in(self, case_id: str) -> None:
-        if case_id not in self.model.merged_cases:
-            self.model.merged_cases.append(case_id)
+    def on_merged_in(self, other_case_id: str) -> None:
+        if other_case_id not in self.model.merged_cases:
+            self.model.merged_cases.append(other_case_id)
 
     def on_enter_state(self) -> None:
         # A request window belongs to the state it was opened in; whoever runs the next one
@@ -436,17 +437,19 @@ def _bad_callback(field: str, detail: str) -> InvalidParams:
 
 def _bad_other(action: str, zh: str, en: str) -> InvalidParams:
     return InvalidParams(
-        Message(f"case_id：{zh}", f"case_id: {en}"),
+        Message(f"other_case_id：{zh}", f"other_case_id: {en}"),
         action=action,
-        errors=[{"field": "case_id", "message": Message(zh, en)}],
+        errors=[{"field": "other_case_id", "message": Message(zh, en)}],
     )
 
 
-def _other_named(action: str, case_id: str, own_case_id: str, other: OtherCase | None) -> None:
+def _other_named(
+    action: str, other_case_id: str, own_case_id: str, other: OtherCase | None
+) -> None:
     """The other case is another case the caller may act on (the API found it in their scope)."""
-    if case_id and case_id == own_case_id:
+    if other_case_id and other_case_id == own_case_id:
         raise _bad_other(action, "不能与本案自身关联或合并", "a case cannot name itself")
-    if other is None or other.case_id != case_id:
+    if other is None or other.case_id != other_case_id:
         raise _bad_other(action, "案件不存在或不在您的范围内", "no such case in your scope")
 
 

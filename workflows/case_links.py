@@ -80,7 +80,7 @@ class CaseLinks(CaseCore):
                     role=event.role,
                     actor=event.user_id,
                     at=workflow.now(),
-                    case_id=event.case_id,
+                    other_case_id=event.case_id,
                 )
             except DomainError:
                 workflow.logger.warning(
@@ -88,7 +88,7 @@ class CaseLinks(CaseCore):
                     extra={"case_id": self._state.info.case_id, "event": event.event},
                 )
                 return
-            params: dict[str, object] = {"case_id": event.case_id, "note": event.note}
+            params: dict[str, object] = {"other_case_id": event.case_id, "note": event.note}
             if event.event == "merged_in":  # 最多跑一次: the duplicate's visits count here
                 self._state.visit_count += event.visit_count
                 params |= {"visits_added": event.visit_count, "visit_count": self._visit_count}

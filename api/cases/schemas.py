@@ -262,6 +262,10 @@ class TimelineEvent(BaseModel):
         description="this event and every one before it recompute to their stored chain: the "
         "case's record verifies when its last event's is true"
     )
+    case_id: str | None = Field(
+        default=None,
+        description="the case the event is on (`merged=true` adds the merged duplicates')",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

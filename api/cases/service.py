@@ -391,13 +391,26 @@ class CaseService:
             snapshot.petitioner_revealed = revealed
         return snapshot
 
-    async def timeline(self, *, case_id: str, caller: Caller) -> list[TimelineEvent]:
+    async def timeline(
+        self, *, case_id: str, caller: Caller, merged: bool = False
+    ) -> list[TimelineEvent]:
         if await db(self.cases.get, case_id) is None:
             # Registered a moment ago and not projected yet: the workflow says whether it exists
             # (and is in scope); its events follow as soon as they are written.
             await self.snapshot(case_id=case_id, caller=caller)
+            row = None
         else:
-            await db(self.cases.case_row, case_id, caller)
+            row = await db(self.cases.case_row, case_id, caller)
+        events = await self._events(case_id)
+        if not merged or row is None:
+            return events
+        # The duplicates merged into this case (合并) are part of its record: their events
+        # too, each naming its case, in time order.
+        for duplicate in row.snapshot.get("merged_cases", []):
+            events += await self._events(str(duplicate))
+        return sorted(events, key=lambda e: (e.at, e.case_id != case_id, e.seq))
+
+    async def _events(self, case_id: str) -> list[TimelineEvent]:
         rows = await db(self.cases.events, case_id)
         verified, _ = audit.check(rows)
         named = [r.actor for r in rows] + [
@@ -423,6 +436,7 @@ class CaseService:
                 params=r.params,
                 chain=r.chain,
                 chain_verified=ok,
+                case_id=case_id,
             )
             for r, ok in zip(rows, verified, strict=True)
         ]
@@ -462,7 +476,9 @@ class CaseService:
             staff=await db(users.staff, self.session, named) if named else {},
         )
         if action in OTHER_CASE_ACTIONS:  # the other case, as found in the caller's scope
-            request.other = await self._other_case(str(params.get("case_id", "")), caller, action)
+            request.other = await self._other_case(
+                str(params.get("other_case_id", "")), caller, action
+            )
         if action == "forward":
             target = params.get("unit_id", "")
             path = await db(self.cases.unit_path, target)

@@ -30,9 +30,9 @@ VALID_PARAMS: dict[str, dict[str, object]] = {
     "request_re_review": {},
     "re_review_opinion": {"decision": "upheld", "summary": "维持"},
     "withdraw": {"note": "信访人撤回"},
-    "link": {"case_id": "other-case", "note": "同一事项"},
-    "unlink": {"case_id": "other-case"},
-    "merge": {"case_id": "other-case", "note": "重复件"},
+    "link": {"other_case_id": "other-case", "note": "同一事项"},
+    "unlink": {"other_case_id": "other-case"},
+    "merge": {"other_case_id": "other-case", "note": "重复件"},
 }
 
 # Context the workflow would resolve for an action (target units).

@@ -42,7 +42,9 @@ async def until(check: Any, what: str) -> Any:
 
 async def test_collective_petition_end_to_end(api: Stack) -> None:
     people = [person() for _ in range(3)]
-    six = await api.register(**collective([person() for _ in range(7)], representatives=[*range(6)]))
+    six = await api.register(
+        **collective([person() for _ in range(7)], representatives=[*range(6)])
+    )
     assert six.status_code == 422, six.text
     assert "第十八条" in six.json()["detail"]
     assert six.json()["errors"][0]["field"].endswith("representatives")
