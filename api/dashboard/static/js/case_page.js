@@ -10,6 +10,7 @@ import { renderEventTimeline } from "./event_timeline.js";
 import { t } from "./i18n.js";
 import { formatTime } from "./time.js";
 import { renderSnapshot, stateBadges } from "./case_snapshot.js";
+import { renderPeople } from "./case_people.js";
 
 const LEDGER_REDRAW_MS = 5000; // the "now" mark moves; seconds-long test policies need it
 const LIVE_DEBOUNCE_MS = 300;
@@ -27,6 +28,7 @@ export function casePageView(root, caseId) {
   const title = h("h1", { class: "case-title" }, t("loading"));
   const badges = h("span", { class: "case-badges" });
   const snapshotBox = h("div", {}, loading());
+  const peopleBox = h("div", {});
   const ledgerBox = h("div", {}, loading());
   const timelineBox = h("div", {}, loading());
   const contact = contactReveal(caseId);
@@ -60,7 +62,7 @@ export function casePageView(root, caseId) {
     h(
       "div",
       { class: "case-grid" },
-      card("case-snapshot-card", "snapshot", snapshotBox, contact.element),
+      card("case-snapshot-card", "snapshot", snapshotBox, peopleBox, contact.element),
       card("case-actions", "actions", actions.element),
     ),
     card("clock-ledger", "clock_ledger", ledgerBox),
@@ -82,6 +84,7 @@ export function casePageView(root, caseId) {
     title.textContent = snapshot.title;
     replaceChildren(badges, stateBadges(snapshot));
     replaceChildren(snapshotBox, renderSnapshot(snapshot));
+    replaceChildren(peopleBox, renderPeople(snapshot));
     contact.update(snapshot);
     drawLedger();
     actions.update(snapshot, { changedElsewhere });
