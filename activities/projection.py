@@ -39,6 +39,7 @@ from petitionflow import audit, unit_tree
 from petitionflow.documents.issue import DocumentIssuer
 from petitionflow.field_crypto import FieldCipher
 from petitionflow.person_keys import SEARCH_KEY_COLUMNS
+from petitionflow.petitioners import write_petitioners
 from petitionflow.temporal import alert_workflow_id
 from petitionflow.unit_tree import UnitCycleError, UnknownUnitError
 
@@ -137,6 +138,7 @@ class ProjectionActivities:
                     petitioner=batch.petitioner,
                     petitioner_key=batch.petitioner_key,
                     search_keys=batch.search_keys,
+                    people=batch.people,
                 ),
             )
         activity.logger.info(
@@ -212,6 +214,8 @@ class ProjectionActivities:
                 setattr(row, column, value)
         if projection.description is not None:
             row.description = projection.description
+        if projection.people:
+            write_petitioners(session, self._fields, snap.case_id, projection.people)
         self._write_units(session, projection)
         if row.event_seq == snap.event_seq:  # the newest snapshot: its hand-over tasks
             write_case_tasks(session, snap)

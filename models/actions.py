@@ -221,6 +221,22 @@ class CloseMediationParams(_Params):
     note: str = Field(default="", max_length=_TEXT)
 
 
+# -- linked and merged cases (the same matter) --------------------------------------------------
+class LinkParams(_Params):
+    other_case_id: str = Field(min_length=1, max_length=64, description="the other case")
+    note: str = Field(default="", max_length=_TEXT)
+
+
+class UnlinkParams(_Params):
+    other_case_id: str = Field(min_length=1, max_length=64, description="the linked case")
+    note: str = Field(default="", max_length=_TEXT)
+
+
+class MergeParams(_Params):
+    other_case_id: str = Field(min_length=1, max_length=64, description="the case this one repeats")
+    note: str = Field(default="", max_length=_TEXT)
+
+
 ACTION_PARAMS: dict[str, type[_Params]] = {
     "accept": AcceptParams,
     "decline": DeclineParams,
@@ -250,6 +266,9 @@ ACTION_PARAMS: dict[str, type[_Params]] = {
     "start_mediation": StartMediationParams,
     "record_session": RecordSessionParams,
     "close_mediation": CloseMediationParams,
+    "link": LinkParams,
+    "unlink": UnlinkParams,
+    "merge": MergeParams,
 }
 """The public (officer-facing) actions; the automatic events are the workflow's own."""
 

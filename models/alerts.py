@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 AlertKind = Literal[
-    "warning", "breach", "escalation", "supervision", "unsatisfied", "channel_failing", "risk"
+    "warning",
+    "breach",
+    "escalation",
+    "supervision",
+    "unsatisfied",
+    "channel_failing",
+    "risk",
+    "collective",
 ]
 # Each channel kind is sent by the activity ``deliver_<kind>``; the worker refuses to start if one
 # is missing (``workflows/alert.py``'s ``DELIVERY_ACTIVITIES``).
@@ -41,6 +48,13 @@ ALERT_KINDS: dict[AlertKind, AlertKindSpec] = {
     # 预测预警 (issue 17): raised on the projection by a risk rule (``activities/risk.py``),
     # about a petitioner, a unit's category or a case; the message carries the figures.
     "risk": AlertKindSpec("风险预警", "Risk", "【风险预警】{title}", False),
+    # 集体访: raised at registration, to the county the case starts at.
+    "collective": AlertKindSpec(
+        "集体访",
+        "Collective petition",
+        "【集体访】“{title}”为集体访，已由{unit}（{level}）办理",
+        False,
+    ),
 }
 
 

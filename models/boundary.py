@@ -18,6 +18,7 @@ from models.case import (
     HandOver,
     LeaderAssignment,
     Opinion,
+    OtherCase,
     PetitionCase,
     StaffRef,
     SupervisionOrder,
@@ -52,6 +53,25 @@ class MaskedPetitioner(BaseModel):
     phone: str
 
 
+class PetitionerEntry(MaskedPetitioner):
+    """One petitioner of a case as the snapshot shows them (集体访: each of them): masked, with
+    the opaque reference to their history (``GET /petitioners/{ref}``; a keyed hash, never the
+    ID number) and the events of the case they came on (registration 1, then repeat visits)."""
+
+    ref: str = ""
+    representative: bool = False
+    visits: list[int] = Field(default_factory=list)
+
+
+class Person(BaseModel):
+    """A petitioner as registration hands them to the projection (first write only): their
+    data, whether they represent the group, and their keyed hashes by column."""
+
+    petitioner: Petitioner
+    representative: bool = False
+    keys: dict[str, str] = Field(default_factory=dict)
+
+
 def _mask(value: str, *, keep_start: int, keep_end: int) -> str:
     if len(value) <= keep_start + keep_end:
         return "*" * len(value)
@@ -82,6 +102,9 @@ class CaseInfo(CaseHeader):
     created_at: datetime
     registered_by: str
     petitioner: MaskedPetitioner
+    # 集体访: every petitioner (one for a single petitioner) and how many people came.
+    petitioners: list[PetitionerEntry] = Field(default_factory=list)
+    headcount: int = 1
 
 
 class CaseState(BaseModel):
@@ -126,6 +149,10 @@ class StartCase(CaseHeader):
     carried: CaseState | None = None
     # History length after which the run continues as new (tests lower it).
     history_limit: int = 10_000
+    # Every petitioner with their keyed hashes (first write only, not carried) and the number
+    # of people who came (集体访).
+    people: list[Person] = Field(default_factory=list)
+    headcount: int = 1
 
 
 class ActionRequest(BaseModel):
@@ -145,6 +172,9 @@ class ActionRequest(BaseModel):
     # 交办: the path of each unit the params name (lead, co-handlers) as the API found them,
     # nearest first; a unit it did not find is absent.
     units: dict[str, list[UnitRef]] | None = None
+    # The other case a link, unlink or merge names, as the API found it in the caller's scope
+    # (None: not found there).
+    other: OtherCase | None = None
 
 
 class VisitRequest(BaseModel):
@@ -161,6 +191,8 @@ class VisitRequest(BaseModel):
     # The unit the visit was received at (越级访 when above the case's level; absent in visits
     # sent before it was kept).
     unit_id: str = ""
+    # The petitioners of the case who came again (their references): kept on their entries.
+    petitioner_refs: list[str] = Field(default_factory=list)
 
     def recorded(self) -> dict[str, Any]:
         """What the ``visit`` event keeps of the visit besides its count."""
@@ -254,6 +286,11 @@ class CaseSnapshot(CaseHeader):
     leader: LeaderAssignment | None = None
     # 调解 (issue 17): the mediation, its parties masked (absent before one is started)
     mediation: Mediation | None = None
+    petitioners: list[PetitionerEntry] = Field(default_factory=list)
+    headcount: int = 1
+    linked_cases: list[str] = Field(default_factory=list)
+    merged_into: str | None = None
+    merged_cases: list[str] = Field(default_factory=list)
 
 
 # -- activities ---------------------------------------------------------------------------------
@@ -306,6 +343,7 @@ class Projection(BaseModel):
     petitioner: Petitioner | None = None  # first write only
     petitioner_key: str | None = None
     search_keys: dict[str, str] | None = None  # first write only
+    people: list[Person] | None = None  # first write only
 
 
 class AlertInput(BaseModel):
@@ -381,6 +419,19 @@ class OutboxBatch(BaseModel):
     petitioner: Petitioner | None = None  # first write only
     petitioner_key: str | None = None
     search_keys: dict[str, str] | None = None  # first write only
+    people: list[Person] | None = None  # first write only
+
+
+class CounterpartEvent(BaseModel):
+    """What a ``link``, ``unlink`` or ``merge`` records on the other case (a signal to it):
+    ``linked``, ``unlinked`` or ``merged_in``, by whom, and the visits a duplicate brings."""
+
+    event: str
+    case_id: str  # the case that took the action
+    role: str
+    user_id: str
+    note: str = ""
+    visit_count: int = 0
 
 
 class RetentionRun(BaseModel):

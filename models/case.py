@@ -219,6 +219,11 @@ class PetitionCase(BaseModel):
     documents: list[IssuedDocument] = Field(default_factory=list)
     # 调解 (issue 17): the case's mediation, once started.
     mediation: Mediation | None = None
+    # Cases a supervisor linked as the same matter (关联), the case this duplicate was merged
+    # into (合并), and the duplicates merged into this one.
+    linked_cases: list[str] = Field(default_factory=list)
+    merged_into: str | None = None
+    merged_cases: list[str] = Field(default_factory=list)
 
     # -- rules the machine's guards ask ---------------------------------------------------------
     def pending_tracks(self) -> set[Track]:
@@ -407,3 +412,13 @@ class PetitionCase(BaseModel):
         self.mediation.terms, self.mediation.referral = terms, referral
         if outcome is MediationOutcome.agreement:
             self.complete(Track.resolution)
+
+
+class OtherCase(BaseModel):
+    """The other case a ``link``, ``unlink`` or ``merge`` names, as the API found it in the
+    caller's scope (the machine decides whether the action may name it)."""
+
+    case_id: str
+    state: str
+    unit_id: str
+    visit_count: int = 1

@@ -31,6 +31,7 @@ from models.case import (
     HandOver,
     LeaderAssignment,
     Opinion,
+    OtherCase,
     PetitionCase,
     StaffRef,
     UnitRef,
@@ -83,6 +84,7 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     closed = State(final=True)
     not_accepted = State(final=True)
     withdrawn = State(final=True)
+    merged = State(final=True)  # a duplicate merged into the case it repeats
 
     # -- officer actions ------------------------------------------------------------------------
     accept = registered.to(handling, cond="by_officer")
@@ -152,6 +154,21 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     deliver = _from_each(
         _open, None, cond=["by_officer", "document_pending"], validators="document_deliverable"
     )
+
+    # -- the same matter: linked and merged cases (supervisors); each is recorded on the other
+    # case too, by the event after it that the workflow sends there ----------------------------
+    link = _from_each(
+        _open, None, cond=["by_supervisor", "other_open"], validators="other_may_be_linked"
+    )
+    unlink = _from_each(
+        _open, None, cond=["by_supervisor", "has_links"], validators="other_is_linked"
+    )
+    merge = _from_each(
+        _open, merged, cond=["by_supervisor", "other_open"], validators="other_may_absorb"
+    )
+    linked = _from_each(_open, None, cond="by_supervisor")
+    unlinked = _from_each(_open, None, cond="by_supervisor")
+    merged_in = _from_each(_open, None, cond="by_supervisor")
     del _open
 
     # -- 交办/会办: hand the case to a lead unit with co-handlers, their reports, taking it back --
@@ -548,6 +565,34 @@ class PetitionLifecycle(StateChart[PetitionCase]):
                 "record_session",
             )
 
+    # -- guards: linked and merged cases --------------------------------------------------------
+    def has_links(self) -> bool:
+        """本案没有关联的案件 / The case has no linked cases."""
+        return bool(self.model.linked_cases)
+
+    def other_open(self, other: OtherCase | None = None) -> bool:
+        """另一案件已结束，不能关联或并入 / The other case is finished: it cannot be linked or merged into."""  # noqa: E501
+        return other is None or other.state not in FINAL_STATES
+
+    def other_may_be_linked(
+        self, other_case_id: str = "", own_case_id: str = "", other: OtherCase | None = None
+    ) -> None:
+        _other_named("link", other_case_id, own_case_id, other)
+        if other_case_id in self.model.linked_cases:
+            raise _bad_other("link", "已与该案件关联", "the cases are already linked")
+
+    def other_is_linked(
+        self, other_case_id: str = "", own_case_id: str = "", other: OtherCase | None = None
+    ) -> None:
+        # none at all: the guard ``has_links`` answers (409)
+        if self.model.linked_cases and other_case_id not in self.model.linked_cases:
+            raise _bad_other("unlink", "未与该案件关联", "the cases are not linked")
+
+    def other_may_absorb(
+        self, other_case_id: str = "", own_case_id: str = "", other: OtherCase | None = None
+    ) -> None:
+        _other_named("merge", other_case_id, own_case_id, other)
+
     # -- actions: what each event changes on the case ---------------------------------------
     def on_decline(self, reason: str | None = None) -> None:
         self.model.decline_reason = reason
@@ -759,6 +804,27 @@ class PetitionLifecycle(StateChart[PetitionCase]):
             MediationOutcome(outcome), terms, Referral(referral) if referral else None, at
         )
 
+    def on_link(self, other_case_id: str) -> None:
+        self.model.linked_cases.append(other_case_id)
+
+    def on_unlink(self, other_case_id: str) -> None:
+        self.model.linked_cases.remove(other_case_id)
+
+    def on_merge(self, other_case_id: str) -> None:
+        self.model.merged_into = other_case_id
+
+    def on_linked(self, other_case_id: str) -> None:
+        if other_case_id not in self.model.linked_cases:
+            self.model.linked_cases.append(other_case_id)
+
+    def on_unlinked(self, other_case_id: str) -> None:
+        if other_case_id in self.model.linked_cases:
+            self.model.linked_cases.remove(other_case_id)
+
+    def on_merged_in(self, other_case_id: str) -> None:
+        if other_case_id not in self.model.merged_cases:
+            self.model.merged_cases.append(other_case_id)
+
     def on_enter_state(self) -> None:
         # A request window belongs to the state it was opened in; whoever runs the next one
         # sets it again.
@@ -793,6 +859,24 @@ def _bad_mediation(field: str, detail: str, action: str = "close_mediation") -> 
     return InvalidParams(
         Message.of(detail), action=action, errors=[{"field": field, "message": detail}]
     )
+
+
+def _bad_other(action: str, zh: str, en: str) -> InvalidParams:
+    return InvalidParams(
+        Message(f"other_case_id：{zh}", f"other_case_id: {en}"),
+        action=action,
+        errors=[{"field": "other_case_id", "message": Message(zh, en)}],
+    )
+
+
+def _other_named(
+    action: str, other_case_id: str, own_case_id: str, other: OtherCase | None
+) -> None:
+    """The other case is another case the caller may act on (the API found it in their scope)."""
+    if other_case_id and other_case_id == own_case_id:
+        raise _bad_other(action, "不能与本案自身关联或合并", "a case cannot name itself")
+    if other is None or other.case_id != other_case_id:
+        raise _bad_other(action, "案件不存在或不在您的范围内", "no such case in your scope")
 
 
 AUTOMATIC_EVENTS = ("warn", "breach", "auto_escalate", "auto_close")

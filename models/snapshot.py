@@ -56,6 +56,11 @@ def build_snapshot(
         orders=[o.model_copy() for o in case.orders],
         leader=case.leader,
         mediation=case.mediation.shown() if case.mediation else None,
+        petitioners=list(info.petitioners),
+        headcount=info.headcount,
+        linked_cases=list(case.linked_cases),
+        merged_into=case.merged_into,
+        merged_cases=list(case.merged_cases),
     )
 
 

@@ -489,3 +489,29 @@ class RiskAlertRow(SQLModel, table=True):
     case_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+
+
+# -- collective petitions (集体访): every petitioner of a case ----------------------------------
+class CasePetitionerRow(SQLModel, table=True):
+    """One petitioner of a case (every case registered since 0021 has one row per petitioner;
+    the case row keeps the first representative, or the only petitioner, as before). Protected
+    as the case row's petitioner is: fields encrypted bound to ``<case id>#<position>``, masked
+    forms, keyed hashes for repeat matching and person search, and ``person_ref`` — the opaque
+    reference of ``GET /petitioners/{ref}``, a keyed hash of its own. Purged with the case."""
+
+    __tablename__ = "case_petitioners"
+
+    case_id: str = Field(primary_key=True, max_length=64)
+    position: int = Field(primary_key=True)
+    representative: bool = False
+    petitioner_name_enc: str = Field(default="", sa_column=Column(Text, nullable=False))
+    petitioner_id_number_enc: str = Field(default="", sa_column=Column(Text, nullable=False))
+    petitioner_phone_enc: str = Field(default="", sa_column=Column(Text, nullable=False))
+    petitioner_address_enc: str = Field(default="", sa_column=Column(Text, nullable=False))
+    petitioner_name_masked: str = Field(default="", max_length=100)
+    petitioner_id_number_masked: str = Field(default="", max_length=18)
+    petitioner_phone_masked: str = Field(default="", max_length=30)
+    petitioner_key: str = Field(default="", index=True, max_length=128)
+    petitioner_name_key: str = Field(default="", index=True, max_length=64)
+    petitioner_phone_key: str = Field(default="", index=True, max_length=64)
+    person_ref: str = Field(default="", index=True, max_length=64)

@@ -139,6 +139,7 @@ STATE_LABELS: dict[str, tuple[str, str]] = {
     "closed": ("已办结", "Closed"),
     "not_accepted": ("不予受理", "Not accepted"),
     "withdrawn": ("已撤回", "Withdrawn"),
+    "merged": ("已合并", "Merged"),
 }
 
 ACTION_LABELS: dict[str, tuple[str, str]] = {
@@ -181,6 +182,12 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "start_mediation": ("启动调解", "Start mediation"),
     "record_session": ("记录调解", "Record a mediation session"),
     "close_mediation": ("结束调解", "Close mediation"),
+    "link": ("关联案件", "Link a case"),
+    "unlink": ("取消关联", "Unlink a case"),
+    "merge": ("合并至原案", "Merge into the case it repeats"),
+    "linked": ("被关联", "Linked by another case"),
+    "unlinked": ("被取消关联", "Unlinked by another case"),
+    "merged_in": ("重复件并入", "Duplicate merged in"),
 }
 
 # Events on a case's record that are not actions of its lifecycle: written by the service itself.

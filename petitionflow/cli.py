@@ -148,6 +148,7 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     from petitionflow.attachment_keys import files_remaining, rotate_files
     from petitionflow.db import make_engine
     from petitionflow.keys import remaining, rotate
+    from petitionflow.petitioners import petitioners_remaining, rotate_petitioners
 
     cipher = settings.field_cipher
     engine = make_engine(settings.resolved_database_url)
@@ -168,8 +169,15 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
             progress=lambda d: print(f"  {d.files} attachment(s) re-encrypted so far", flush=True),
         )
         files_left = files_remaining(engine, settings.blob_cipher)
+        people = rotate_petitioners(engine, cipher, batch_size=args.batch_size)
+        people_left = petitioners_remaining(engine, cipher)
     finally:
         engine.dispose()
+    print(
+        f"keys: {people} petitioner(s) of collective petitions re-encrypted; {people_left} "
+        "petitioner(s) left under other keys"
+    )
+    left += people_left
     moved = ", ".join(f"{n} from {k}" for k, n in sorted(done.before.items())) or "none"
     print(
         f"keys: {done.values} value(s) of {done.cases} case(s) re-encrypted under key "

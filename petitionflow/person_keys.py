@@ -62,6 +62,15 @@ class PersonKeys:
     def phone(self, phone: str) -> str:
         return self._keyed("phone", normal_phone(phone))
 
+    def ref(self, petitioner: Any) -> str:
+        """The opaque reference of a person's history (``GET /petitioners/{ref}``): keyed under
+        its own label, so it is none of the search keys and reads back to nobody. By the ID
+        number; without one, by name and phone together; with neither, none."""
+        if petitioner.id_number:
+            return self._keyed("person", normal_id_number(petitioner.id_number))[:40]
+        name, phone = normal_name(petitioner.name), normal_phone(petitioner.phone)
+        return self._keyed("person-contact", f"{name}\x1f{phone}")[:40] if name and phone else ""
+
     def search_columns(self, petitioner: Any) -> dict[str, str]:
         """The person-search columns for a petitioner (anything with ``name`` and ``phone``)."""
         return {

@@ -1,7 +1,8 @@
 """Retention (个人信息保护法 第十九条, 第四十七条): the personal data of cases closed longer ago
 than the policy's ``[retention] personal_data`` is deleted from the projection.
 
-What goes: the petitioner's encrypted fields, their masked forms and keyed hash, the petition's
+What goes: the petitioner's encrypted fields, their masked forms and keyed hash (and every
+petitioner's row of a collective petition, ``case_petitioners``, references too), the petition's
 free text (written by the petitioner, it names people), and the idempotency records that point at
 the case. What stays: the case, its statistics and its timeline; the purge is itself an event on
 the timeline, chained like the others, so ``audit verify`` still passes and shows when it happened.
@@ -24,6 +25,7 @@ from models.tables import CaseEventRow, CaseRow, IdempotencyRow
 from petitionflow import audit
 from petitionflow.field_crypto import ENCRYPTED_COLUMNS, MASKED_COLUMNS
 from petitionflow.person_keys import SEARCH_KEY_COLUMNS
+from petitionflow.petitioners import purge_petitioners
 
 CASES = CaseRow.__table__  # type: ignore[attr-defined]
 EVENTS = CaseEventRow.__table__  # type: ignore[attr-defined]
@@ -109,6 +111,7 @@ def _purge_one(conn: Connection, case: Expired, policy: RetentionPolicy, now: da
         return False
     snapshot = dict(row.snapshot or {})
     snapshot["petitioner"] = {"name": "", "id_number": "", "phone": ""}
+    snapshot["petitioners"] = []  # every petitioner of a collective petition, their refs too
     last = conn.execute(
         select(EVENTS.c.seq, EVENTS.c.chain)
         .where(EVENTS.c.case_id == case.case_id)
@@ -142,6 +145,7 @@ def _purge_one(conn: Connection, case: Expired, policy: RetentionPolicy, now: da
     event.chain = audit.link(last.chain if last else "", event)
     conn.execute(EVENTS.insert().values(**event.model_dump()))
     conn.execute(delete(IDEMPOTENCY).where(IDEMPOTENCY.c.case_id == case.case_id))
+    purge_petitioners(conn, case.case_id)
     return True
 
 

@@ -63,6 +63,7 @@ class CaseCore:
     _published: tuple[object, ...]
     _petition: Petition | None
     _recount_requested: bool
+    _ready: bool
 
     @property
     def _machine(self) -> Petition:
@@ -220,6 +221,7 @@ class CaseCore:
                     petitioner=first.petitioner if first else None,
                     petitioner_key=first.petitioner_key if first else None,
                     search_keys=first.search_keys if first else None,
+                    people=first.people if first else None,
                 )
                 await workflow.execute_activity_method(
                     ProjectionActivities.project_case,
@@ -257,6 +259,7 @@ class CaseCore:
                 petitioner=first.petitioner if first else None,
                 petitioner_key=first.petitioner_key if first else None,
                 search_keys=first.search_keys if first else None,
+                people=first.people if first else None,
             )
             await workflow.execute_activity_method(
                 ProjectionActivities.write_outbox,

@@ -22,3 +22,5 @@ SUPERVISION_ORDERS_PATCH = "supervision-orders-v1"
 # The reply (review opinion) starts a delivery clock (送达); the petitioner's window runs from the
 # day it is delivered, no longer from the reply itself.
 DELIVERY_PATCH = "delivery-clock-v1"
+# 集体访 (severity group) raise a ``collective`` alert at registration.
+COLLECTIVE_ALERT_PATCH = "collective-alert-v1"

@@ -18,6 +18,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, FailureError
 
 from workflows.case_hand_over import CaseHandOvers
+from workflows.case_links import CaseLinks, petitioner_entries
 from workflows.case_orders import CaseOrders
 from workflows.options import ActivityOptions
 from workflows.patches import INLINE_CLOCKS_PATCH, LAW_PATCH
@@ -66,7 +67,7 @@ def business_error(err: DomainError) -> ApplicationError:
 
 
 @workflow.defn(name="PetitionWorkflow")
-class PetitionWorkflow(CaseHandOvers, CaseOrders):
+class PetitionWorkflow(CaseHandOvers, CaseOrders, CaseLinks):
     @workflow.init
     def __init__(self, start: StartCase) -> None:
         self._start = start
@@ -106,7 +107,7 @@ class PetitionWorkflow(CaseHandOvers, CaseOrders):
         workflow.continue_as_new(
             StartCase(
                 **start.model_dump(
-                    exclude={"carried", "petitioner", "petitioner_key", "search_keys"}
+                    exclude={"carried", "petitioner", "petitioner_key", "search_keys", "people"}
                 ),
                 carried=self._state,
             )
@@ -237,6 +238,7 @@ class PetitionWorkflow(CaseHandOvers, CaseOrders):
                 from_state=from_state,
                 params=request.recorded() | {"visit_count": self._state.visit_count},
             )
+            self._note_visitors(request)
             self._state.applied_updates.append(update_id)
             self._publish()
             return self._snapshot()
@@ -265,6 +267,7 @@ class PetitionWorkflow(CaseHandOvers, CaseOrders):
                 **params,
                 **self._named_checks(request),
                 **self._hand_over_checks(request, self._task_deadline_now(request)),
+                **self._other_case_context(request),
             )
             self._check_superior(request.action)
         except DomainError as err:
@@ -308,6 +311,8 @@ class PetitionWorkflow(CaseHandOvers, CaseOrders):
                 created_at=now,
                 registered_by=start.registered_by,
                 petitioner=start.petitioner.masked(),
+                petitioners=petitioner_entries(start),
+                headcount=start.headcount,
             ),
             case=PetitionCase(
                 unit_id=unit.id,
@@ -355,6 +360,7 @@ class PetitionWorkflow(CaseHandOvers, CaseOrders):
             }
             | ({"received_on": start.received_on.isoformat()} if start.received_on else {}),
         )
+        self._alert_collective(start)
         if start.repeat_final:  # 复核终结: the same facts and reasons are not accepted again
             self._machine.raise_event("decline", at=workflow.now(), reason="repeat_final")
             self._state.ledger.stop_all(workflow.now())
@@ -403,6 +409,7 @@ class PetitionWorkflow(CaseHandOvers, CaseOrders):
             "unit": path[0],
             **self._named_checks(request),
             **hand_over_checks,
+            **self._other_case_context(request),
         }
         if request.action == "forward":  # the receiving unit judges anew (not before the patch)
             context["fresh"] = workflow.patched(LAW_PATCH)
@@ -435,6 +442,7 @@ class PetitionWorkflow(CaseHandOvers, CaseOrders):
         self._record(
             request.action, request, from_state=from_state, params=recorded, parties=parties
         )
+        await self._tell_other(request, str(params.get("note", "")))
         await self._replan_clocks(request.action, from_state, params, by=request.user_id)
         self._sync_task_clocks(task_deadline)
         if request.action == "escalate":

@@ -20,7 +20,14 @@ from api.stats.queries import CASES
 from models.case import UnitRef
 from models.lifecycle import FINAL_STATES
 from models.messages import Message
-from models.tables import CaseEventRow, CaseRow, CaseTaskRow, CaseUnitRow, IdempotencyRow
+from models.tables import (
+    CaseEventRow,
+    CasePetitionerRow,
+    CaseRow,
+    CaseTaskRow,
+    CaseUnitRow,
+    IdempotencyRow,
+)
 from petitionflow.unit_tree import subtree, unit_path
 
 NOT_FOUND = Message("案件不存在或不在您的范围内", "no such case in your scope")
@@ -61,15 +68,16 @@ class CaseRepository:
         return list(self.session.exec(query.order_by(col(CaseEventRow.seq))).all())
 
     def earlier_cases(
-        self, *, petitioner_key: str, category: str, county: str
+        self, *, petitioner_keys: list[str], category: str, county: str
     ) -> tuple[CaseRow | None, CaseRow | None]:
-        """The open case on the same matter, or one closed after re-review (复核终结)."""
-        if not petitioner_key:
+        """The open case on the same matter of any of the petitioners (集体访: any one of them),
+        or one closed after re-review (复核终结)."""
+        if not petitioner_keys:
             return None, None
         in_county = subtree(self.session, county)
         rows = self.session.exec(
             select(CaseRow)
-            .where(CaseRow.petitioner_key == petitioner_key, CaseRow.category == category)
+            .where(of_petitioners(petitioner_keys), CaseRow.category == category)
             .order_by(col(CaseRow.created_at).desc())
         ).all()
         rows = [r for r in rows if r.unit_id in in_county]
@@ -136,6 +144,23 @@ class CaseRepository:
             return case_id if self._move_matter(matter, row.case_id, case_id) else row.case_id
         return row.case_id
 
+    def hold_matters(self, matters: list[str], case_id: str) -> str:
+        """``hold_matter`` for each petitioner's matter: the first open case one of them names,
+        the records made for ``case_id`` on the way taken back; else ``case_id`` holds them all."""
+        made: list[str] = []
+        for matter in matters:
+            held = self.hold_matter(matter, case_id)
+            if held != case_id:
+                for mine in made:
+                    self.release_matter(mine, case_id, datetime.max.replace(tzinfo=UTC))
+                return held
+            made.append(matter)
+        return case_id
+
+    def release_matters(self, matters: list[str], case_id: str, before: datetime) -> bool:
+        released = [self.release_matter(m, case_id, before) for m in matters]
+        return any(released)
+
     def release_matter(self, matter: str, case_id: str, before: datetime) -> bool:
         """Forget that the matter's open case is ``case_id`` (no workflow runs it), if the
         record was made before ``before``: a younger one may still be starting."""
@@ -171,6 +196,15 @@ class CaseRepository:
                 )
             )
             self.session.commit()
+
+
+def of_petitioners(petitioner_keys: list[str]) -> Any:
+    """Cases with one of these ID-number keys: the case row's petitioner, or any petitioner of a
+    collective petition (``case_petitioners``)."""
+    others = select(CasePetitionerRow.case_id).where(
+        col(CasePetitionerRow.petitioner_key).in_(petitioner_keys)
+    )
+    return or_(col(CaseRow.petitioner_key).in_(petitioner_keys), col(CaseRow.case_id).in_(others))
 
 
 def _conditions(filters: CaseFilters) -> list[Any]:

@@ -205,9 +205,13 @@ async def case_timeline(
     client: Temporal,
     settings: AppSettings,
     response: Response,
+    merged: bool = False,
 ) -> list[TimelineEvent]:
     """From the projection: every event in order (it may trail the live snapshot briefly), each
-    with its link in the case's hash chain and whether the chain verifies up to it."""
-    events = await service(session, client, settings).timeline(case_id=case_id, caller=caller)
+    with its link in the case's hash chain and whether the chain verifies up to it. With
+    ``merged=true``, the events of the duplicates merged into the case too, in time order."""
+    events = await service(session, client, settings).timeline(
+        case_id=case_id, caller=caller, merged=merged
+    )
     response.headers[CHAIN_HEADER] = "true" if all(e.chain_verified for e in events) else "false"
     return events

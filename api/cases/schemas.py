@@ -27,6 +27,11 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 from stdnum.iso7064 import mod_11_2
 
+from api.cases.collective import (
+    MAX_PETITIONERS,
+    check_representatives,
+    normalise,
+)
 from api.instants import in_range
 from api.pii import PetitionerRevealed
 from models.actions import ACTION_PARAMS
@@ -96,7 +101,9 @@ CHINA = ZoneInfo("Asia/Shanghai")  # the day a clerk means by 'today'
 class RegistrationIn(CleanText, CaseHeader):
     """The header as a caller sends it: its text fields narrowed to what the service accepts."""
 
-    petitioner: PetitionerIn
+    petitioner: PetitionerIn | None = Field(
+        default=None, description="the petitioner; or, for several, `petitioners`"
+    )
     category: str = Field(min_length=1, max_length=100)
     unit_id: str = Field(min_length=1, max_length=200)
     title: str = Field(min_length=1, max_length=300)
@@ -120,6 +127,36 @@ class RegistrationIn(CleanText, CaseHeader):
         if value is not None and value < today - timedelta(days=366):
             raise invalid("收件日期不能早于一年前", "must be within the past year")
         return value
+
+    # 集体访 (api/cases/collective.py): several petitioners, their representatives, a headcount.
+    petitioners: list[PetitionerIn] = Field(
+        default_factory=list,
+        max_length=MAX_PETITIONERS,
+        description="集体访: every petitioner recorded (instead of `petitioner`)",
+    )
+    representatives: list[int] = Field(
+        default_factory=list,
+        description="positions in `petitioners` (from 0) of the elected representatives: at "
+        "most five (信访工作条例 第十八条)",
+    )
+    headcount: int | None = Field(
+        default=None, ge=1, le=100_000, description="how many people came (default: as listed)"
+    )
+
+    @field_validator("representatives")
+    @classmethod
+    def _at_most_five(cls, value: list[int]) -> list[int]:
+        return check_representatives(value)
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> RegistrationIn:
+        return normalise(self)
+
+    @property
+    def primary(self) -> PetitionerIn:
+        """The petitioner the case row shows (set once validated)."""
+        assert self.petitioner is not None
+        return self.petitioner
 
 
 class CaseOut(CaseSnapshot):
@@ -237,6 +274,10 @@ class TimelineEvent(BaseModel):
     chain_verified: bool = Field(
         description="this event and every one before it recompute to their stored chain: the "
         "case's record verifies when its last event's is true"
+    )
+    case_id: str | None = Field(
+        default=None,
+        description="the case the event is on (`merged=true` adds the merged duplicates')",
     )
 
 

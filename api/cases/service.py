@@ -24,6 +24,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api import pii
 from api.auth import Caller
+from api.cases import collective
 from api.cases.hand_over import as_standing, caller_standing, named_units
 from api.cases.repository import NOT_FOUND, CaseRepository
 from api.cases.schemas import (
@@ -49,7 +50,7 @@ from models.boundary import (
     StartCase,
     VisitRequest,
 )
-from models.case import UnitRef
+from models.case import OtherCase, UnitRef
 from models.lifecycle import FINAL_STATES
 from models.messages import Message
 from models.tables import CaseRow, IdempotencyRow
@@ -154,25 +155,28 @@ class CaseService:
                 403, Message("不能为范围外的单位登记", "the unit is outside your scope")
             )
         case_id = self.case_id_for(user_id=caller.id, key=key) if key else uuid.uuid4().hex[:20]
-        petitioner_key = self.petitioner_key(body.petitioner.id_number)
+        # 集体访: a repeat of any of the petitioners on the same matter is linked to their case.
+        keys = list(
+            dict.fromkeys(k for p in body.petitioners if (k := self.petitioner_key(p.id_number)))
+        )
         open_case, final_case = await db(
             lambda: self.cases.earlier_cases(
-                petitioner_key=petitioner_key, category=body.category, county=path[-1].id
+                petitioner_keys=keys, category=body.category, county=path[-1].id
             )
         )
         # A retry whose first try registered the case but never got its answer (the API died
         # in between) finds that case: the key names it, and it is never its own "repeat".
         open_id = open_case.case_id if open_case is not None else None
         open_id = None if open_id == case_id else open_id
-        matter = "matter:" + self._keyed("matter", petitioner_key, body.category, path[-1].id)
+        matters = ["matter:" + self._keyed("matter", k, body.category, path[-1].id) for k in keys]
         loop = asyncio.get_running_loop()
         grace = 2 * self.settings.update_timeout_seconds
         deadline = loop.time() + grace
         while True:
-            if open_id is None and petitioner_key:
+            if open_id is None and matters:
                 # Not projected yet, maybe: the matter's record, written by a registration
                 # before its workflow starts, names the open case (or makes this one it).
-                held = await db(self.cases.hold_matter, matter, case_id)
+                held = await db(self.cases.hold_matters, matters, case_id)
                 open_id = None if held == case_id else held
             if open_id is None:
                 break
@@ -183,7 +187,7 @@ class CaseService:
                 # retried with its key), or the case has just closed. Past the time a start
                 # takes, this registration takes the matter over.
                 before = datetime.now(UTC) - timedelta(seconds=grace)
-                released = await db(self.cases.release_matter, matter, open_id, before)
+                released = await db(self.cases.release_matters, matters, open_id, before)
                 if not released and loop.time() > deadline:
                     raise unavailable(
                         Message("未能关联重复信访", "could not link the repeat petition")
@@ -194,9 +198,7 @@ class CaseService:
                 continue
             await self._remember(claim, open_id, 200)
             return 200, linked
-        start = self._start_case(
-            case_id, body, caller, path, petitioner_key, repeat_final=final_case is not None
-        )
+        start = self._start_case(case_id, body, caller, path, repeat_final=final_case is not None)
         if body.sms_opt_out:  # before the start: the registration's own text reads it
             await db(record_opt_out, self.session, case_id, datetime.now(UTC))
         await db(self.session.commit)  # no transaction stays open while Temporal answers
@@ -254,6 +256,7 @@ class CaseService:
             description=body.description,
             received_on=body.received_on,
             unit_id=body.unit_id,
+            petitioner_refs=[self.settings.person_keys.ref(p) for p in body.petitioners],
         )
         update_id = f"visit:{caller.id}:{key}" if key else f"visit:{uuid.uuid4().hex}"
         try:
@@ -286,7 +289,6 @@ class CaseService:
         body: RegistrationIn,
         caller: Caller,
         path: list[UnitRef],
-        petitioner_key: str,
         *,
         repeat_final: bool,
     ) -> StartCase:
@@ -300,9 +302,11 @@ class CaseService:
             tracking_code=new_tracking_code(),
             received_on=body.received_on,
             description=body.description,
-            petitioner=body.petitioner,
-            petitioner_key=petitioner_key,
-            search_keys=self.settings.person_keys.search_columns(body.petitioner),
+            petitioner=body.primary,
+            petitioner_key=self.petitioner_key(body.primary.id_number),
+            search_keys=self.settings.person_keys.search_columns(body.primary),
+            people=collective.people(body, self.settings.person_keys),
+            headcount=body.headcount or len(body.petitioners),
             unit_path=path,
             receiving_unit_id=body.unit_id,
             policy=self.settings.sla_policy,
@@ -366,6 +370,7 @@ class CaseService:
             purged_at = await db(self.cases.purged_at, case_id)
             if purged_at is not None:
                 snapshot.petitioner = MaskedPetitioner(name="", id_number="", phone="")
+                snapshot.petitioners = []
                 snapshot.description = ""  # the workflow's history still has it; shown no more
                 snapshot.personal_data_purged_at = purged_at
                 snapshot.may_reveal_contact = False
@@ -393,13 +398,26 @@ class CaseService:
             snapshot.petitioner_revealed = revealed
         return snapshot
 
-    async def timeline(self, *, case_id: str, caller: Caller) -> list[TimelineEvent]:
+    async def timeline(
+        self, *, case_id: str, caller: Caller, merged: bool = False
+    ) -> list[TimelineEvent]:
         if await db(self.cases.get, case_id) is None:
             # Registered a moment ago and not projected yet: the workflow says whether it exists
             # (and is in scope); its events follow as soon as they are written.
             await self.snapshot(case_id=case_id, caller=caller)
+            row = None
         else:
-            await db(self.cases.case_row, case_id, caller)
+            row = await db(self.cases.case_row, case_id, caller)
+        events = await self._events(case_id)
+        if not merged or row is None:
+            return events
+        # The duplicates merged into this case (合并) are part of its record: their events
+        # too, each naming its case, in time order.
+        for duplicate in row.snapshot.get("merged_cases", []):
+            events += await self._events(str(duplicate))
+        return sorted(events, key=lambda e: (e.at, e.case_id != case_id, e.seq))
+
+    async def _events(self, case_id: str) -> list[TimelineEvent]:
         rows = await db(self.cases.events, case_id)
         verified, _ = audit.check(rows)
         named = [r.actor for r in rows] + [
@@ -425,6 +443,7 @@ class CaseService:
                 params=r.params,
                 chain=r.chain,
                 chain_verified=ok,
+                case_id=case_id,
             )
             for r, ok in zip(rows, verified, strict=True)
         ]
@@ -488,6 +507,10 @@ class CaseService:
         )
         if action == "hand_over":  # the lead's and co-handlers' paths, for the machine
             request.units = await db(named_units, self.cases, params)
+        if action in OTHER_CASE_ACTIONS:  # the other case, as found in the caller's scope
+            request.other = await self._other_case(
+                str(params.get("other_case_id", "")), caller, action
+            )
         if action == "forward":
             target = params.get("unit_id", "")
             path = await db(self.cases.unit_path, target)
@@ -495,6 +518,26 @@ class CaseService:
                 raise unknown_unit(target)
             request.unit_path = path
         return request
+
+    async def _other_case(self, case_id: str, caller: Caller, action: str) -> OtherCase | None:
+        """The case a link, unlink or merge names, if the caller acts on it (an unlink: if it
+        exists; the link is this case's to undo). None: none there — the machine refuses."""
+        if not case_id:
+            return None
+        try:
+            snap = await self._live(case_id)
+        except ProblemError as err:
+            if err.status == 404:
+                return None
+            raise
+        if action != "unlink" and not caller.sees(snap.unit_id):
+            return None  # outside the caller's scope: as if there were no such case
+        return OtherCase(
+            case_id=snap.case_id,
+            state=snap.state,
+            unit_id=snap.unit_id,
+            visit_count=snap.visit_count,
+        )
 
     async def _finished(self, case_id: str, caller: Caller, action: str) -> ProblemError:
         """No such case, or its workflow has finished: a closed case takes no actions."""
@@ -510,6 +553,9 @@ class CaseService:
             allowed_actions=[],
         )
 
+
+# Actions that name another case (the same matter).
+OTHER_CASE_ACTIONS = frozenset({"link", "unlink", "merge"})
 
 # Action parameters that name a user (an assignee, a callback's caller).
 STAFF_PARAMS = ("officer_id", "caller", "leader_user_id")

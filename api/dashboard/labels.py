@@ -48,6 +48,9 @@ FIELD_LABELS: dict[str, Label] = {
     "received_on": ("收件/来访日期", "Received on"),
     "title": ("标题", "Title"),
     "description": ("诉求内容", "Petition text"),
+    # linked and merged cases
+    "other_case_id": ("另一案件编号", "The other case's id"),
+    "visits_added": ("并入信访次数", "Visits added"),
 }
 
 # The registration form's fields (POST /api/v1/cases), by their names in the body.

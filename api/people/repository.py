@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from api.auth import Caller, scoped
-from models.tables import CaseRow
+from models.tables import CasePetitionerRow, CaseRow
 from models.vocabulary import Role
 
 
@@ -15,7 +16,16 @@ def cases_of_person(
     """The cases whose stored hashes equal every one of ``keys`` (column → keyed hash), newest
     first, at most ``limit`` + 1 (the extra row says there are more). Officers search among the
     cases their own unit holds — the ones they act on; supervisors their subtree, admins all."""
-    query = select(CaseRow).where(*(col(getattr(CaseRow, c)) == v for c, v in keys.items()))
+    # The case row's petitioner, or any petitioner of a collective petition (集体访).
+    others = select(CasePetitionerRow.case_id).where(
+        *(col(getattr(CasePetitionerRow, c)) == v for c, v in keys.items())
+    )
+    query = select(CaseRow).where(
+        or_(
+            and_(*(col(getattr(CaseRow, c)) == v for c, v in keys.items())),
+            col(CaseRow.case_id).in_(others),
+        )
+    )
     if caller.role is Role.officer:
         query = query.where(CaseRow.unit_id == caller.unit_id)
     else:

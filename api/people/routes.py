@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
 
 from api.deps import AppSettings, CurrentCaller, DbSession
+from api.people.history import PetitionerHistory, petitioner_history
 from api.people.schemas import PersonSearchIn, PersonSearchOut
 from api.people.service import search_person
 from api.problems import responses
@@ -26,3 +29,22 @@ def person_search(
     (kind ``person_search``) with the reason given. The query travels in the body: personal
     data never goes into a URL."""
     return search_person(session, caller=caller, query=body, people=settings.person_keys)
+
+
+@router.get(
+    "/petitioners/{petitioner_ref}",
+    response_model=PetitionerHistory,
+    responses=responses(401, 404, 422),
+    summary="One petitioner's cases and visits (on record)",
+)
+def petitioner(
+    petitioner_ref: Annotated[str, Path(pattern=r"^[0-9a-f]{16,64}$")],
+    caller: CurrentCaller,
+    session: DbSession,
+    reason: Annotated[str | None, Query(min_length=2, max_length=500)] = None,
+) -> PetitionerHistory:
+    """By the opaque reference shown on a case's petitioner entries (``petitioners[].ref``),
+    never the ID number: the person's cases in the caller's scope (reading follows the work),
+    newest first, each with the visits they came on. Each case is written to the access log
+    (kind ``petitioner_history``) with ``reason``."""
+    return petitioner_history(session, caller=caller, ref=petitioner_ref, reason=reason)

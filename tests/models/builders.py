@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from models.case import PetitionCase, UnitRef
+from models.case import OtherCase, PetitionCase, UnitRef
 from models.lifecycle import Petition
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -49,6 +49,9 @@ VALID_PARAMS: dict[str, dict[str, object]] = {
     },
     "record_session": {"held_on": "2026-03-02", "summary": "双方陈述"},
     "close_mediation": {"outcome": "failed", "referral": "litigation"},
+    "link": {"other_case_id": "other-case", "note": "同一事项"},
+    "unlink": {"other_case_id": "other-case"},
+    "merge": {"other_case_id": "other-case", "note": "重复件"},
 }
 # 调解 (issue 17): what a handling case needs before each mediation action (and a decline in
 # handling, which follows a failed mediation).
@@ -61,6 +64,10 @@ MEDIATION_STEPS: dict[str, list[str]] = {
 
 # Context the workflow would resolve for an action (target units).
 CONTEXT: dict[str, dict[str, object]] = {"forward": {"unit": TOWN}, "escalate": {"unit": TOWN}}
+# The other case a link, unlink or merge names, as the API would find it.
+OTHER = OtherCase(case_id="other-case", state="handling", unit_id="pinghu.danghu.dongmen")
+CONTEXT |= {a: {"own_case_id": "this-case", "other": OTHER} for a in ("link", "unlink", "merge")}
+SUPERVISOR_STEPS = {"link", "merge"}
 
 _PATHS: dict[str, list[str]] = {
     "registered": [],
@@ -90,6 +97,7 @@ _PATHS: dict[str, list[str]] = {
     ],
     "not_accepted": ["decline"],
     "withdrawn": ["withdraw"],
+    "merged": ["merge"],
 }
 
 
@@ -113,7 +121,12 @@ def complete_all(p: Petition) -> None:
 def case_in(state: str, *, ready_for: str | None = None) -> Petition:
     """A case in ``state`` whose conditional guards hold for ``ready_for``, if given."""
     p = Petition(new_case())
+    if ready_for == "unlink":  # unlinking needs a link
+        do(p, "link", role="supervisor")
     for step in _PATHS[state]:
+        if step in SUPERVISOR_STEPS:
+            do(p, step, role="supervisor")
+            continue
         complete_all(p) if step == "complete_all" else do(p, step)
     assert p.state == state
     if state == "handling" and ready_for in ("complete_track", "reply"):

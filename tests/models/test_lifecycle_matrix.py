@@ -23,8 +23,9 @@ STATES = [
     "closed",
     "not_accepted",
     "withdrawn",
+    "merged",
 ]
-OPEN = set(STATES) - {"closed", "not_accepted", "withdrawn"}
+OPEN = set(STATES) - {"closed", "not_accepted", "withdrawn", "merged"}
 
 # API.md "allowed when" column.
 ALLOWED_IN: dict[str, set[str]] = {
@@ -52,6 +53,9 @@ ALLOWED_IN: dict[str, set[str]] = {
     "start_mediation": {"handling"},
     "record_session": {"handling"},
     "close_mediation": {"handling"},
+    "link": OPEN,
+    "unlink": OPEN,
+    "merge": OPEN,
 }
 # API.md / DOMAIN.md roles: extend and reopen are supervisor actions; supervisors also reassign
 # and escalate; admins do everything.
@@ -64,6 +68,9 @@ ROLES_FOR: dict[str, set[str]] = {action: {"officer", "admin"} for action in ALL
     "supervise": {"supervisor", "admin", "system"},  # and issues 督办单 after a breach at the top
     "respond_supervision": {"officer", "supervisor", "admin"},
     "assign_leader": {"supervisor", "admin"},
+    "link": {"supervisor", "admin"},
+    "unlink": {"supervisor", "admin"},
+    "merge": {"supervisor", "admin"},
 }
 # The petitioner online (tracking code + one-time code): rating and review requests.
 for _online in ("feedback", "request_review", "request_re_review"):
@@ -76,8 +83,16 @@ def test_machine_has_every_state_and_action_of_the_spec() -> None:
     events = {e for e in PetitionLifecycle._events}
     automatic = {"warn", "breach", "auto_escalate", "auto_close"}
     hand_overs = {"hand_over", "report", "take_back"}  # tests/models/test_hand_over.py
+    recorded_from_the_other_case = {"linked", "unlinked", "merged_in"}
     # deliver (送达) needs an issued document: tests/models/test_documents.py
-    assert set(ALLOWED_IN) | automatic | {"visit", "deliver"} | hand_overs == events
+    assert (
+        set(ALLOWED_IN)
+        | automatic
+        | {"visit", "deliver"}
+        | hand_overs
+        | recorded_from_the_other_case
+        == events
+    )
     assert {s.id for s in PetitionLifecycle.final_states} == set(STATES) - OPEN
 
 

@@ -11,6 +11,7 @@ import { t } from "./i18n.js";
 import { formatTime } from "./time.js";
 import { renderSnapshot, stateBadges } from "./case_snapshot.js";
 import { renderMediation } from "./mediation_panel.js";
+import { renderPeople } from "./case_people.js";
 
 const LEDGER_REDRAW_MS = 5000; // the "now" mark moves; seconds-long test policies need it
 const LIVE_DEBOUNCE_MS = 300;
@@ -28,6 +29,7 @@ export function casePageView(root, caseId) {
   const title = h("h1", { class: "case-title" }, t("loading"));
   const badges = h("span", { class: "case-badges" });
   const snapshotBox = h("div", {}, loading());
+  const peopleBox = h("div", {});
   const ledgerBox = h("div", {}, loading());
   const timelineBox = h("div", {}, loading());
   const contact = contactReveal(caseId);
@@ -62,7 +64,7 @@ export function casePageView(root, caseId) {
     h(
       "div",
       { class: "case-grid" },
-      card("case-snapshot-card", "snapshot", snapshotBox, mediationBox, contact.element),
+      card("case-snapshot-card", "snapshot", snapshotBox, peopleBox, mediationBox, contact.element),
       card("case-actions", "actions", actions.element),
     ),
     card("clock-ledger", "clock_ledger", ledgerBox),
@@ -86,6 +88,7 @@ export function casePageView(root, caseId) {
     replaceChildren(snapshotBox, renderSnapshot(snapshot));
     const mediation = renderMediation(snapshot.mediation);
     replaceChildren(mediationBox, mediation ? [h("h3", {}, t("mediation")), mediation] : []);
+    replaceChildren(peopleBox, renderPeople(snapshot));
     contact.update(snapshot);
     drawLedger();
     actions.update(snapshot, { changedElsewhere });
