@@ -133,7 +133,12 @@ def case_in(state: str, *, ready_for: str | None = None) -> Petition:
         do(p, "assess")
         if ready_for == "reply":
             complete_all(p)
-    if ready_for == "respond_supervision" and state not in ("closed", "not_accepted", "withdrawn"):
+    if ready_for == "respond_supervision" and state not in (
+        "closed",
+        "not_accepted",
+        "withdrawn",
+        "merged",
+    ):
         do(p, "supervise", role="supervisor")
     if state == "handling" and ready_for in MEDIATION_STEPS:
         do(p, "assess", mediation=True)
