@@ -45,6 +45,18 @@ FIELD_LABELS: dict[str, Label] = {
     "received_on": ("收件/来访日期", "Received on"),
     "title": ("标题", "Title"),
     "description": ("诉求内容", "Petition text"),
+    # 交办/会办
+    "lead_unit_id": ("主办单位", "Lead unit"),
+    "co_unit_ids": ("会办单位", "Co-handling units"),
+    "instructions": ("交办要求", "Instructions"),
+    "co_unit_id": ("会办单位", "Co-handling unit"),
+    "due_at": ("办理时限", "Due"),
+}
+
+# A field whose label depends on the action (the same name means another thing there).
+ACTION_FIELD_LABELS: dict[tuple[str, str], Label] = {
+    ("hand_over", "days"): ("办理时限（天）", "Deadline (days)"),
+    ("report", "summary"): ("会办情况", "Report"),
 }
 
 # The registration form's fields (POST /api/v1/cases), by their names in the body.

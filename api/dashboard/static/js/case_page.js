@@ -7,6 +7,7 @@ import { renderClockLedger } from "./clock_ledger.js";
 import { contactReveal } from "./contact_reveal.js";
 import { h, link, loading, replaceChildren } from "./dom.js";
 import { renderEventTimeline } from "./event_timeline.js";
+import { renderHandOvers } from "./hand_over_panel.js";
 import { t } from "./i18n.js";
 import { formatTime } from "./time.js";
 import { renderSnapshot, stateBadges } from "./case_snapshot.js";
@@ -29,6 +30,7 @@ export function casePageView(root, caseId) {
   const snapshotBox = h("div", {}, loading());
   const ledgerBox = h("div", {}, loading());
   const timelineBox = h("div", {}, loading());
+  const handOverBox = h("div", {});
   const contact = contactReveal(caseId);
   const actions = actionPanel(caseId, {
     onDone: (snapshot) => {
@@ -63,6 +65,7 @@ export function casePageView(root, caseId) {
       card("case-snapshot-card", "snapshot", snapshotBox, contact.element),
       card("case-actions", "actions", actions.element),
     ),
+    card("hand-overs", "hand_overs", handOverBox),
     card("clock-ledger", "clock_ledger", ledgerBox),
     card("event-timeline", "event_timeline", timelineBox),
     card("case-attachments", "attachments", attachmentsPanel(caseId).element),
@@ -83,6 +86,8 @@ export function casePageView(root, caseId) {
     replaceChildren(badges, stateBadges(snapshot));
     replaceChildren(snapshotBox, renderSnapshot(snapshot));
     contact.update(snapshot);
+    replaceChildren(handOverBox, renderHandOvers(snapshot));
+    handOverBox.closest("section").hidden = !snapshot.hand_overs?.length;
     drawLedger();
     actions.update(snapshot, { changedElsewhere });
     page.dataset.state = snapshot.state;

@@ -13,6 +13,7 @@ function stateLabel(state) {
 function valueText(name, value) {
   const v = vocab();
   if (typeof value === "boolean") return value ? t("yes") : t("no");
+  if (name === "co_unit_ids" && Array.isArray(value)) return value.map(unitName).join("、") || "—";
   if (typeof value !== "string") return typeof value === "object" ? JSON.stringify(value) : value;
   const tables = {
     channel: v.channels,
@@ -21,7 +22,8 @@ function valueText(name, value) {
     track: v.tracks,
     clock: v.clocks,
   };
-  if (name === "unit_id") return unitName(value);
+  if (name === "unit_id" || name === "lead_unit_id" || name === "co_unit_id") return unitName(value);
+  if (name === "due_at") return formatTime(value);
   if (name === "clock") return pick(own(v.clocks, value.split("#")[0]), value);
   const label = own(own(tables, name), value) ?? own(v.choices, value);
   return label ? pick(label, value) : value;
