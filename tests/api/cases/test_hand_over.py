@@ -138,6 +138,10 @@ async def test_hand_over_co_handling_and_reply(api: Stack) -> None:
     assert stats["hand_overs"] == 1 and figures["pinghu.zjj"]["lead"] == 1
     assert figures["pinghu.rsj"]["kind"] == "department"
     assert figures["pinghu.rsj"]["on_time_rate"] == 1.0
+    # a department's own figures, as any unit's: the case it replied, on time
+    own = (await api.get("/api/v1/stats", who="admin", unit_id="pinghu.zjj")).json()
+    assert own["period"]["on_time"]["replied"] == 1 and own["period"]["on_time"]["rate"] == 1.0
+    assert own["workload"]["overdue"] == 0
     units = (await api.get("/api/v1/units", who="admin")).json()
     assert {u["id"]: u["kind"] for u in units}["pinghu.zjj"] == "department"
 
