@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 AlertKind = Literal[
-    "warning", "breach", "escalation", "supervision", "unsatisfied", "channel_failing"
+    "warning", "breach", "escalation", "supervision", "unsatisfied", "channel_failing", "hand_over"
 ]
 # Each channel kind is sent by the activity ``deliver_<kind>``; the worker refuses to start if one
 # is missing (``workflows/alert.py``'s ``DELIVERY_ACTIVITIES``).
@@ -38,6 +38,10 @@ ALERT_KINDS: dict[AlertKind, AlertKindSpec] = {
     ),
     # Raised by the delivery activity about a channel, not a case (its case_id is empty).
     "channel_failing": AlertKindSpec("渠道故障", "Channel failing", "【渠道故障】{title}", False),
+    # 交办/会办: a unit was given a task (the lead's, or a co-handler's) on a case
+    "hand_over": AlertKindSpec(
+        "交办", "Hand-over", "【交办】“{title}”已交{unit}办理，{clock}至 {due}", False
+    ),
 }
 
 

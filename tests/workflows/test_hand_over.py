@@ -77,6 +77,8 @@ async def test_hand_over_breached_then_taken_back(driver: CaseDriver) -> None:
     with Session(driver.engine) as session:
         alerts = session.exec(select(AlertRow).where(AlertRow.case_id == snap.case_id)).all()
     assert {(a.kind, a.unit_id) for a in alerts} >= {
+        ("hand_over", "pinghu.zjj"),
+        ("hand_over", "pinghu.rsj"),
         ("breach", "pinghu.zjj"),
         ("breach", "pinghu.rsj"),
         ("supervision", "pinghu"),
