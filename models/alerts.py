@@ -16,6 +16,7 @@ AlertKind = Literal[
     "channel_failing",
     "risk",
     "collective",
+    "hand_over",
 ]
 # Each channel kind is sent by the activity ``deliver_<kind>``; the worker refuses to start if one
 # is missing (``workflows/alert.py``'s ``DELIVERY_ACTIVITIES``).
@@ -54,6 +55,10 @@ ALERT_KINDS: dict[AlertKind, AlertKindSpec] = {
         "Collective petition",
         "【集体访】“{title}”为集体访，已由{unit}（{level}）办理",
         False,
+    ),
+    # 交办/会办: a unit was given a task (the lead's, or a co-handler's) on a case
+    "hand_over": AlertKindSpec(
+        "交办", "Hand-over", "【交办】“{title}”已交{unit}办理，{clock}至 {due}", False
     ),
 }
 

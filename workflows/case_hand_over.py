@@ -112,9 +112,11 @@ class CaseHandOvers(CaseClocks):
                 LEAD_CLOCK, deadline, unit_id=latest.lead.id, level=latest.lead.level
             )
             latest.clock_id = lead.id
+            self._alert("hand_over", lead, unit=latest.lead)  # the new task, in its alerts
             for task in latest.co_tasks:
                 co = ledger.start(CO_CLOCK, deadline, unit_id=task.unit.id, level=task.unit.level)
                 task.clock_id = co.id
+                self._alert("hand_over", co, unit=task.unit)
         done: set[str] = set()
         for hand_over in case.hand_overs:
             if hand_over.status != "open":

@@ -431,7 +431,7 @@ class PetitionWorkflow(CaseHandOvers, CaseOrders, CaseLinks):
         if request.action == "hand_over" and task_deadline is not None:
             recorded["due_at"] = task_deadline.due_at.isoformat()
         elif request.action == "report":
-            recorded["unit_id"] = request.caller_unit_id
+            recorded["co_unit_id"] = request.caller_unit_id
         if "outside" in context:  # the timeline says who reviews: a unit, or an outside organ
             recorded["review_by"] = "outside" if context["outside"] else path[0].id
         recorded |= await self._order_clocks(request.action, params)

@@ -51,6 +51,18 @@ FIELD_LABELS: dict[str, Label] = {
     # linked and merged cases
     "other_case_id": ("另一案件编号", "The other case's id"),
     "visits_added": ("并入信访次数", "Visits added"),
+    # 交办/会办
+    "lead_unit_id": ("主办单位", "Lead unit"),
+    "co_unit_ids": ("会办单位", "Co-handling units"),
+    "instructions": ("交办要求", "Instructions"),
+    "co_unit_id": ("会办单位", "Co-handling unit"),
+    "due_at": ("办理时限", "Due"),
+}
+
+# A field whose label depends on the action (the same name means another thing there).
+ACTION_FIELD_LABELS: dict[tuple[str, str], Label] = {
+    ("hand_over", "days"): ("办理时限（天）", "Deadline (days)"),
+    ("report", "summary"): ("会办情况", "Report"),
 }
 
 # The registration form's fields (POST /api/v1/cases), by their names in the body.

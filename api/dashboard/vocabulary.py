@@ -22,6 +22,7 @@ from models.vocabulary import (
     STATE_LABELS,
     TRACK_LABELS,
     PartyKind,
+    UNIT_KIND_LABELS,
 )
 
 # Text longer than this is typed in a text area rather than a one-line input.
@@ -53,6 +54,9 @@ def _is_date(annotation: Any) -> bool:
 # Parameters that name a user: chosen from the directory (``GET /api/v1/users``) of the unit
 # holding the case; ``role``: only users of that role may be chosen.
 USER_FIELDS: dict[str, str | None] = {"officer_id": "officer", "caller": None}
+# Parameters that name units of the caller's tree: one, or several (交办's co-handlers).
+UNIT_FIELDS = frozenset({"unit_id", "lead_unit_id"})
+UNITS_FIELDS = frozenset({"co_unit_ids"})
 
 
 def _constraint(info: FieldInfo, kind: type) -> Any:
@@ -62,11 +66,13 @@ def _constraint(info: FieldInfo, kind: type) -> Any:
     return None
 
 
-def form_field(name: str, info: FieldInfo) -> dict[str, Any]:
+def form_field(name: str, info: FieldInfo, action: str = "") -> dict[str, Any]:
     """One input of an action form: its widget, whether it is required, its bounds or choices."""
     field: dict[str, Any] = {
         "name": name,
-        "label": labels.FIELD_LABELS.get(name, (name, name)),
+        "label": labels.ACTION_FIELD_LABELS.get(
+            (action, name), labels.FIELD_LABELS.get(name, (name, name))
+        ),
         "required": info.is_required(),
     }
     choices = _enum_of(info.annotation)
@@ -83,11 +89,13 @@ def form_field(name: str, info: FieldInfo) -> dict[str, Any]:
             field["min"] = low.ge
         if (high := _constraint(info, Le)) is not None:
             field["max"] = high.le
-    elif name == "unit_id":
+    elif name in UNIT_FIELDS:
         field["widget"] = "unit"  # chosen from the caller's unit tree
     elif name == "parties":  # 调解's parties: rows of name, kind and role
         field["widget"] = "parties"
         field["kinds"] = [{"value": k.value, "label": _choice_label(k.value)} for k in PartyKind]
+    elif name in UNITS_FIELDS:
+        field["widget"] = "units"  # several, from the caller's unit tree
     elif name in USER_FIELDS:
         field["widget"] = "user"
         field["role"] = USER_FIELDS[name]
@@ -104,7 +112,7 @@ def form_field(name: str, info: FieldInfo) -> dict[str, Any]:
 
 def action_forms() -> dict[str, list[dict[str, Any]]]:
     return {
-        action: [form_field(name, info) for name, info in model.model_fields.items()]
+        action: [form_field(name, info, action) for name, info in model.model_fields.items()]
         for action, model in ACTION_PARAMS.items()
     }
 
@@ -131,4 +139,5 @@ def dashboard_vocabulary() -> dict[str, Any]:
         "forms": action_forms(),
         "attachment_kinds": {kind.value: pair for kind, pair in ATTACHMENT_KIND_LABELS.items()},
         "risk_rules": RISK_RULE_LABELS,  # 预测预警 (issue 17)
+        "unit_kinds": {kind.value: pair for kind, pair in UNIT_KIND_LABELS.items()},
     }

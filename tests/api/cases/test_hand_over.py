@@ -82,7 +82,12 @@ async def test_hand_over_co_handling_and_reply(api: Stack) -> None:
     assert task["unit"]["id"] == "pinghu.rsj" and task["summary"] is None
     assert due(handed, "hand_over#1") == due(handed, "co_handling#1") <= due(handed, "handling#1")
 
-    # the co-handler reads only what its task needs and may only report
+    # the co-handler is told of its task, reads only what the task needs and may only report
+    async def told() -> list[dict[str, Any]]:
+        return (await api.get("/api/v1/alerts", who="rsj", kind="hand_over")).json()["items"]
+
+    [alert] = await eventually(told)
+    assert alert["case_id"] == case_id and "人社局" in alert["message"]
     seen = (await api.get(f"/api/v1/cases/{case_id}", who="rsj")).json()
     assert seen["allowed_actions"] == ["report"]
     assert seen["petitioner"]["name"] == "" and [d["id"] for d in seen["deadlines"]] == [
@@ -138,6 +143,10 @@ async def test_hand_over_co_handling_and_reply(api: Stack) -> None:
     assert stats["hand_overs"] == 1 and figures["pinghu.zjj"]["lead"] == 1
     assert figures["pinghu.rsj"]["kind"] == "department"
     assert figures["pinghu.rsj"]["on_time_rate"] == 1.0
+    # a department's own figures, as any unit's: the case it replied, on time
+    own = (await api.get("/api/v1/stats", who="admin", unit_id="pinghu.zjj")).json()
+    assert own["period"]["on_time"]["replied"] == 1 and own["period"]["on_time"]["rate"] == 1.0
+    assert own["workload"]["overdue"] == 0
     units = (await api.get("/api/v1/units", who="admin")).json()
     assert {u["id"]: u["kind"] for u in units}["pinghu.zjj"] == "department"
 

@@ -76,6 +76,11 @@ function input(field, { unitId } = {}) {
       unitOptions(select, { value: selectedUnit(), vocabulary: vocab() });
       return select;
     }
+    case "units": {
+      const select = h("select", { ...common, multiple: true, required: false, size: 5 });
+      unitOptions(select, { value: null, vocabulary: vocab() });
+      return select;
+    }
     case "user":
       return userSelect(common, field, unitId);
     case "parties":
@@ -107,7 +112,9 @@ function readForm(form, fields) {
     const control = form.elements[field.name];
     if (field.widget === "parties") params[field.name] = readParties(form);
     else if (field.widget === "checkbox") params[field.name] = control.checked;
-    else if (field.widget === "number") {
+    else if (field.widget === "units") {
+      params[field.name] = [...control.selectedOptions].map((option) => option.value);
+    } else if (field.widget === "number") {
       if (control.value !== "") params[field.name] = Number(control.value);
     } else if (control.value !== "" || field.required) params[field.name] = control.value;
   }

@@ -7,6 +7,7 @@ import { renderClockLedger } from "./clock_ledger.js";
 import { contactReveal } from "./contact_reveal.js";
 import { h, link, loading, replaceChildren } from "./dom.js";
 import { renderEventTimeline } from "./event_timeline.js";
+import { renderHandOvers } from "./hand_over_panel.js";
 import { t } from "./i18n.js";
 import { formatTime } from "./time.js";
 import { renderSnapshot, stateBadges } from "./case_snapshot.js";
@@ -32,6 +33,7 @@ export function casePageView(root, caseId) {
   const peopleBox = h("div", {});
   const ledgerBox = h("div", {}, loading());
   const timelineBox = h("div", {}, loading());
+  const handOverBox = h("div", {});
   const contact = contactReveal(caseId);
   const mediationBox = h("div", { class: "mediation-box" });
   const actions = actionPanel(caseId, {
@@ -67,6 +69,7 @@ export function casePageView(root, caseId) {
       card("case-snapshot-card", "snapshot", snapshotBox, peopleBox, mediationBox, contact.element),
       card("case-actions", "actions", actions.element),
     ),
+    card("hand-overs", "hand_overs", handOverBox),
     card("clock-ledger", "clock_ledger", ledgerBox),
     card("event-timeline", "event_timeline", timelineBox),
     card("case-attachments", "attachments", attachmentsPanel(caseId).element),
@@ -90,6 +93,8 @@ export function casePageView(root, caseId) {
     replaceChildren(mediationBox, mediation ? [h("h3", {}, t("mediation")), mediation] : []);
     replaceChildren(peopleBox, renderPeople(snapshot));
     contact.update(snapshot);
+    replaceChildren(handOverBox, renderHandOvers(snapshot));
+    handOverBox.closest("section").hidden = !snapshot.hand_overs?.length;
     drawLedger();
     actions.update(snapshot, { changedElsewhere });
     page.dataset.state = snapshot.state;

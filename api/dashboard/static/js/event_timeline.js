@@ -16,6 +16,7 @@ function valueText(name, value) {
   if (name === "parties" && Array.isArray(value)) {
     return value.map((p) => `${p.name}（${p.role}）`).join("、"); // 调解's parties, masked
   }
+  if (name === "co_unit_ids" && Array.isArray(value)) return value.map(unitName).join("、") || "—";
   if (typeof value !== "string") return typeof value === "object" ? JSON.stringify(value) : value;
   const tables = {
     channel: v.channels,
@@ -25,6 +26,7 @@ function valueText(name, value) {
     clock: v.clocks,
   };
   if (name === "unit_id" || name.endsWith("_unit_id")) return unitName(value);
+  if (name === "due_at") return formatTime(value);
   if (name === "clock") return pick(own(v.clocks, value.split("#")[0]), value);
   const label = own(own(tables, name), value) ?? own(v.choices, value);
   return label ? pick(label, value) : value;

@@ -205,6 +205,22 @@ const WORDS = {
   mediation_referral: ["导向法定途径", "Referred to"],
   risk_panel: ["风险预警", "Risk early warning"],
   risk_cases: ["相关案件", "Cases"],
+  // 交办/会办 on the case page
+  hand_overs: ["交办与会办", "Hand-overs"],
+  hand_over_n: ["第 {n} 次交办", "Hand-over {n}"],
+  handing_unit: ["交办单位", "Handed by"],
+  lead_unit: ["主办单位", "Lead unit"],
+  co_unit: ["会办单位", "Co-handler"],
+  instructions: ["交办要求", "Instructions"],
+  task_due: ["办理时限", "Deadline"],
+  report: ["会办情况", "Report"],
+  task_open: ["办理中", "Open"],
+  task_reported: ["已报送", "Reported"],
+  task_late: ["已超期", "Late"],
+  hand_over_open: ["交办中", "Open"],
+  hand_over_done: ["已办结", "Done"],
+  hand_over_taken_back: ["已收回", "Taken back"],
+  hand_over_ended: ["已结束", "Ended"],
 };
 
 let current = localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh";

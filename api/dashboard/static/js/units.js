@@ -55,6 +55,12 @@ function choose(id) {
   for (const callback of listeners) callback(id);
 }
 
+/** A department says so (职能部门); an area unit says its level. */
+function kindOrLevel(unit, vocabulary) {
+  if (unit.kind === "department") return pick(vocabulary.unit_kinds?.department, "department");
+  return pick(vocabulary.levels[unit.level]);
+}
+
 /** Fills a <select> with the tree, indented by depth (full-width spaces keep CJK alignment). */
 export function unitOptions(select, { value, vocabulary }) {
   replaceChildren(
@@ -63,7 +69,7 @@ export function unitOptions(select, { value, vocabulary }) {
       h(
         "option",
         { value: unit.id, selected: unit.id === value },
-        `${"　".repeat(depth)}${unit.name}（${pick(vocabulary.levels[unit.level])}）`,
+        `${"　".repeat(depth)}${unit.name}（${kindOrLevel(unit, vocabulary)}）`,
       ),
     ),
   );
