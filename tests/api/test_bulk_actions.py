@@ -28,9 +28,9 @@ async def finished(api: Stack, job_id: str, who: str, timeout: float = 30) -> di
 
 async def test_one_order_for_many_cases(api: Stack) -> None:
     ours = [(await api.register()).json()["case_id"] for _ in range(2)]
-    theirs = (
-        await api.register(who="officer_zhapu", unit_id="pinghu.zhapu.tangshan")
-    ).json()["case_id"]
+    theirs = (await api.register(who="officer_zhapu", unit_id="pinghu.zhapu.tangshan")).json()[
+        "case_id"
+    ]
     started = await api.http.post(
         "/api/v1/bulk-actions",
         json={

@@ -57,7 +57,11 @@ async def test_orders_answered_and_a_leader_named(api: Stack) -> None:
     assert clocks["order#1"]["status"] == "running" and clocks["order#2"]["status"] == "running"
     as_officer = (await api.get(f"/api/v1/cases/{case_id}")).json()
     assert "respond_supervision" in as_officer["allowed_actions"]
-    assert await listed(api, open_orders="true") >= {case_id}
+
+    async def with_orders(wanted: bool) -> bool:  # as the projection catches up
+        return (case_id in await listed(api, open_orders="true")) == wanted
+
+    await wait_for(lambda: with_orders(True))
 
     # The supervisor above does not answer for the unit holding the case.
     above = await api.act(case_id, "respond_supervision", who="supervisor", summary="已办")
@@ -75,7 +79,7 @@ async def test_orders_answered_and_a_leader_named(api: Stack) -> None:
     assert none_open.status_code == 409, none_open.text
     assert "督办单" in none_open.json()["detail"]
     assert "respond_supervision" not in none_open.json()["allowed_actions"]
-    assert case_id not in await listed(api, open_orders="true")
+    await wait_for(lambda: with_orders(False))
 
     target = (date.today() + timedelta(days=30)).isoformat()
     not_supervisor = await api.act(
@@ -114,6 +118,11 @@ async def test_orders_answered_and_a_leader_named(api: Stack) -> None:
         return found if len(found) == 4 else None
 
     events = await wait_for(all_recorded)
+    stats = (await api.get("/api/v1/stats/supervision", who="supervisor")).json()
+    assert stats["orders"] | {"overdue": 0} == {
+        "issued": 2, "automatic": 0, "answered": 2, "answered_late": 0, "open": 0, "overdue": 0
+    }  # fmt: skip
+    assert stats["leader"] == {"cases": 1, "open": 1, "closed": 0, "closed_by_target": 0}
     assert [(e["action"], e["params"]["order_id"]) for e in events] == [
         ("supervise", "order-1"),
         ("supervise", "order-2"),
@@ -173,3 +182,11 @@ async def test_breach_at_the_county_issues_an_order_that_breaches_by_itself(
         )
         assert late.status_code == 200, late.text
         assert late.json()["orders"][0]["late"] is True
+
+        async def counted() -> dict | None:
+            stats = await stack.get("/api/v1/stats/supervision", who="admin", unit_id="pinghu")
+            orders = stats.json()["orders"]
+            return orders if orders["answered"] == 1 else None
+
+        orders = await wait_for(counted)
+        assert (orders["issued"], orders["automatic"], orders["answered_late"]) == (1, 1, 1)
