@@ -30,7 +30,6 @@ WHO = {
     "by_reviewer": "officer",  # and a supervisor when the review organ is outside the tree
     "by_system": "system",
     "by_supervisor_or_system": "supervisor",  # and the workflow itself after a breach at the top
-    "by_holding_unit": "handler",  # of the unit holding the case
 }
 EVERY_OPEN_STATE = "any state that is not final"
 

@@ -45,6 +45,17 @@ FIELD_LABELS: dict[str, Label] = {
     "received_on": ("收件/来访日期", "Received on"),
     "title": ("标题", "Title"),
     "description": ("诉求内容", "Petition text"),
+    # the command system: 督办单 and 领导包案
+    "instructions": ("督办要求", "Instructions"),
+    "respond_within": ("答复时限（天）", "Answer within (days)"),
+    "order_id": ("督办单编号", "Order"),
+    "leader_user_id": ("包案领导", "Responsible leader"),
+    "plan": ("化解方案", "Plan"),
+    "target_date": ("目标化解日期", "Target date"),
+    "issuing_unit": ("督办单位", "Issued by unit"),
+    "due_at": ("答复期限", "Answer due"),
+    "late": ("逾期答复", "Answered late"),
+    "automatic": ("自动督办", "Automatic"),
 }
 
 # The registration form's fields (POST /api/v1/cases), by their names in the body.

@@ -63,7 +63,7 @@ async def test_orders_answered_and_a_leader_named(api: Stack) -> None:
 
     await wait_for(lambda: with_orders(True))
 
-    # The supervisor above does not answer for the unit holding the case.
+    # The officers of the unit holding the case answer, not the supervisor who issued it.
     above = await api.act(case_id, "respond_supervision", who="supervisor", summary="已办")
     assert above.status_code == 403, above.text
     answered = await api.act(

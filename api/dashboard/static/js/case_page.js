@@ -10,6 +10,7 @@ import { renderEventTimeline } from "./event_timeline.js";
 import { t } from "./i18n.js";
 import { formatTime } from "./time.js";
 import { renderSnapshot, stateBadges } from "./case_snapshot.js";
+import { renderCommand } from "./command_panel.js";
 
 const LEDGER_REDRAW_MS = 5000; // the "now" mark moves; seconds-long test policies need it
 const LIVE_DEBOUNCE_MS = 300;
@@ -29,6 +30,7 @@ export function casePageView(root, caseId) {
   const snapshotBox = h("div", {}, loading());
   const ledgerBox = h("div", {}, loading());
   const timelineBox = h("div", {}, loading());
+  const commandBox = h("div", {}, loading());
   const contact = contactReveal(caseId);
   const actions = actionPanel(caseId, {
     onDone: (snapshot) => {
@@ -63,6 +65,7 @@ export function casePageView(root, caseId) {
       card("case-snapshot-card", "snapshot", snapshotBox, contact.element),
       card("case-actions", "actions", actions.element),
     ),
+    card("case-command", "command_card", commandBox),
     card("clock-ledger", "clock_ledger", ledgerBox),
     card("event-timeline", "event_timeline", timelineBox),
     card("case-attachments", "attachments", attachmentsPanel(caseId).element),
@@ -82,6 +85,7 @@ export function casePageView(root, caseId) {
     title.textContent = snapshot.title;
     replaceChildren(badges, stateBadges(snapshot));
     replaceChildren(snapshotBox, renderSnapshot(snapshot));
+    replaceChildren(commandBox, renderCommand(snapshot));
     contact.update(snapshot);
     drawLedger();
     actions.update(snapshot, { changedElsewhere });
@@ -105,7 +109,7 @@ export function casePageView(root, caseId) {
       title.textContent =
         error.status === 404 ? t("case_not_found") : `${t("load_failed")}: ${error.message}`;
       // nothing more will come: no box keeps saying "loading"
-      for (const box of [snapshotBox, ledgerBox, timelineBox]) replaceChildren(box, "—");
+      for (const box of [snapshotBox, ledgerBox, timelineBox, commandBox]) replaceChildren(box, "—");
     }
   }
 
