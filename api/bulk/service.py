@@ -72,6 +72,7 @@ class BulkService:
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )
         except RPCError:
+            await db(lambda: (self.session.delete(job), self.session.commit()))
             raise unavailable(
                 Message("批量操作未启动", "the bulk action was not started")
             ) from None

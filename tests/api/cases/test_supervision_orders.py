@@ -12,8 +12,8 @@ from tests.api.conftest import Stack, resident_id
 
 FAST_AT_COUNTY = """
 [clocks]
-acceptance = "PT2S"
-supervision = "PT3S"
+acceptance = "PT1S"
+supervision = "PT2S"
 [alerts]
 renotify_every = "PT600S"
 """
