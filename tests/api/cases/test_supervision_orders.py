@@ -87,6 +87,11 @@ async def test_orders_answered_and_a_leader_named(api: Stack) -> None:
         target_date=target,
     )  # fmt: skip
     assert not_supervisor.status_code == 422, not_supervisor.text
+    past = await api.act(
+        case_id, "assign_leader", who="supervisor", leader_user_id="u-supervisor", plan="包案",
+        target_date=(date.today() - timedelta(days=3)).isoformat(),
+    )  # fmt: skip
+    assert past.status_code == 422, past.text
     outside = await api.act(
         case_id, "assign_leader", who="supervisor", leader_user_id="u-supervisor_zhapu",
         plan="包案", target_date=target,
