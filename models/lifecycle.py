@@ -145,9 +145,8 @@ class PetitionLifecycle(StateChart[PetitionCase]):
 
     # -- the command system: 督办单 (supervision orders) and 领导包案 -----------------------------
     supervise = _from_each(_open, None, cond="by_supervisor_or_system")
-    respond_supervision = _from_each(
-        _open, None, cond=["by_handler", "by_holding_unit", "order_open"]
-    )
+    # answered by the officers of the unit holding the case (only they act there)
+    respond_supervision = _from_each(_open, None, cond=["by_officer", "order_open"])
     assign_leader = _from_each(_open, None, cond="by_supervisor", validators="leader_in_scope")
 
     # -- 送达: a notice the case issued reaches the petitioner -----------------------------------
@@ -249,10 +248,6 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     def by_supervisor_or_system(self, role: str = "") -> bool:
         """只有督办领导可以下发督办单 / Only a supervisor may issue a supervision order."""
         return role in _SUPERVISORS or role == Role.system
-
-    def by_holding_unit(self, caller_unit: str | None = None) -> bool:
-        """督办单由案件所在单位答复 / The unit holding the case answers its supervision orders."""
-        return caller_unit is None or caller_unit == self.model.unit_id
 
     # -- guards: the case's rules ----------------------------------------------------------------
     def assessed(self) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -12,6 +12,7 @@ from models.actions import ACTION_PARAMS
 from models.bulk import MAX_CASES
 from models.text import CleanText
 
+CASE_ID = r"^[0-9A-Za-z._-]{1,64}$"  # as case ids are made (hex), never free text
 ActionName = Literal[tuple(ACTION_PARAMS)]  # type: ignore[valid-type]
 
 
@@ -22,13 +23,13 @@ class BulkActionIn(CleanText):
     params: dict[str, Any] = Field(
         default_factory=dict, description="the action's parameters, the same for every case"
     )
-    case_ids: list[str] = Field(min_length=1, max_length=MAX_CASES)
+    case_ids: list[Annotated[str, Field(pattern=CASE_ID)]] = Field(
+        min_length=1, max_length=MAX_CASES
+    )
 
     @field_validator("case_ids")
     @classmethod
     def _distinct(cls, ids: list[str]) -> list[str]:
-        if any(not 1 <= len(i) <= 64 for i in ids):
-            raise ValueError("每个案件编号须为 1–64 个字符 / each case id must be 1–64 characters")
         if len(set(ids)) != len(ids):
             raise ValueError("案件编号重复 / a case id is listed twice")
         return ids

@@ -72,10 +72,15 @@ class BulkService:
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )
         except RPCError:
+            await db(self._forget, job)
             raise unavailable(
                 Message("批量操作未启动", "the bulk action was not started")
             ) from None
         return _out(job, [], lang="zh")
+
+    def _forget(self, job: BulkActionRow) -> None:
+        self.session.delete(job)
+        self.session.commit()
 
     def read(self, *, job_id: str, caller: Caller, lang: Lang) -> BulkActionOut:
         """The job's progress, for the one who started it (and admins); 404 for anyone else."""

@@ -54,14 +54,28 @@ FIELD_LABELS: dict[str, Label] = {
     # 交办/会办
     "lead_unit_id": ("主办单位", "Lead unit"),
     "co_unit_ids": ("会办单位", "Co-handling units"),
-    "instructions": ("交办要求", "Instructions"),
     "co_unit_id": ("会办单位", "Co-handling unit"),
-    "due_at": ("办理时限", "Due"),
+    # the command system: 督办单 and 领导包案
+    "respond_within": ("答复时限（天）", "Answer within (days)"),
+    "order_id": ("督办单编号", "Order"),
+    "leader_user_id": ("包案领导", "Responsible leader"),
+    "plan": ("化解方案", "Plan"),
+    "target_date": ("目标化解日期", "Target date"),
+    "issuing_unit": ("督办单位", "Issued by unit"),
+    "late": ("逾期答复", "Answered late"),
+    "automatic": ("自动督办", "Automatic"),
+    # 交办's and 督办单's (ACTION_FIELD_LABELS names each)
+    "instructions": ("要求", "Instructions"),
+    "due_at": ("期限", "Due"),
 }
 
 # A field whose label depends on the action (the same name means another thing there).
 ACTION_FIELD_LABELS: dict[tuple[str, str], Label] = {
     ("hand_over", "days"): ("办理时限（天）", "Deadline (days)"),
+    ("hand_over", "instructions"): ("交办要求", "Instructions"),
+    ("hand_over", "due_at"): ("办理时限", "Due"),
+    ("supervise", "instructions"): ("督办要求", "Instructions"),
+    ("supervise", "due_at"): ("答复期限", "Answer due"),
     ("report", "summary"): ("会办情况", "Report"),
 }
 

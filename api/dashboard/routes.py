@@ -67,6 +67,12 @@ def case_list_page() -> HTMLResponse:
     return _shell()
 
 
+@router.get("/dashboard/backlog", response_class=HTMLResponse)
+def backlog_page() -> HTMLResponse:
+    """The 积案 workbench: backlog cases and cases under 督办单, with their leaders."""
+    return _shell()
+
+
 @router.get("/dashboard/register", response_class=HTMLResponse)
 def registration_page() -> HTMLResponse:
     """The registration form (登记)."""

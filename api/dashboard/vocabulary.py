@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date
 from functools import cache
-from typing import Any, get_args, get_origin
+from typing import Annotated, Any, get_args, get_origin
 
 from annotated_types import Ge, Le, MaxLen
 from pydantic.fields import FieldInfo
@@ -51,12 +51,25 @@ def _is_date(annotation: Any) -> bool:
     return any(_is_date(arg) for arg in get_args(annotation))
 
 
+def _is_int(annotation: Any) -> bool:
+    """A whole number, however wrapped (``Annotated``, ``| None``: an optional day count)."""
+    if annotation is int:
+        return True
+    if get_origin(annotation) is Annotated:
+        return _is_int(get_args(annotation)[0])
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    return len(args) == 1 and _is_int(args[0])
+
+
 # Parameters that name a user: chosen from the directory (``GET /api/v1/users``) of the unit
 # holding the case; ``role``: only users of that role may be chosen.
 USER_FIELDS: dict[str, str | None] = {"officer_id": "officer", "caller": None}
 # Parameters that name units of the caller's tree: one, or several (交办's co-handlers).
 UNIT_FIELDS = frozenset({"unit_id", "lead_unit_id"})
 UNITS_FIELDS = frozenset({"co_unit_ids"})
+# Users chosen from the caller's own subtree instead (a 包案 leader: a supervisor at or above the
+# unit holding the case, which a village case's own unit never has).
+CALLER_SCOPE_USER_FIELDS: dict[str, str | None] = {"leader_user_id": "supervisor"}
 
 
 def _constraint(info: FieldInfo, kind: type) -> Any:
@@ -83,7 +96,7 @@ def form_field(name: str, info: FieldInfo, action: str = "") -> dict[str, Any]:
         ]
     elif info.annotation is bool:
         field["widget"] = "checkbox"
-    elif info.annotation is int:
+    elif _is_int(info.annotation):
         field["widget"] = "number"
         if (low := _constraint(info, Ge)) is not None:
             field["min"] = low.ge
@@ -99,6 +112,10 @@ def form_field(name: str, info: FieldInfo, action: str = "") -> dict[str, Any]:
     elif name in USER_FIELDS:
         field["widget"] = "user"
         field["role"] = USER_FIELDS[name]
+    elif name in CALLER_SCOPE_USER_FIELDS:
+        field["widget"] = "user"
+        field["role"] = CALLER_SCOPE_USER_FIELDS[name]
+        field["from"] = "caller"
     elif _is_date(info.annotation):
         field["widget"] = "date"
     else:

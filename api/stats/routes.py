@@ -12,9 +12,11 @@ from api.problems import responses
 from api.stats import hand_overs as hand_overs_doc
 from api.stats import schemas as definitions
 from api.stats.hand_overs import HandOverStats, hand_over_stats
+from api.stats import supervision as supervision_doc
 from api.stats.queries import StatsScope
 from api.stats.schemas import Assessment, Stats
 from api.stats.service import assessment, statistics, stats_scope
+from api.stats.supervision import SupervisionQueries, SupervisionStats
 
 router = APIRouter(prefix="/api/v1", tags=["statistics"])
 
@@ -101,3 +103,14 @@ def get_assessment(session: DbSession, scope: Scope) -> Assessment:
 )
 def get_hand_over_stats(session: DbSession, scope: Scope) -> HandOverStats:
     return hand_over_stats(session, scope)
+
+
+@router.get(
+    "/stats/supervision",
+    response_model=SupervisionStats,
+    responses=responses(401, 404, 422),
+    summary="督办单 and 领导包案 figures of a unit subtree for a period",
+    description=supervision_doc.__doc__ or "",
+)
+def get_supervision_stats(session: DbSession, scope: Scope) -> SupervisionStats:
+    return SupervisionQueries(session.connection(), scope).figures()

@@ -66,7 +66,6 @@ ROLES_FOR: dict[str, set[str]] = {action: {"officer", "admin"} for action in ALL
     "escalate": {"officer", "supervisor", "admin"},
     "decline": {"officer", "admin", "system"},  # the service declines repeat_final matters
     "supervise": {"supervisor", "admin", "system"},  # and issues 督办单 after a breach at the top
-    "respond_supervision": {"officer", "supervisor", "admin"},
     "assign_leader": {"supervisor", "admin"},
     "link": {"supervisor", "admin"},
     "unlink": {"supervisor", "admin"},

@@ -13,7 +13,9 @@ function actionLabel(name) {
 /** A user of the unit holding the case, by name (GET /users; the API checks the choice). */
 function userSelect(common, field, unitId) {
   const select = h("select", common, field.required ? null : h("option", { value: "" }, "—"));
-  get("/users", { unit_id: unitId, role: field.role })
+  // "from caller": the caller's own subtree (a 包案 leader may sit above the unit holding it)
+  const params = field.from === "caller" ? { role: field.role } : { unit_id: unitId, role: field.role };
+  get("/users", params)
     .then((users) => {
       for (const user of users) select.append(h("option", { value: user.id }, user.name || user.id));
     })

@@ -13,6 +13,7 @@ import { formatTime } from "./time.js";
 import { renderSnapshot, stateBadges } from "./case_snapshot.js";
 import { renderMediation } from "./mediation_panel.js";
 import { renderPeople } from "./case_people.js";
+import { renderCommand } from "./command_panel.js";
 
 const LEDGER_REDRAW_MS = 5000; // the "now" mark moves; seconds-long test policies need it
 const LIVE_DEBOUNCE_MS = 300;
@@ -34,6 +35,7 @@ export function casePageView(root, caseId) {
   const ledgerBox = h("div", {}, loading());
   const timelineBox = h("div", {}, loading());
   const handOverBox = h("div", {});
+  const commandBox = h("div", {}, loading());
   const contact = contactReveal(caseId);
   const mediationBox = h("div", { class: "mediation-box" });
   const actions = actionPanel(caseId, {
@@ -70,6 +72,7 @@ export function casePageView(root, caseId) {
       card("case-actions", "actions", actions.element),
     ),
     card("hand-overs", "hand_overs", handOverBox),
+    card("case-command", "command_card", commandBox),
     card("clock-ledger", "clock_ledger", ledgerBox),
     card("event-timeline", "event_timeline", timelineBox),
     card("case-attachments", "attachments", attachmentsPanel(caseId).element),
@@ -92,6 +95,7 @@ export function casePageView(root, caseId) {
     const mediation = renderMediation(snapshot.mediation);
     replaceChildren(mediationBox, mediation ? [h("h3", {}, t("mediation")), mediation] : []);
     replaceChildren(peopleBox, renderPeople(snapshot));
+    replaceChildren(commandBox, renderCommand(snapshot));
     contact.update(snapshot);
     replaceChildren(handOverBox, renderHandOvers(snapshot));
     handOverBox.closest("section").hidden = !snapshot.hand_overs?.length;
@@ -117,7 +121,7 @@ export function casePageView(root, caseId) {
       title.textContent =
         error.status === 404 ? t("case_not_found") : `${t("load_failed")}: ${error.message}`;
       // nothing more will come: no box keeps saying "loading"
-      for (const box of [snapshotBox, ledgerBox, timelineBox]) replaceChildren(box, "—");
+      for (const box of [snapshotBox, ledgerBox, timelineBox, commandBox]) replaceChildren(box, "—");
     }
   }
 

@@ -25,7 +25,9 @@ function valueText(name, value) {
     track: v.tracks,
     clock: v.clocks,
   };
-  if (name === "unit_id" || name.endsWith("_unit_id")) return unitName(value);
+  if (name === "unit_id" || name.endsWith("_unit_id") || name === "issuing_unit") {
+    return unitName(value);
+  }
   if (name === "due_at") return formatTime(value);
   if (name === "clock") return pick(own(v.clocks, value.split("#")[0]), value);
   const label = own(own(tables, name), value) ?? own(v.choices, value);

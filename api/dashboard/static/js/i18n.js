@@ -221,6 +221,26 @@ const WORDS = {
   hand_over_done: ["已办结", "Done"],
   hand_over_taken_back: ["已收回", "Taken back"],
   hand_over_ended: ["已结束", "Ended"],
+  // the command system: 积案 workbench, 督办单, 领导包案
+  nav_backlog: ["积案", "Backlog"],
+  backlog_title: ["积案工作台", "Backlog workbench"],
+  backlog_tab: ["积案", "Backlog"],
+  orders_tab: ["有督办单的在办案件", "Open cases under supervision orders"],
+  leader: ["包案领导", "Leader"],
+  plan: ["化解方案", "Plan"],
+  target_date: ["目标日期", "Target date"],
+  open_orders: ["未答复督办单", "Open orders"],
+  days_overdue: ["超期天数", "Days overdue"],
+  days_n: ["{days} 天", "{days} days"],
+  command_card: ["督办单与包案", "Supervision orders and leader"],
+  no_leader: ["未包案", "No leader named"],
+  no_orders: ["无督办单", "No supervision orders"],
+  order_open: ["待答复", "Awaiting answer"],
+  order_answered: ["已答复", "Answered"],
+  order_late: ["逾期答复", "Answered late"],
+  order_automatic: ["自动督办", "Automatic"],
+  order_due: ["答复期限 {at}", "answer due {at}"],
+  issued_by_unit: ["督办单位", "Issued by"],
 };
 
 let current = localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh";

@@ -12,6 +12,7 @@ import { alertKindLabel } from "./alerts.js";
 import { caseHref } from "./case_lists.js";
 import { caseListPageView } from "./case_list_page.js";
 import { registrationView } from "./register.js";
+import { backlogPageView } from "./backlog_page.js";
 
 const view = document.getElementById("view");
 const controls = document.getElementById("top-bar-controls");
@@ -35,6 +36,7 @@ function caseIdFromPath() {
 const PAGES = {
   "/dashboard/cases": ["list", caseListPageView],
   "/dashboard/register": ["register", registrationView],
+  "/dashboard/backlog": ["backlog", backlogPageView],
 };
 
 function route() {
