@@ -10,6 +10,7 @@ from models.vocabulary import (
     Claim,
     Decision,
     DeclineReason,
+    DeliveryMethod,
     Kind,
     Rating,
     Role,
@@ -45,6 +46,9 @@ FIELD_LABELS: dict[str, Label] = {
     "received_on": ("收件/来访日期", "Received on"),
     "title": ("标题", "Title"),
     "description": ("诉求内容", "Petition text"),
+    # 送达 (deliver): which document, on which day
+    "document_id": ("文书", "Document"),
+    "delivered_on": ("送达日期", "Delivered on"),
 }
 
 # The registration form's fields (POST /api/v1/cases), by their names in the body.
@@ -83,6 +87,8 @@ CHOICE_LABELS: dict[str, Label] = {
     Rating.unsatisfied: ("不满意", "Unsatisfied"),
     Decision.upheld: ("维持原意见", "Upheld"),
     Decision.revised: ("变更原意见", "Revised"),
+    DeliveryMethod.in_person: ("直接送达", "In person"),
+    DeliveryMethod.mail: ("邮寄送达", "By mail"),
 }
 
 TRACK_STATUS_LABELS: dict[str, Label] = {
