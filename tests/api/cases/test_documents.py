@@ -13,11 +13,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import Session
 
 from models.daycount import compute_deadline
 from models.policy import Span
+from models.tables import CaseRow
 from petitionflow import unit_tree
+from petitionflow.documents.retention import purge_documents
 from tests.api.conftest import Stack
 
 ZONE_NAME = "Asia/Shanghai"
@@ -160,6 +163,22 @@ async def test_notices_are_issued_and_the_review_window_runs_from_delivery(api: 
     # out of scope: as for no case
     other = await api.get(docs[0]["download_url"], who="officer_zhapu")
     assert other.status_code == 404
+
+    # retention: once the case's personal data is purged, the PDFs leave the store; the
+    # register of numbers stays
+    with api.engine.begin() as conn:
+        conn.execute(
+            update(CaseRow.__table__)  # type: ignore[attr-defined]
+            .where(CaseRow.__table__.c.case_id == case_id)  # type: ignore[attr-defined]
+            .values(purged_at=datetime.now(UTC))
+        )
+    assert purge_documents(api.engine, api.settings.attachment_store) == len(docs)
+    assert purge_documents(api.engine, api.settings.attachment_store) == 0
+    after = (await api.get(f"/api/v1/cases/{case_id}/documents")).json()
+    assert [d["number"] for d in after] == [d["number"] for d in docs]
+    assert not any(d["available"] for d in after)
+    assert (await api.get(docs[0]["download_url"])).status_code == 410
+    assert not list((api.settings.data_dir / "attachments" / case_id).rglob("doc-*"))
 
 
 FAST_DELIVERY = """
