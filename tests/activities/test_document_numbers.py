@@ -15,7 +15,9 @@ from petitionflow.documents.issue import DocumentIssuer
 
 def take(engine: Engine, *, commit: bool = True) -> int:
     with Session(engine) as session, session.begin():
-        serial = DocumentIssuer._next_serial(session, "pinghu.danghu", 2026, DocumentKind.handling_opinion)
+        serial = DocumentIssuer._next_serial(
+            session, "pinghu.danghu", 2026, DocumentKind.handling_opinion
+        )
         if not commit:
             session.rollback()
         return serial
