@@ -147,6 +147,7 @@ def _users_revoke(args: argparse.Namespace, settings: Settings) -> int:
 def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     from petitionflow.attachment_keys import files_remaining, rotate_files
     from petitionflow.db import make_engine
+    from petitionflow.documents.keys import documents_remaining, rotate_documents
     from petitionflow.keys import remaining, rotate
 
     cipher = settings.field_cipher
@@ -168,6 +169,10 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
             progress=lambda d: print(f"  {d.files} attachment(s) re-encrypted so far", flush=True),
         )
         files_left = files_remaining(engine, settings.blob_cipher)
+        documents = rotate_documents(
+            engine, settings.attachment_store, settings.blob_cipher, batch_size=args.batch_size
+        )
+        documents_left = documents_remaining(engine, settings.blob_cipher)
     finally:
         engine.dispose()
     moved = ", ".join(f"{n} from {k}" for k, n in sorted(done.before.items())) or "none"
@@ -180,7 +185,11 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
         f"keys: {files.files} attachment(s) re-encrypted ({moved}); {files_left} attachment(s) "
         "left under other keys"
     )
-    return 0 if left == 0 and files_left == 0 else 1
+    print(
+        f"keys: {documents} document(s) re-encrypted; {documents_left} document(s) left under "
+        "other keys"
+    )
+    return 0 if left == 0 and files_left == 0 and documents_left == 0 else 1
 
 
 def _retention_run(args: argparse.Namespace, settings: Settings) -> int:
