@@ -20,8 +20,12 @@ from models.daycount import compute_deadline
 from models.policy import Span
 from models.tables import CaseRow
 from petitionflow import unit_tree
+from petitionflow.blob_crypto import BlobCipher
+from petitionflow.codec import new_key_spec, parse_keys
+from petitionflow.documents.keys import documents_remaining, rotate_documents
 from petitionflow.documents.retention import purge_documents
 from tests.api.conftest import Stack
+from tests.conftest import CODEC_KEYS
 
 ZONE_NAME = "Asia/Shanghai"
 NUMBER = re.compile(r"^东信(受|延|处)〔(\d{4})〕(\d+)号$")
@@ -172,6 +176,16 @@ async def test_notices_are_issued_and_the_review_window_runs_from_delivery(api: 
     # out of scope: as for no case
     other = await api.get(docs[0]["download_url"], who="officer_zhapu")
     assert other.status_code == 404
+
+    # keys rotate: the PDFs move to the new key; with the old one gone they still read
+    spec = f"{CODEC_KEYS},{new_key_spec('k2')}"
+    ring = BlobCipher(parse_keys(spec), "k2")
+    store = api.settings.attachment_store
+    assert rotate_documents(api.engine, store, ring) == len(docs) + 1
+    assert documents_remaining(api.engine, ring) == 0
+    api.settings.__dict__["blob_cipher"] = BlobCipher(parse_keys(spec.split(",")[1]), "k2")
+    r = await api.get(receipt["download_url"])
+    assert hashlib.sha256(r.content).hexdigest() == receipt["sha256"]
 
     # retention: once the case's personal data is purged, the PDFs leave the store; the
     # register of numbers stays
