@@ -171,13 +171,13 @@ class ProjectionActivities:
     ) -> CaseEvent:
         """An event that issues a notice, with the notice numbered, rendered and stored in the
         event's own transaction (once: a written event is never issued again); a delivery,
-        marked on the document's row."""
+        marked on the document's row (before its 送达回证 is issued)."""
         if session.get(CaseEventRow, event.event_id) is not None:
             return event
-        if self._documents is not None and "document" in event.params:
-            return self._documents.issue(session, event, snapshot, petitioner)
         if event.action == "deliver":
             DocumentIssuer.delivered(session, event)
+        if self._documents is not None and "document" in event.params:
+            return self._documents.issue(session, event, snapshot, petitioner)
         return event
 
     def _write(self, session: Session, projection: Projection) -> None:

@@ -19,7 +19,10 @@ ACTION_DOCUMENTS: dict[str, DocumentKind] = {
     "reply": DocumentKind.handling_opinion,
     "review_opinion": DocumentKind.review_opinion,
     "re_review_opinion": DocumentKind.re_review_opinion,
+    "deliver": DocumentKind.delivery_receipt,
 }
+# What a delivery produces is its own record (送达回证), never delivered in turn.
+UNDELIVERED_KINDS: frozenset[DocumentKind] = frozenset({DocumentKind.delivery_receipt})
 
 # 文号: the unit's first character, 信, the kind's mark, 〔year〕, serial, 号
 # (e.g. 东信受〔2026〕12号); one series per issuing unit, year and kind.
@@ -30,6 +33,7 @@ NUMBER_MARKS: dict[DocumentKind, str] = {
     DocumentKind.handling_opinion: "处",
     DocumentKind.review_opinion: "复查",
     DocumentKind.re_review_opinion: "复核",
+    DocumentKind.delivery_receipt: "送",
 }
 
 # The petitioner's request window that runs from the delivery of a document (信访工作条例 第三十五、
@@ -60,3 +64,7 @@ class IssuedDocument(BaseModel):
     issued_at: datetime
     delivered_on: date | None = None
     method: DeliveryMethod | None = None
+
+    @property
+    def awaits_delivery(self) -> bool:
+        return self.delivered_on is None and self.kind not in UNDELIVERED_KINDS

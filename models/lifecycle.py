@@ -36,6 +36,7 @@ from models.case import (
     StaffRef,
     UnitRef,
 )
+from models.documents import UNDELIVERED_KINDS
 from models.errors import Forbidden, InvalidParams, InvalidTransition
 from models.mediation import MediationParty, MediationSession
 from models.messages import Message
@@ -336,7 +337,7 @@ class PetitionLifecycle(StateChart[PetitionCase]):
 
     def document_pending(self) -> bool:
         """没有待送达的文书 / No document of this case awaits delivery."""
-        return any(d.delivered_on is None for d in self.model.documents)
+        return any(d.awaits_delivery for d in self.model.documents)
 
     def document_deliverable(
         self,
@@ -353,6 +354,10 @@ class PetitionLifecycle(StateChart[PetitionCase]):
         if doc is None:
             raise _bad_delivery(
                 "document_id", "本案没有此文书 / no such document was issued in this case"
+            )
+        if doc.kind in UNDELIVERED_KINDS:
+            raise _bad_delivery(
+                "document_id", "送达回证无需送达 / a proof of delivery is not delivered itself"
             )
         if doc.delivered_on is not None:
             raise _bad_delivery(

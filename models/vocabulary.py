@@ -254,6 +254,9 @@ class DocumentKind(StrEnum):
     handling_opinion = "handling_opinion"  # 信访事项处理意见书 (the written reply)
     review_opinion = "review_opinion"  # 复查意见书
     re_review_opinion = "re_review_opinion"  # 复核意见书
+    delivery_receipt = (
+        "delivery_receipt"  # 送达回证: the record of a delivery, not delivered itself
+    )
 
 
 DOCUMENT_KIND_LABELS: dict[DocumentKind, tuple[str, str]] = {
@@ -263,6 +266,7 @@ DOCUMENT_KIND_LABELS: dict[DocumentKind, tuple[str, str]] = {
     DocumentKind.handling_opinion: ("信访事项处理意见书", "Handling opinion (written reply)"),
     DocumentKind.review_opinion: ("复查意见书", "Review opinion"),
     DocumentKind.re_review_opinion: ("复核意见书", "Re-review opinion"),
+    DocumentKind.delivery_receipt: ("送达回证", "Proof of delivery"),
 }
 
 

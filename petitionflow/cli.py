@@ -147,6 +147,7 @@ def _users_revoke(args: argparse.Namespace, settings: Settings) -> int:
 def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     from petitionflow.attachment_keys import files_remaining, rotate_files
     from petitionflow.db import make_engine
+    from petitionflow.documents.keys import documents_remaining, rotate_documents
     from petitionflow.keys import remaining, rotate
     from petitionflow.petitioners import petitioners_remaining, rotate_petitioners
 
@@ -171,6 +172,10 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
         files_left = files_remaining(engine, settings.blob_cipher)
         people = rotate_petitioners(engine, cipher, batch_size=args.batch_size)
         people_left = petitioners_remaining(engine, cipher)
+        documents = rotate_documents(
+            engine, settings.attachment_store, settings.blob_cipher, batch_size=args.batch_size
+        )
+        documents_left = documents_remaining(engine, settings.blob_cipher)
     finally:
         engine.dispose()
     print(
@@ -188,7 +193,11 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
         f"keys: {files.files} attachment(s) re-encrypted ({moved}); {files_left} attachment(s) "
         "left under other keys"
     )
-    return 0 if left == 0 and files_left == 0 else 1
+    print(
+        f"keys: {documents} document(s) re-encrypted; {documents_left} document(s) left under "
+        "other keys"
+    )
+    return 0 if left == 0 and files_left == 0 and documents_left == 0 else 1
 
 
 def _retention_run(args: argparse.Namespace, settings: Settings) -> int:

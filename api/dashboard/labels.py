@@ -13,6 +13,7 @@ from models.vocabulary import (
     Claim,
     Decision,
     DeclineReason,
+    DeliveryMethod,
     Kind,
     Rating,
     Role,
@@ -67,6 +68,9 @@ FIELD_LABELS: dict[str, Label] = {
     # 交办's and 督办单's (ACTION_FIELD_LABELS names each)
     "instructions": ("要求", "Instructions"),
     "due_at": ("期限", "Due"),
+    # 送达 (deliver): which document, on which day
+    "document_id": ("文书", "Document"),
+    "delivered_on": ("送达日期", "Delivered on"),
 }
 
 # A field whose label depends on the action (the same name means another thing there).
@@ -115,6 +119,8 @@ CHOICE_LABELS: dict[str, Label] = {
     Rating.unsatisfied: ("不满意", "Unsatisfied"),
     Decision.upheld: ("维持原意见", "Upheld"),
     Decision.revised: ("变更原意见", "Revised"),
+    DeliveryMethod.in_person: ("直接送达", "In person"),
+    DeliveryMethod.mail: ("邮寄送达", "By mail"),
 }
 
 TRACK_STATUS_LABELS: dict[str, Label] = {

@@ -18,10 +18,17 @@ from sqlalchemy import insert, update
 from sqlmodel import Session
 
 from models.boundary import CaseEvent, CaseSnapshot, Petitioner
-from models.documents import document_number
+from models.documents import OPENS_WINDOW, document_number
 from models.policy import SlaPolicy
 from models.tables import CaseDocumentRow, CaseRow, DocumentSerialRow
-from models.vocabulary import Decision, DeclineReason, DocumentKind
+from models.vocabulary import (
+    DELIVERY_METHOD_LABELS,
+    DOCUMENT_KIND_LABELS,
+    Decision,
+    DeclineReason,
+    DeliveryMethod,
+    DocumentKind,
+)
 from petitionflow import unit_tree
 from petitionflow.attachment_store import AttachmentStore
 from petitionflow.blob_crypto import BlobCipher
@@ -154,7 +161,7 @@ class DocumentIssuer:
         above = path[1].name if len(path) > 1 else "上一级机关"
         next_above = path[2].name if len(path) > 2 else "上一级机关"
         handling = next((c for c in reversed(snapshot.deadlines) if c.clock == "handling"), None)
-        return {
+        return self._delivery_values(session, event, snapshot, path) | {
             "number": number,
             "unit": path[0].name if path else snapshot.unit_id,
             "petitioner": self._name(session, event.case_id, petitioner),
@@ -176,6 +183,39 @@ class DocumentIssuer:
             "re_review_days": str(clocks.re_review_window.days or clocks.re_review_window.iso),
             "re_review_unit": above if event.action == "review_opinion" else next_above,
         }
+
+    def _delivery_values(
+        self, session: Session, event: CaseEvent, snapshot: CaseSnapshot, path: list[Any]
+    ) -> dict[str, str]:
+        """A 送达回证's facts: the document delivered, how and when, and the petitioner's window
+        that the delivery started (its last day and where to ask)."""
+        if event.action != "deliver":
+            return {}
+        params = event.params
+        row = session.get(CaseDocumentRow, (event.case_id, str(params.get("document_id"))))
+        kind = DocumentKind(row.kind) if row else None
+        delivered_on = date.fromisoformat(str(params["delivered_on"]))
+        values = {
+            "delivered_kind": DOCUMENT_KIND_LABELS[kind][0] if kind else "",
+            "delivered_number": row.number if row else str(params.get("document_id", "")),
+            "method": DELIVERY_METHOD_LABELS[DeliveryMethod(str(params["method"]))][0],
+            "delivered_on": chinese_date(delivered_on),
+            "window": "",
+        }
+        window = OPENS_WINDOW.get(kind) if kind else None
+        started = [
+            c
+            for c in snapshot.deadlines
+            if c.clock == window and c.started_at.astimezone(self.zone).date() == delivered_on
+        ]
+        if started:
+            what = "复查" if window == "review_window" else "复核"
+            organ = path[1].name if len(path) > 1 else "上一级机关"
+            values["window"] = (
+                f"　　信访人如不服，可以自收到之日起，于{self._last_day(started[-1].due_at)}前"
+                f"向{organ}书面请求{what}（《信访工作条例》第三十六、三十七条）。"
+            )
+        return values
 
     def _last_day(self, due_at: datetime) -> str:
         """A period ending at 24:00 of a day, as that day."""

@@ -20,6 +20,10 @@ DEFAULT_FONT = (
 )
 
 
+IDEOGRAPHIC_SPACE = "\u3000"
+MM_PER_POINT = 25.4 / 72
+
+
 class FontMissing(FileNotFoundError):
     """The CJK font is not where the settings say (``make`` vendors it with the dashboard's
     assets)."""
@@ -64,7 +68,10 @@ def render_pdf(text: str, *, font: Path, title: str, issued_at: datetime) -> byt
             pdf.multi_cell(0, 9, line[2:].strip(), align="R", new_x="LMARGIN", new_y="NEXT")
         elif not line:
             pdf.ln(6)
-        else:
+        else:  # a paragraph; its leading ideographic spaces (　　) indent its first line
             pdf.set_font("noto", size=13)
-            pdf.multi_cell(0, 9, line, align="L", new_x="LMARGIN", new_y="NEXT")
+            text = line.lstrip(IDEOGRAPHIC_SPACE)
+            pdf.set_x(pdf.l_margin + (len(line) - len(text)) * 13 * MM_PER_POINT)
+            pdf.write(9, text)
+            pdf.ln(9)
     return bytes(pdf.output())

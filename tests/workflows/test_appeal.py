@@ -10,6 +10,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from tests.workflows.cases import CaseDriver
+from tests.workflows.history_checks import save_history
 
 
 def deadline_of(snap, clock: str):
@@ -123,3 +124,5 @@ async def test_request_after_the_window_is_rejected(driver: CaseDriver) -> None:
     assert (await driver.snapshot(handle)).state == "closed"
     events = await driver.projected(handle)
     assert events[-1].action == "auto_close"
+    assert [e.action for e in events][-2:] == ["deliver", "auto_close"]
+    await save_history(handle, "delivery-v1", "reply_delivered_window_lapsed")

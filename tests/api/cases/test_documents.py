@@ -13,12 +13,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import Session
 
 from models.daycount import compute_deadline
 from models.policy import Span
+from models.tables import CaseRow
 from petitionflow import unit_tree
+from petitionflow.blob_crypto import BlobCipher
+from petitionflow.codec import new_key_spec, parse_keys
+from petitionflow.documents.keys import documents_remaining, rotate_documents
+from petitionflow.documents.retention import purge_documents
 from tests.api.conftest import Stack
+from tests.conftest import CODEC_KEYS
 
 ZONE_NAME = "Asia/Shanghai"
 NUMBER = re.compile(r"^东信(受|延|处)〔(\d{4})〕(\d+)号$")
@@ -130,8 +137,9 @@ async def test_notices_are_issued_and_the_review_window_runs_from_delivery(api: 
 
     timeline = await timeline_has(api, case_id, lambda t: t[-1]["action"] == "deliver")
     issuing = {e["params"]["document"]["id"]: e for e in timeline if "document" in e["params"]}
-    docs = await documents_listed(api, case_id, 3)
+    *docs, receipt = await documents_listed(api, case_id, 4)
     assert docs[2]["delivered_on"] == str(issued_on) and docs[2]["delivery_method"] == "online"
+    assert receipt["kind"] == "delivery_receipt" and receipt["number"].startswith("东信送〔")
 
     with Session(api.engine) as session:
         village, town, _ = unit_tree.unit_path(session, "pinghu.danghu.dongmen")
@@ -150,16 +158,50 @@ async def test_notices_are_issued_and_the_review_window_runs_from_delivery(api: 
         re.sub(r"\s+", "", pdf_text((await api.get(d["download_url"])).content)) for d in docs
     ]
     last_day = (handling_due.astimezone(zone) - timedelta(microseconds=1)).date()
+    window_end = (expected.due_at.astimezone(zone) - timedelta(microseconds=1)).date()
+    r = await api.get(receipt["download_url"])
+    assert hashlib.sha256(r.content).hexdigest() == receipt["sha256"]
+    receipt_text = re.sub(r"\s+", "", pdf_text(r.content))
+    for fact in [receipt["number"], "送达回证", "王五", docs[2]["number"], "网上送达"]:
+        assert fact in receipt_text, (fact, receipt_text)
+    assert f"送达日期：{chinese(issued_on)}" in receipt_text
+    assert f"于{chinese(window_end)}前向{town.name}书面请求复查" in receipt_text
     assert "受理告知书" in accept_text and "延长10日" in extend_text
     assert f"至{chinese(last_day)}" in extend_text and "需协调多部门" in extend_text
     assert "处理意见书" in reply_text and "不予支持" in reply_text
     assert f"30日内，向{town.name}书面请求复查" in reply_text
 
     log = await api.get("/api/v1/pii-access-log", who="admin", case_id=case_id, kind="document")
-    assert log.status_code == 200 and len(log.json()) == 2 * len(docs)
+    assert log.status_code == 200 and len(log.json()) == 2 * len(docs) + 1
     # out of scope: as for no case
     other = await api.get(docs[0]["download_url"], who="officer_zhapu")
     assert other.status_code == 404
+
+    # keys rotate: the PDFs move to the new key; with the old one gone they still read
+    spec = f"{CODEC_KEYS},{new_key_spec('k2')}"
+    ring = BlobCipher(parse_keys(spec), "k2")
+    store = api.settings.attachment_store
+    assert rotate_documents(api.engine, store, ring) == len(docs) + 1
+    assert documents_remaining(api.engine, ring) == 0
+    api.settings.__dict__["blob_cipher"] = BlobCipher(parse_keys(spec.split(",")[1]), "k2")
+    r = await api.get(receipt["download_url"])
+    assert hashlib.sha256(r.content).hexdigest() == receipt["sha256"]
+
+    # retention: once the case's personal data is purged, the PDFs leave the store; the
+    # register of numbers stays
+    with api.engine.begin() as conn:
+        conn.execute(
+            update(CaseRow.__table__)  # type: ignore[attr-defined]
+            .where(CaseRow.__table__.c.case_id == case_id)  # type: ignore[attr-defined]
+            .values(purged_at=datetime.now(UTC))
+        )
+    assert purge_documents(api.engine, api.settings.attachment_store) == len(docs) + 1
+    assert purge_documents(api.engine, api.settings.attachment_store) == 0
+    after = (await api.get(f"/api/v1/cases/{case_id}/documents")).json()
+    assert [d["number"] for d in after] == [d["number"] for d in [*docs, receipt]]
+    assert not any(d["available"] for d in after)
+    assert (await api.get(docs[0]["download_url"])).status_code == 410
+    assert not list((api.settings.data_dir / "attachments" / case_id).rglob("doc-*"))
 
 
 FAST_DELIVERY = """
