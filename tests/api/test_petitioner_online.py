@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,7 +23,7 @@ QUIET_PHONE = "13900001111"
 
 
 @pytest.fixture
-def gateway() -> Gateway:  # type: ignore[misc]
+def gateway() -> Iterator[Gateway]:
     with sms_gateway() as gw:
         yield gw
 
