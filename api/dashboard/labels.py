@@ -98,6 +98,7 @@ REGISTRATION_LABELS: dict[str, Label] = {
     "title": ("事项标题", "Title"),
     "description": ("诉求内容", "The petition's content"),
     "received_on": ("收件/来访日期", "Received on"),
+    "sms_opt_out": ("信访人不接收短信告知", "No SMS notices to the petitioner"),
 }
 
 CHOICE_LABELS: dict[str, Label] = {
@@ -150,6 +151,7 @@ ROLE_LABELS: dict[str, Label] = {
     Role.supervisor: ("督办领导", "Supervisor"),
     Role.admin: ("管理员", "Admin"),
     Role.system: ("系统", "System"),
+    Role.petitioner: ("信访人（网上）", "Petitioner (online)"),
 }
 
 KIND_LABELS: dict[str, Label] = {

@@ -7,13 +7,23 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
-from models.tables import SmsOptOutRow, TrackOtpGuardRow, TrackOtpRow
+from models.tables import SmsDeliveryRow, SmsOptOutRow, TrackOtpGuardRow, TrackOtpRow
 
 
 def record_opt_out(session: Session, case_id: str, at: datetime) -> None:
     """The petitioner asked not to be texted notices (kept with the registration's commit)."""
     if session.get(SmsOptOutRow, case_id) is None:
         session.add(SmsOptOutRow(case_id=case_id, at=at))
+
+
+def sms_log(session: Session, case_id: str) -> tuple[bool, list[SmsDeliveryRow]]:
+    """Whether the case's petitioner opted out, and every attempt to text them, oldest first."""
+    attempts = session.exec(
+        select(SmsDeliveryRow)
+        .where(SmsDeliveryRow.case_id == case_id)
+        .order_by(col(SmsDeliveryRow.at), col(SmsDeliveryRow.id))
+    ).all()
+    return session.get(SmsOptOutRow, case_id) is not None, list(attempts)
 
 
 class OtpRepository:

@@ -8,11 +8,19 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Request
 from limits.strategies import MovingWindowRateLimiter
 
+from api.cases.repository import CaseRepository
 from api.client_address import client_address
-from api.deps import AppSettings, DbSession, Temporal
+from api.deps import AppSettings, CurrentCaller, DbSession, Temporal
 from api.problems import responses
 from api.public.schemas import Tracking
-from api.track.schemas import OnlineFeedbackIn, OnlineReviewRequestIn, OtpSent
+from api.track.repository import sms_log
+from api.track.schemas import (
+    OnlineFeedbackIn,
+    OnlineReviewRequestIn,
+    OtpSent,
+    SmsAttempt,
+    SmsLog,
+)
 from api.track.service import OnlineService
 
 router = APIRouter(tags=["public"])
@@ -86,4 +94,24 @@ async def online_review_request(
         action="request_review",
         params={"note": body.note},
         key=key,
+    )
+
+
+@router.get(
+    "/api/v1/cases/{case_id}/sms",
+    response_model=SmsLog,
+    responses=responses(401, 404),
+    tags=["cases"],
+)
+def case_sms(
+    case_id: Annotated[str, Path(max_length=64)], caller: CurrentCaller, session: DbSession
+) -> SmsLog:
+    """The texts to the case's petitioner: whether they opted out, and each attempt (kind,
+    status, a generic reason, segments billed) — never the phone or the text. For whoever may
+    read the case."""
+    CaseRepository(session).case_row(case_id, caller)  # 404 outside the caller's reading scope
+    opted_out, attempts = sms_log(session, case_id)
+    return SmsLog(
+        opted_out=opted_out,
+        attempts=[SmsAttempt.model_validate(a, from_attributes=True) for a in attempts],
     )

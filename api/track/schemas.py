@@ -3,6 +3,8 @@ parameters (their shape is checked again by ``models/actions.py`` in the workflo
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field
 
 from models.text import CleanText
@@ -29,3 +31,22 @@ class OnlineFeedbackIn(CleanText):
 class OnlineReviewRequestIn(CleanText):
     otp: str = OneTimeCode
     note: str = Field(default="", max_length=4000)
+
+
+class SmsAttempt(BaseModel):
+    """One attempt to text the petitioner (never the phone or the text)."""
+
+    message_id: str
+    kind: str
+    attempt: int
+    status: str  # sent | failed | skipped
+    reason: str
+    segments: int
+    at: datetime
+
+
+class SmsLog(BaseModel):
+    """A case's texts to its petitioner: the opt-out and every attempt, oldest first."""
+
+    opted_out: bool
+    attempts: list[SmsAttempt]

@@ -88,9 +88,7 @@ class OnlineService:
     ) -> OtpSent:
         if not limiter.hit(OTP_CLIENT_LIMIT, "otp", client):
             reset = limiter.get_window_stats(OTP_CLIENT_LIMIT, "otp", client).reset_time
-            raise too_many(
-                Message("验证码请求过于频繁", "too many code requests"), reset - time.time()
-            )
+            raise too_many(CLIENT_LIMITED, reset - time.time())
         row = await self._case(tracking_code)
         otp_id = await db(lambda: once_more_on_race(self.session, lambda: self._issue(row.case_id)))
         message = SmsDispatch(
@@ -115,12 +113,7 @@ class OnlineService:
             if guard.locked_until is not None and guard.locked_until > now:
                 raise self._locked(guard.locked_until, now)
             if self.codes.issued_since(case_id, now - CODE_WINDOW) >= CODES_PER_WINDOW:
-                raise too_many(
-                    Message(
-                        "该事项的验证码请求过于频繁，请稍后再试", "too many codes for this case"
-                    ),
-                    CODE_WINDOW.total_seconds(),
-                )
+                raise too_many(CODE_LIMITED, CODE_WINDOW.total_seconds())
             otp_id = uuid.uuid4().hex
             code = one_time_codes.code_for(self.settings.secret(), otp_id)
             self.session.add(
@@ -191,9 +184,7 @@ class OnlineService:
             if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
                 raise ProblemError(
                     409,
-                    Message(
-                        "案件已结束，不能再办理", "the case is finished; no actions are allowed"
-                    ),
+                    FINISHED,
                     type="/problems/InvalidTransition",
                     allowed_actions=[],
                 ) from None

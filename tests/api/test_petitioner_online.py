@@ -5,7 +5,9 @@ on request; rating and review request online, recorded as the petitioner; the co
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,7 +23,7 @@ QUIET_PHONE = "13900001111"
 
 
 @pytest.fixture
-def gateway() -> Gateway:  # type: ignore[misc]
+def gateway() -> Iterator[Gateway]:
     with sms_gateway() as gw:
         yield gw
 
@@ -137,6 +139,14 @@ async def test_registration_to_online_review_request(stack: Stack, gateway: Gate
         # the opted-out petitioner: each notice logged as skipped, nothing texted
         rows = await skipped(stack, quiet_id, 2)
         assert {r.status for r in rows} == {"skipped"} and {r.reason for r in rows} == {"opted out"}
+        log = (await stack.get(f"/api/v1/cases/{quiet_id}/sms")).json()
+        assert log["opted_out"] is True
+        assert [a["kind"] for a in log["attempts"]] == ["registered", "accepted"]
+        sent_log = (await stack.get(f"/api/v1/cases/{case_id}/sms", who="officer_town")).json()
+        assert sent_log["opted_out"] is False and sent_log["attempts"][0]["status"] == "sent"
+        assert PHONE not in json.dumps(sent_log)
+        other = await stack.get(f"/api/v1/cases/{case_id}/sms", who="officer_zhapu")
+        assert other.status_code == 404
 
     kinds = [t["kind"] for t in gateway.texts]
     assert sorted(kinds) == sorted(

@@ -91,6 +91,7 @@ async def test_an_officer_registers_a_petition_in_the_form(
     await form.get_by_label("事项类别").fill("市政设施")
     await form.get_by_label("信访形式").select_option("letter")
     await form.get_by_label("收件/来访日期").fill(yesterday)
+    await form.get_by_label("信访人不接收短信告知").check()
     await form.get_by_role("button", name="登记", exact=True).click()
     await expect(page.locator("#view")).to_have_attribute("data-view", "case")
     await expect(page.locator("h1.case-title")).to_have_text("小区路灯不亮")
@@ -104,6 +105,8 @@ async def test_an_officer_registers_a_petition_in_the_form(
     )
     timeline = (await dashboard.stack.get(f"/api/v1/cases/{case_id}/timeline")).json()
     assert timeline[0]["params"]["received_on"] == yesterday
+    sms = (await dashboard.stack.get(f"/api/v1/cases/{case_id}/sms")).json()
+    assert sms["opted_out"] is True
 
 
 async def test_the_case_list_filters_searches_pages_and_exports(

@@ -60,6 +60,7 @@ function readBody(form) {
   };
   const received = value("received_on");
   if (received && received !== shanghaiDate()) body.received_on = received; // today: the default
+  if (form.elements.sms_opt_out.checked) body.sms_opt_out = true; // 短信告知: on unless refused
   return body;
 }
 
@@ -95,6 +96,7 @@ export function registrationView(root) {
       row("petitioner.name", text("petitioner.name", { required: true, maxlength: 100, autocomplete: "off" }), { required: true }),
       row("petitioner.id_number", text("petitioner.id_number", { maxlength: 18, autocomplete: "off", inputmode: "text" })),
       row("petitioner.phone", text("petitioner.phone", { maxlength: 30, type: "tel", autocomplete: "off" })),
+      row("sms_opt_out", h("input", { type: "checkbox", name: "sms_opt_out", dataset: { testid: "reg-sms-opt-out" } })),
       row("petitioner.address", text("petitioner.address", { maxlength: 300, autocomplete: "off" })),
     ),
     h(
