@@ -148,6 +148,7 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     from petitionflow.attachment_keys import files_remaining, rotate_files
     from petitionflow.db import make_engine
     from petitionflow.keys import remaining, rotate
+    from petitionflow.party_keys import parties_remaining, rotate_parties
 
     cipher = settings.field_cipher
     engine = make_engine(settings.resolved_database_url)
@@ -168,6 +169,8 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
             progress=lambda d: print(f"  {d.files} attachment(s) re-encrypted so far", flush=True),
         )
         files_left = files_remaining(engine, settings.blob_cipher)
+        parties = rotate_parties(engine, cipher, batch_size=args.batch_size)
+        parties_left = parties_remaining(engine, cipher)
     finally:
         engine.dispose()
     moved = ", ".join(f"{n} from {k}" for k, n in sorted(done.before.items())) or "none"
@@ -180,7 +183,11 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
         f"keys: {files.files} attachment(s) re-encrypted ({moved}); {files_left} attachment(s) "
         "left under other keys"
     )
-    return 0 if left == 0 and files_left == 0 else 1
+    print(
+        f"keys: {parties} mediation party name(s) re-encrypted; {parties_left} party name(s) "
+        "left under other keys"
+    )
+    return 0 if left == 0 and files_left == 0 and parties_left == 0 else 1
 
 
 def _retention_run(args: argparse.Namespace, settings: Settings) -> int:
