@@ -13,7 +13,7 @@ from tests.models.builders import case_in, do
 
 def mediating() -> Petition:
     p = case_in("handling")
-    do(p, "assess", claim="reasonable", mediation=True)
+    do(p, "assess", claim="reasonable", hardship=False, mediation=True)
     do(p, "start_mediation")
     return p
 
@@ -26,7 +26,7 @@ def reason(p: Petition, action: str, **params: object) -> str:
 
 def test_mediation_needs_the_assessment_to_open_it() -> None:
     p = case_in("handling")
-    do(p, "assess", claim="reasonable")
+    do(p, "assess", claim="reasonable", hardship=False)
     assert "start_mediation" not in p.allowed_actions("officer")
     assert "研判未将本案列为调解" in reason(p, "start_mediation")
     do(p, "assess", claim="unreasonable", mediation=True)  # nothing to resolve
