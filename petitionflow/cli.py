@@ -297,6 +297,7 @@ async def run_worker(settings: Settings) -> None:
 
     settings.sla_policy  # noqa: B018  (fail at start-up on a bad policy, not at the first case)
     settings.retention_policy()
+    settings.risk_policy()  # 预测预警's thresholds: a bad key stops the worker at start-up
     runtime = worker_runtime(settings)
     client = await connect(settings, runtime=runtime)
     # A search attribute the namespace lacks would fail every workflow task that sets it.
