@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import Session, select
 
 from activities.mediation import party_field
@@ -118,6 +119,7 @@ async def test_failure_refers_and_the_case_is_declined(api: Stack) -> None:
     await assert_no_failed_workflow_tasks(api.env.client.get_workflow_handle(workflow_id(case_id)))
 
 
+@pytest.mark.parametrize("stack", ["sqlite"], indirect=True)  # the clock, not the database
 async def test_mediation_window_breach_alerts_without_escalating(stack: Stack) -> None:
     stack.use_policy(FAST_MEDIATION)
     async with stack.run_worker():
