@@ -8,7 +8,7 @@ import contextlib
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.client import Client
@@ -111,6 +111,13 @@ class ProjectionActivities:
                 risks = await asyncio.to_thread(self._evaluate_risk, batch)
             except IntegrityError:
                 raise ApplicationError("risk alert raced another attempt") from None
+            except DBAPIError:
+                raise  # the database is away: retried like every projection write
+            except Exception:  # a defect in a rule must not hold back the case's projection
+                activity.logger.exception(
+                    "risk evaluation failed", extra={"case_id": batch.snapshot.case_id}
+                )
+                risks = []
             for alert in risks:
                 if self._client is not None:
                     await self._dispatch(alert)

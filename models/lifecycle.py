@@ -115,7 +115,10 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     escalate = handling.to.itself(
         internal=True, cond=["by_handler", "below_county", "not_handed_over"]
     )
-    reply = handling.to(replied, cond=["by_officer", "tracks_in_place", "co_handlers_reported"])
+    reply = handling.to(
+        replied,
+        cond=["by_officer", "tracks_in_place", "co_handlers_reported", "no_mediation_open"],
+    )
     feedback = replied.to.itself(
         internal=True, cond="by_officer_or_petitioner", validators="callback_recorded"
     ) | reviewed.to.itself(
@@ -517,6 +520,10 @@ class PetitionLifecycle(StateChart[PetitionCase]):
     def mediating(self) -> bool:
         """没有进行中的调解 / There is no mediation in progress."""
         return self.model.mediation is not None and self.model.mediation.ongoing
+
+    def no_mediation_open(self) -> bool:
+        """调解尚未结束，不能书面答复 / A mediation is still in progress; close it first."""
+        return not self.mediating()
 
     def referred_to_legal_channel(self) -> bool:
         """办理中的案件只有调解不成并导向法定途径后才能不予受理 / A case in handling may be declined only after a failed mediation referred it to a legal channel."""  # noqa: E501

@@ -150,6 +150,7 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     from petitionflow.documents.keys import documents_remaining, rotate_documents
     from petitionflow.keys import remaining, rotate
     from petitionflow.petitioners import petitioners_remaining, rotate_petitioners
+    from petitionflow.party_keys import parties_remaining, rotate_parties
 
     cipher = settings.field_cipher
     engine = make_engine(settings.resolved_database_url)
@@ -176,6 +177,8 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
             engine, settings.attachment_store, settings.blob_cipher, batch_size=args.batch_size
         )
         documents_left = documents_remaining(engine, settings.blob_cipher)
+        parties = rotate_parties(engine, cipher, batch_size=args.batch_size)
+        parties_left = parties_remaining(engine, cipher)
     finally:
         engine.dispose()
     print(
@@ -197,7 +200,11 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
         f"keys: {documents} document(s) re-encrypted; {documents_left} document(s) left under "
         "other keys"
     )
-    return 0 if left == 0 and files_left == 0 and documents_left == 0 else 1
+    print(
+        f"keys: {parties} mediation party name(s) re-encrypted; {parties_left} party name(s) "
+        "left under other keys"
+    )
+    return 0 if left == 0 and files_left == 0 and documents_left == 0 and parties_left == 0 else 1
 
 
 def _retention_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -312,6 +319,7 @@ async def run_worker(settings: Settings) -> None:
 
     settings.sla_policy  # noqa: B018  (fail at start-up on a bad policy, not at the first case)
     settings.retention_policy()
+    settings.risk_policy()  # 预测预警's thresholds: a bad key stops the worker at start-up
     runtime = worker_runtime(settings)
     client = await connect(settings, runtime=runtime)
     # A search attribute the namespace lacks would fail every workflow task that sets it.

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from models.lifecycle import FINAL_STATES
 from models.retention import RetentionPolicy
-from models.tables import CaseEventRow, CaseRow, IdempotencyRow
+from models.tables import CaseEventRow, CasePartyRow, CaseRow, IdempotencyRow
 from petitionflow import audit
 from petitionflow.field_crypto import ENCRYPTED_COLUMNS, MASKED_COLUMNS
 from petitionflow.person_keys import SEARCH_KEY_COLUMNS
@@ -30,6 +30,7 @@ from petitionflow.petitioners import purge_petitioners
 CASES = CaseRow.__table__  # type: ignore[attr-defined]
 EVENTS = CaseEventRow.__table__  # type: ignore[attr-defined]
 IDEMPOTENCY = IdempotencyRow.__table__  # type: ignore[attr-defined]
+PARTIES = CasePartyRow.__table__  # type: ignore[attr-defined]
 
 PURGE_ACTION = "purge_personal_data"
 PURGED_FIELDS = ["name", "id_number", "phone", "address", "description"]
@@ -112,6 +113,9 @@ def _purge_one(conn: Connection, case: Expired, policy: RetentionPolicy, now: da
     snapshot = dict(row.snapshot or {})
     snapshot["petitioner"] = {"name": "", "id_number": "", "phone": ""}
     snapshot["petitioners"] = []  # every petitioner of a collective petition, their refs too
+    if snapshot.get("mediation"):  # 调解's parties (issue 17): their masked names go too
+        for party in snapshot["mediation"].get("parties", []):
+            party["name"] = ""
     last = conn.execute(
         select(EVENTS.c.seq, EVENTS.c.chain)
         .where(EVENTS.c.case_id == case.case_id)
@@ -146,6 +150,7 @@ def _purge_one(conn: Connection, case: Expired, policy: RetentionPolicy, now: da
     conn.execute(EVENTS.insert().values(**event.model_dump()))
     conn.execute(delete(IDEMPOTENCY).where(IDEMPOTENCY.c.case_id == case.case_id))
     purge_petitioners(conn, case.case_id)
+    conn.execute(delete(PARTIES).where(PARTIES.c.case_id == case.case_id))  # 调解's parties
     return True
 
 

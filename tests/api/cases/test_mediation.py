@@ -7,14 +7,17 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import Session, select
 
 from activities.mediation import party_field
 from models.tables import CasePartyRow
+from petitionflow.temporal import workflow_id
 from tests.api.alerts.test_alerts import alerts, wait_for
 from tests.api.cases.test_lifecycle import wait_listed
 from tests.api.conftest import Stack
 from tests.conftest import FIELD_CIPHER
+from tests.workflows.history_checks import assert_no_failed_workflow_tasks
 
 CHINA = ZoneInfo("Asia/Shanghai")
 PARTIES = [
@@ -89,6 +92,7 @@ async def test_agreement_completes_the_resolution_track(api: Stack) -> None:
     first = next(r for r in rows if r.position == 0)
     assert FIELD_CIPHER.decrypt(first.name_enc, row=case_id, field=party_field(0)) == "欧阳明"
 
+    await assert_no_failed_workflow_tasks(api.env.client.get_workflow_handle(workflow_id(case_id)))
     stats = (await api.get("/api/v1/stats/mediation", who="supervisor")).json()
     village = next(u for u in stats["units"] if u["unit_id"] == "pinghu.danghu.dongmen")
     assert village["started"] >= 1 and village["agreements"] >= 1
@@ -112,8 +116,10 @@ async def test_failure_refers_and_the_case_is_declined(api: Stack) -> None:
     assert events[-1]["params"]["referral"] == "litigation"
     stats = (await api.get("/api/v1/stats/mediation", who="supervisor")).json()
     assert stats["total"]["referrals"]["litigation"] >= 1
+    await assert_no_failed_workflow_tasks(api.env.client.get_workflow_handle(workflow_id(case_id)))
 
 
+@pytest.mark.parametrize("stack", ["sqlite"], indirect=True)  # the clock, not the database
 async def test_mediation_window_breach_alerts_without_escalating(stack: Stack) -> None:
     stack.use_policy(FAST_MEDIATION)
     async with stack.run_worker():
