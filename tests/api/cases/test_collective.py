@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from models.tables import CasePetitionerRow, CaseRow, PiiAccessRow
 from petitionflow.retention import purge
 from tests.api.cases.test_lifecycle import wait_listed
+from tests.api.cases.test_links import well_behaved
 from tests.api.conftest import Stack
 from tests.api.test_person_search import person
 
@@ -140,3 +141,4 @@ async def test_collective_petition_end_to_end(api: Stack) -> None:
     assert (await api.get(f"/api/v1/petitioners/{ref}", "admin")).status_code == 404
     purged = (await api.get(f"/api/v1/cases/{case_id}", "admin")).json()
     assert purged["petitioners"] == []
+    await well_behaved(api, case_id)
