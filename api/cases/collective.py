@@ -6,9 +6,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlmodel import Session
+
+from api.pii import PetitionerRevealed
+from api.problems import ProblemError
 from models.boundary import Person
-from models.messages import invalid
+from models.messages import Message, invalid
+from petitionflow.field_crypto import FieldCipher, FieldCryptoError
 from petitionflow.person_keys import PersonKeys
+from petitionflow.petitioners import open_petitioners
 
 if TYPE_CHECKING:
     from api.cases.schemas import PetitionerIn, RegistrationIn
@@ -78,3 +84,18 @@ def person_columns(petitioner: PetitionerIn, keys: PersonKeys) -> dict[str, str]
         **keys.search_columns(petitioner),
         "person_ref": keys.ref(petitioner),
     }
+
+
+def revealed(session: Session, cipher: FieldCipher, case_id: str) -> list[PetitionerRevealed]:
+    """Every petitioner in plain text, for a reveal already on record."""
+    try:
+        return [PetitionerRevealed(**p) for p in open_petitioners(session, cipher, case_id)]
+    except FieldCryptoError:
+        raise ProblemError(
+            500,
+            Message(
+                "信访人个人信息无法解密（密钥缺失或记录被改动）",
+                "a petitioner's personal data cannot be decrypted: its key is not configured, or "
+                "the stored value was altered",
+            ),
+        ) from None

@@ -86,6 +86,10 @@ async def test_collective_petition_end_to_end(api: Stack) -> None:
         assert p["phone"] not in stored and p["address"] not in stored
     assert all(r.petitioner_name_enc.startswith("pf1:") and r.petitioner_key for r in rows)
 
+    # A reveal (on record) shows every petitioner.
+    shown = await api.get(f"/api/v1/cases/{case_id}", "admin", reveal="pii", reason="电话回访")
+    assert shown.json()["petitioners_revealed"] == people, shown.text
+
     # The third petitioner alone, on the same matter, at a village of the same county: a repeat.
     third = {f"petitioner_{k}": v for k, v in people[2].items()}
     again = await api.register("admin", **third, category="征地拆迁", channel="letter")
