@@ -97,7 +97,7 @@ async def test_collective_case_and_a_duplicate_merged_into_it(driver: CaseDriver
     assert (merged.state, merged.merged_into) == ("merged", here.case_id)
     assert (await duplicate.result()).state == "merged"
 
-    for _ in range(200):
+    for _ in range(500):  # the signal to the case merged into
         target = await driver.snapshot(group)
         if target.merged_cases:
             break
@@ -108,6 +108,10 @@ async def test_collective_case_and_a_duplicate_merged_into_it(driver: CaseDriver
     events = await driver.projected(group)
     assert [e.action for e in events] == ["register", "visit", "merged_in"]
     assert events[-1].params["visits_added"] == 1
+    for _ in range(500):  # stored after the events of its batch
+        if driver.alerts(here.case_id):
+            break
+        await asyncio.sleep(0.02)
     assert [a.kind for a in driver.alerts(here.case_id)] == ["collective"]
     assert driver.alerts(merged.case_id) == []  # a major matter alerts nobody at registration
     await save_history(duplicate, FOLDER, "merged_duplicate")
