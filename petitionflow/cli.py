@@ -149,8 +149,8 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     from petitionflow.db import make_engine
     from petitionflow.documents.keys import documents_remaining, rotate_documents
     from petitionflow.keys import remaining, rotate
-    from petitionflow.petitioners import petitioners_remaining, rotate_petitioners
     from petitionflow.party_keys import parties_remaining, rotate_parties
+    from petitionflow.petitioners import petitioners_remaining, rotate_petitioners
 
     cipher = settings.field_cipher
     engine = make_engine(settings.resolved_database_url)

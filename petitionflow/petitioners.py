@@ -12,6 +12,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
+from sqlmodel import select as select_rows
 
 from models.boundary import Person
 from models.tables import CasePetitionerRow
@@ -41,6 +42,16 @@ def write_petitioners(
         for column in KEY_COLUMNS:
             setattr(row, column, person.keys.get(column, ""))
         session.add(row)
+
+
+def open_petitioners(session: Session, cipher: FieldCipher, case_id: str) -> list[dict[str, str]]:
+    """Every petitioner of the case in plain text, in order (a reveal: the caller records it)."""
+    rows = session.exec(
+        select_rows(CasePetitionerRow)
+        .where(CasePetitionerRow.case_id == case_id)
+        .order_by(CasePetitionerRow.position)  # type: ignore[arg-type]
+    ).all()
+    return [cipher.open(row_id(case_id, row.position), row) for row in rows]
 
 
 def purge_petitioners(conn: Connection, case_id: str) -> None:

@@ -91,15 +91,14 @@ class CaseLinks(CaseCore):
             params: dict[str, object] = {"other_case_id": event.case_id, "note": event.note}
             if event.event == "merged_in":  # 最多跑一次: the duplicate's visits count here
                 self._state.visit_count += event.visit_count
-                params |= {"visits_added": event.visit_count, "visit_count": self._visit_count}
+                params |= {
+                    "visits_added": event.visit_count,
+                    "visit_count": self._state.visit_count,
+                }
             by = ActionRequest(action=event.event, role=event.role, user_id=event.user_id)
             self._record(event.event, by, from_state=from_state, params=params)
             self._changed = True
             self._publish()
-
-    @property
-    def _visit_count(self) -> int:
-        return self._state.visit_count
 
     def _note_visitors(self, request: VisitRequest) -> None:
         """A repeat visit is on the entries of the petitioners who came (its event is the

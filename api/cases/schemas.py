@@ -177,6 +177,10 @@ class CaseOut(CaseSnapshot):
     )
     # Set once the retention policy deleted the petitioner's personal data (the case stays).
     personal_data_purged_at: datetime | None = None
+    petitioners_revealed: list[PetitionerRevealed] | None = Field(
+        default=None,
+        description="with ?reveal=pii: every petitioner (集体访), in the order of `petitioners`",
+    )
 
     @classmethod
     def for_role(cls, snapshot: CaseSnapshot, role: str, *, acting: bool = True) -> CaseOut:

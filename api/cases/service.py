@@ -396,6 +396,10 @@ class CaseService:
                 )
             )
             snapshot.petitioner_revealed = revealed
+            # the same reading, on record above: every petitioner of a collective petition
+            snapshot.petitioners_revealed = await db(
+                lambda: collective.revealed(self.session, self.settings.field_cipher, case_id)
+            )
         return snapshot
 
     async def timeline(

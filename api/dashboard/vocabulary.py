@@ -21,8 +21,8 @@ from models.vocabulary import (
     LEVEL_LABELS,
     STATE_LABELS,
     TRACK_LABELS,
-    PartyKind,
     UNIT_KIND_LABELS,
+    PartyKind,
 )
 
 # Text longer than this is typed in a text area rather than a one-line input.

@@ -11,8 +11,8 @@ from api.deps import AppSettings, CurrentCaller, DbSession
 from api.problems import responses
 from api.stats import hand_overs as hand_overs_doc
 from api.stats import schemas as definitions
-from api.stats.hand_overs import HandOverStats, hand_over_stats
 from api.stats import supervision as supervision_doc
+from api.stats.hand_overs import HandOverStats, hand_over_stats
 from api.stats.queries import StatsScope
 from api.stats.schemas import Assessment, Stats
 from api.stats.service import assessment, statistics, stats_scope

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from models.tables import CaseRow
+from models.tables import CasePetitionerRow, CaseRow
 from petitionflow.cli import main
 from petitionflow.codec import new_key_spec, parse_keys
 from petitionflow.field_crypto import ENCRYPTED_COLUMNS, FieldCipher, key_id_of
@@ -194,6 +194,11 @@ async def test_keys_rotate_under_load_and_resume(
             row = session.get(CaseRow, case_id)
             assert row is not None
             assert {key_id_of(getattr(row, c)) for c in ENCRYPTED_COLUMNS.values()} == {"k2"}
+        # every petitioner's row too (case_petitioners, 集体访)
+        petitioners = session.exec(select(CasePetitionerRow)).all()
+        assert len(petitioners) == len(people)
+        stored = {key_id_of(getattr(r, c)) for r in petitioners for c in ENCRYPTED_COLUMNS.values()}
+        assert stored == {"k2"}
     # k1 can go from the ring (once Temporal's retention has passed for payloads)
     api.settings.__dict__["field_cipher"] = FieldCipher(parse_keys(spec.split(",")[1]), "k2")
     for case_id, person in people.items():

@@ -7,6 +7,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.api.cases.test_lifecycle import wait_listed
+from tests.api.cases.test_links import actions
 from tests.api.test_person_search import person
 from tests.dashboard.browser import SECOND, screenshot, sign_in
 from tests.dashboard.conftest import LiveDashboard
@@ -54,8 +55,18 @@ async def test_petitioners_and_linked_cases_on_the_case_page(
     await expect(form).to_have_count(0)
     linked = page.get_by_test_id("linked-cases")
     await expect(linked).to_contain_text(other["case_id"])
+    # the timeline reads the projection, which may trail the action a moment: read it again
+    await actions(stack, case_id, 2)
+    await page.reload()
     await expect(page.get_by_test_id("event-timeline")).to_contain_text("关联案件")
+    entries = page.get_by_test_id("petitioner-entry")
+    # a petitioner's history, on the access log
+    await entries.nth(0).get_by_test_id("petitioner-history-button").click()
+    history = entries.nth(0).get_by_test_id("petitioner-history")
+    await expect(history.get_by_role("link")).to_have_text("村民集体反映征地补偿")
     await screenshot(page, artifacts, "case-petitioners-and-linked-cases")
+    log = await stack.get("/api/v1/pii-access-log", "admin", kind="petitioner_history")
+    assert [e["case_id"] for e in log.json()] == [case_id]
 
     await linked.get_by_role("link", name=other["case_id"]).click()
     await expect(page.get_by_test_id("linked-cases")).to_contain_text(case_id, timeout=10 * SECOND)

@@ -86,7 +86,9 @@ async def test_supervisor_watches_a_case_go_overdue_and_acts_on_it(
         "data-status", "breached"
     )
     await expect(page.get_by_test_id("event-timeline")).to_contain_text("超期")
-    await expect(page.get_by_test_id("action-buttons")).to_contain_text("当前无可执行的操作")
+    # before acceptance a supervisor may only link or merge it (the same matter), not extend
+    await expect(page.get_by_test_id("action-buttons")).to_contain_text("关联案件")
+    await expect(page.get_by_test_id("action-buttons")).not_to_contain_text("延期")
 
     # an officer-side acceptance elsewhere shows up live; the supervisor may now extend
     accepted = await stack.act(case_id, "accept", who="admin", note="受理")

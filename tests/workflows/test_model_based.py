@@ -48,8 +48,11 @@ ZONE = ZoneInfo("Asia/Shanghai")
 CALENDAR = WorkCalendar()
 UNITS = ["pinghu", "pinghu.danghu", "pinghu.danghu.dongmen", "pinghu.zhapu"]
 ROLES = ["officer", "supervisor", "admin"]
-# 交办/会办 need the units the API resolves: tests/api/cases/test_hand_over.py drives them.
-ACTIONS = sorted(set(ACTION_PARAMS) - {"hand_over", "report", "take_back"})
+# 交办/会办 need the units the API resolves: tests/api/cases/test_hand_over.py drives them;
+# link, unlink and merge name another running case: tests/workflows/test_collective_links.py
+ACTIONS = sorted(
+    set(ACTION_PARAMS) - {"hand_over", "report", "take_back", "link", "unlink", "merge"}
+)
 # A short level window keeps escalation in reach of a few skips; the law's periods stay as is.
 POLICY = '[levels]\nvillage = "P3D"\ntown = "P5D"\n[clocks]\nsupervision = "P4D"\n'
 

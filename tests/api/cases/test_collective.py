@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from models.tables import CasePetitionerRow, CaseRow, PiiAccessRow
 from petitionflow.retention import purge
 from tests.api.cases.test_lifecycle import wait_listed
+from tests.api.cases.test_links import well_behaved
 from tests.api.conftest import Stack
 from tests.api.test_person_search import person
 
@@ -85,6 +86,10 @@ async def test_collective_petition_end_to_end(api: Stack) -> None:
         assert p["phone"] not in stored and p["address"] not in stored
     assert all(r.petitioner_name_enc.startswith("pf1:") and r.petitioner_key for r in rows)
 
+    # A reveal (on record) shows every petitioner.
+    shown = await api.get(f"/api/v1/cases/{case_id}", "admin", reveal="pii", reason="电话回访")
+    assert shown.json()["petitioners_revealed"] == people, shown.text
+
     # The third petitioner alone, on the same matter, at a village of the same county: a repeat.
     third = {f"petitioner_{k}": v for k, v in people[2].items()}
     again = await api.register("admin", **third, category="征地拆迁", channel="letter")
@@ -140,3 +145,4 @@ async def test_collective_petition_end_to_end(api: Stack) -> None:
     assert (await api.get(f"/api/v1/petitioners/{ref}", "admin")).status_code == 404
     purged = (await api.get(f"/api/v1/cases/{case_id}", "admin")).json()
     assert purged["petitioners"] == []
+    await well_behaved(api, case_id)

@@ -7,8 +7,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from temporalio.worker import Replayer
+
+from petitionflow.temporal import data_converter, workflow_id
 from tests.api.cases.test_lifecycle import wait_listed
 from tests.api.conftest import Stack
+from tests.workflows.history_checks import assert_no_failed_workflow_tasks
+from workflows.petition import PetitionWorkflow
 
 
 async def registered(api: Stack, who: str = "officer", **changes: Any) -> str:
@@ -17,6 +22,15 @@ async def registered(api: Stack, who: str = "officer", **changes: Any) -> str:
     case_id: str = r.json()["case_id"]
     await wait_listed(api, case_id, "registered", who="admin")
     return case_id
+
+
+async def well_behaved(api: Stack, *case_ids: str) -> None:
+    """No workflow task of these cases failed, and their histories replay (the signals to the
+    other case included)."""
+    replayer = Replayer(workflows=[PetitionWorkflow], data_converter=data_converter(api.settings))
+    for case_id in case_ids:
+        handle = api.env.client.get_workflow_handle(workflow_id(case_id))
+        await replayer.replay_workflow(await assert_no_failed_workflow_tasks(handle))
 
 
 async def actions(api: Stack, case_id: str, count: int) -> list[dict[str, Any]]:
@@ -86,3 +100,4 @@ async def test_link_unlink_merge_on_both_timelines_and_refusals(api: Stack) -> N
     assert into_merged.status_code == 409, into_merged.text
     assert "已结束" in into_merged.json()["detail"]
     assert "merge" in into_merged.json()["allowed_actions"]
+    await well_behaved(api, first, duplicate, other_town)

@@ -1,9 +1,51 @@
 // The people and the matter beyond this case: every petitioner (masked as the API sends them;
 // 集体访: the representatives marked, the headcount), and the cases linked to it, merged into it,
 // or the one it was merged into — each a link to that case's page.
-import { h, link } from "./dom.js";
-import { t } from "./i18n.js";
+import { get, vocab } from "./api.js";
+import { h, link, replaceChildren } from "./dom.js";
+import { pick, t } from "./i18n.js";
 import { caseHref } from "./case_lists.js";
+
+/** The person's history (GET /petitioners/{ref}: their cases in scope, on the access log). */
+function historyButton(ref) {
+  const box = h("div", { class: "petitioner-history", dataset: { testid: "petitioner-history" } });
+  const button = h(
+    "button",
+    {
+      type: "button",
+      class: "small-button",
+      dataset: { testid: "petitioner-history-button" },
+      onclick: async () => {
+        button.disabled = true;
+        try {
+          const history = await get(`/petitioners/${encodeURIComponent(ref)}`);
+          replaceChildren(
+            box,
+            h(
+              "ul",
+              {},
+              history.cases.map((c) =>
+                h(
+                  "li",
+                  {},
+                  link(caseHref(c.case_id), c.title),
+                  ` · ${pick(vocab().states[c.state], c.state)}`,
+                  ` · ${t("came_times", { count: c.visits.length })}`,
+                ),
+              ),
+            ),
+          );
+        } catch (error) {
+          replaceChildren(box, h("p", { class: "error" }, `${t("load_failed")}: ${error.message}`));
+        } finally {
+          button.disabled = false;
+        }
+      },
+    },
+    t("petitioner_history"),
+  );
+  return [button, box];
+}
 
 function petitioners(snapshot) {
   const people = snapshot.petitioners ?? [];
@@ -23,6 +65,7 @@ function petitioners(snapshot) {
           [p.name, p.id_number, p.phone].filter(Boolean).join(" · ") || "—",
           p.representative ? h("span", { class: "badge badge-representative" }, t("representative")) : null,
           (p.visits ?? []).length > 1 ? h("span", { class: "muted small" }, ` ${t("came_times", { count: p.visits.length })}`) : null,
+          p.ref ? historyButton(p.ref) : null,
         ),
       ),
     ),

@@ -70,6 +70,7 @@ const WORDS = {
   linked_cases: ["关联案件", "Linked cases"],
   merged_cases: ["并入本案的重复件", "Duplicates merged in"],
   merged_into: ["已合并至", "Merged into"],
+  petitioner_history: ["信访史", "History"],
   tracks: ["三到位一处理", "Handling tracks"],
   assessment: ["研判", "Assessment"],
   escalations: ["上报记录", "Escalations"],
