@@ -19,9 +19,11 @@ $(STAMP): pyproject.toml
 $(DASHBOARD_ASSETS): dashboard/package.json dashboard/package-lock.json dashboard/vendor.mjs
 	cd dashboard && npm ci --no-audit --no-fund --loglevel=error && npm run --silent vendor
 
-# Browser tests drive Debian's Chromium (Playwright's own browser downloads are not used).
+# Browser tests drive Debian's Chromium (Playwright's own browser downloads are not used); the
+# documents' tests read the PDFs back with Debian's pdftotext (poppler-utils).
 chromium:
 	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+	command -v pdftotext >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y poppler-utils)
 
 dev: $(STAMP) $(DASHBOARD_ASSETS)
 	$(BIN)/petitionflow dev
