@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from models.alerts import ALERT_KINDS
@@ -25,7 +25,14 @@ from models.risk import (
     category_surge,
     repeat_visits,
 )
-from models.tables import AlertRow, CaseEventRow, CaseRow, RiskAlertRow, UnitRow
+from models.tables import (
+    AlertRow,
+    CaseEventRow,
+    CasePetitionerRow,
+    CaseRow,
+    RiskAlertRow,
+    UnitRow,
+)
 from models.vocabulary import LEVEL_LABELS, Level
 
 TRIGGERS = frozenset({"register", "visit"})
@@ -44,10 +51,7 @@ class RiskEvaluator:
             return []
         policy, found = self._policy(), []
         at = triggers[-1].at
-        key = session.exec(
-            select(CaseRow.petitioner_key).where(CaseRow.case_id == snapshot.case_id)
-        ).first()
-        if key:
+        for key in _petitioner_keys(session, snapshot.case_id):  # each person of a 集体访
             found.append(self._repeat_visits(session, key, snapshot, at, policy))
         for event in triggers:
             if event.action == "register":
@@ -63,9 +67,17 @@ class RiskEvaluator:
         session: Session, key: str, snapshot: CaseSnapshot, at: datetime, policy: RiskPolicy
     ) -> RiskFinding | None:
         since = at - policy.repeat_window.approximate()
+        # the person's cases: as a petitioner of any of them (case_petitioners, since 0021),
+        # or as the single petitioner the case row keeps (cases registered before it)
+        theirs = or_(
+            col(CaseRow.petitioner_key) == key,
+            col(CaseRow.case_id).in_(
+                select(CasePetitionerRow.case_id).where(CasePetitionerRow.petitioner_key == key)
+            ),
+        )
         registered = session.exec(
             select(CaseRow.case_id, CaseRow.created_at).where(
-                CaseRow.petitioner_key == key,
+                theirs,
                 col(CaseRow.created_at) > since,
                 col(CaseRow.created_at) <= at,
             )
@@ -74,7 +86,7 @@ class RiskEvaluator:
             select(CaseEventRow.case_id, CaseEventRow.at)
             .join(CaseRow, col(CaseRow.case_id) == col(CaseEventRow.case_id))
             .where(
-                CaseRow.petitioner_key == key,
+                theirs,
                 CaseEventRow.action == "visit",
                 col(CaseEventRow.at) > since,
                 col(CaseEventRow.at) <= at,
@@ -205,6 +217,16 @@ class RiskEvaluator:
         )
         assert not ALERT_KINDS["risk"].renotifies  # sent once, acknowledged on the list
         return alert_input
+
+
+def _petitioner_keys(session: Session, case_id: str) -> list[str]:
+    """The keyed hashes of the case's petitioners (every one of a collective petition), the case
+    row's own first (the only one a case registered before 0021 has)."""
+    own = session.exec(select(CaseRow.petitioner_key).where(CaseRow.case_id == case_id)).first()
+    rows = session.exec(
+        select(CasePetitionerRow.petitioner_key).where(CasePetitionerRow.case_id == case_id)
+    ).all()
+    return [k for k in dict.fromkeys([own or "", *rows]) if k]
 
 
 def _case_finding(rule: str, snapshot: CaseSnapshot, figures: dict[str, object]) -> RiskFinding:

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from activities.risk import RiskEvaluator
 from models.boundary import CaseEvent, CaseSnapshot
 from models.risk import RiskPolicy, parse_risk
-from models.tables import AlertRow, CaseEventRow, CaseRow, RiskAlertRow
+from models.tables import AlertRow, CaseEventRow, CasePetitionerRow, CaseRow, RiskAlertRow
 from models.vocabulary import Level
 
 T = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)
@@ -106,6 +106,25 @@ def test_repeat_visits_at_three_within_thirty_days(db: Engine) -> None:
     risk = found["repeat_visits"]
     assert risk.figures["visits"] == 3 and set(risk.case_ids) == {first, second}
     assert key not in risk.subject  # not even the keyed hash is shown
+
+
+def test_repeat_visits_count_every_petitioner_of_a_collective_petition(db: Engine) -> None:
+    """A person who came with a 集体访 and comes again alone: both visits are theirs, whichever
+    petitioner the case row keeps."""
+    leader, member = uuid.uuid4().hex, uuid.uuid4().hex
+    collective = add_case(db, T - 10 * DAY, key=leader, severity="group")
+    with Session(db) as session, session.begin():
+        for position, key in enumerate((leader, member)):
+            session.add(
+                CasePetitionerRow(case_id=collective, position=position, petitioner_key=key)
+            )
+    alone = add_case(db, T - 5 * DAY, key=member)
+    found = findings(db, snapshot(alone), [event(alone, 1, "register", T - 5 * DAY)])
+    assert "repeat_visits" not in found  # two visits of the member
+    visit = add_visit(db, collective, 2, T)
+    found = findings(db, snapshot(collective), [visit])
+    risk = found["repeat_visits"]  # the member: the 集体访, its repeat, and their own case
+    assert risk.figures["visits"] == 3 and set(risk.case_ids) == {collective, alone}
 
 
 SURGES = [  # (cases in the 90 days before the last 7, cases in the last 7, raised)

@@ -21,12 +21,18 @@ depends_on = None
 # Frozen copies: a migration never changes with the code after it.
 NEW = (
     "ON case_events (case_id, seq) INCLUDE (at) WHERE action = 'breach' "
-    "AND (params ->> 'clock') NOT LIKE 'level#%' AND (params ->> 'clock') NOT LIKE 'order#%' "
+    "AND (params ->> 'clock') NOT LIKE 'level#%' "
+    "AND (params ->> 'clock') NOT LIKE 'order#%' "
+    "AND (params ->> 'clock') NOT LIKE 'hand_over#%' "
+    "AND (params ->> 'clock') NOT LIKE 'co_handling#%' "
     "AND (params ->> 'clock') NOT LIKE 'supervision#%'"
 )
 OLD = (
     "ON case_events (case_id, seq) INCLUDE (at) WHERE action = 'breach' "
-    "AND (params ->> 'clock') NOT LIKE 'level#%' AND (params ->> 'clock') NOT LIKE 'supervision#%'"
+    "AND (params ->> 'clock') NOT LIKE 'level#%' "
+    "AND (params ->> 'clock') NOT LIKE 'hand_over#%' "
+    "AND (params ->> 'clock') NOT LIKE 'co_handling#%' "
+    "AND (params ->> 'clock') NOT LIKE 'supervision#%'"
 )
 
 
