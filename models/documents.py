@@ -6,6 +6,7 @@ PDF is rendered and stored by the projection (``petitionflow/documents/``), neve
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -21,6 +22,19 @@ ACTION_DOCUMENTS: dict[str, DocumentKind] = {
     "re_review_opinion": DocumentKind.re_review_opinion,
     "deliver": DocumentKind.delivery_receipt,
 }
+# Issued only with some parameters: a mediation closed with an agreement (调解协议书, 人民调解法
+# 第二十八至三十三条); a failed or withdrawn one issues nothing.
+AGREEMENT_OUTCOME = "agreement"
+
+
+def issued_document(action: str, params: dict[str, Any]) -> DocumentKind | None:
+    """The document ``action`` with ``params`` issues, if any: the one place that says so."""
+    if action == "close_mediation":
+        agreed = params.get("outcome") == AGREEMENT_OUTCOME
+        return DocumentKind.mediation_agreement if agreed else None
+    return ACTION_DOCUMENTS.get(action)
+
+
 # What a delivery produces is its own record (送达回证), never delivered in turn.
 UNDELIVERED_KINDS: frozenset[DocumentKind] = frozenset({DocumentKind.delivery_receipt})
 
@@ -34,6 +48,7 @@ NUMBER_MARKS: dict[DocumentKind, str] = {
     DocumentKind.review_opinion: "复查",
     DocumentKind.re_review_opinion: "复核",
     DocumentKind.delivery_receipt: "送",
+    DocumentKind.mediation_agreement: "调",
 }
 
 # The petitioner's request window that runs from the delivery of a document (信访工作条例 第三十五、

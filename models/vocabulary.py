@@ -257,6 +257,7 @@ class DocumentKind(StrEnum):
     delivery_receipt = (
         "delivery_receipt"  # 送达回证: the record of a delivery, not delivered itself
     )
+    mediation_agreement = "mediation_agreement"  # 调解协议书 (close_mediation, outcome agreement)
 
 
 DOCUMENT_KIND_LABELS: dict[DocumentKind, tuple[str, str]] = {
@@ -267,6 +268,7 @@ DOCUMENT_KIND_LABELS: dict[DocumentKind, tuple[str, str]] = {
     DocumentKind.review_opinion: ("复查意见书", "Review opinion"),
     DocumentKind.re_review_opinion: ("复核意见书", "Re-review opinion"),
     DocumentKind.delivery_receipt: ("送达回证", "Proof of delivery"),
+    DocumentKind.mediation_agreement: ("调解协议书", "Mediation agreement"),
 }
 
 

@@ -41,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from models.clocks import (
         ClockLedger,
     )
-    from models.documents import ACTION_DOCUMENTS, OPENS_WINDOW
+    from models.documents import OPENS_WINDOW, issued_document
     from models.errors import DomainError, InvalidTransition, NotInScope
     from models.lifecycle import Petition
     from models.mediation import decline_referral, recorded_parties
@@ -375,7 +375,7 @@ class PetitionWorkflow(CaseHandOvers, CaseOrders, CaseLinks):
         """The notice an action issues, named on its timeline event (the projection renders and
         numbers it); for a delivery, the window the delivered document opens (for the clocks)."""
         case = self._state.case
-        kind = ACTION_DOCUMENTS.get(action)
+        kind = issued_document(action, params)
         if kind is not None:
             doc = case.issue_document(kind, event_seq=self._state.event_seq + 1, at=at)
             recorded["document"] = {"id": doc.id, "kind": doc.kind.value, "unit_id": case.unit_id}

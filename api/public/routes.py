@@ -26,15 +26,19 @@ router = APIRouter()
     tags=["public"],
 )
 def track(
-    tracking_code: Annotated[str, Path(max_length=64)], session: DbSession, request: Request
+    tracking_code: Annotated[str, Path(max_length=64)],
+    session: DbSession,
+    request: Request,
+    settings: AppSettings,
 ) -> Tracking:
-    """No authentication and no personal data: state and dates only. Rate-limited per client
-    address."""
+    """No authentication and no personal data: state and dates, and the documents delivered
+    online (kind, 文号, dates). Rate-limited per client address."""
     limiter: MovingWindowRateLimiter = request.app.state.tracking_limiter
     return PublicService(session).track(
         tracking_code=tracking_code,
         client=client_address(request),
         limiter=limiter,
+        zone=settings.sla_policy.zone,
     )
 
 

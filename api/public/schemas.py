@@ -2,13 +2,44 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from models.next_step import next_step
-from models.vocabulary import STATE_LABELS, Level, Role
+from models.tables import CaseDocumentRow
+from models.vocabulary import DOCUMENT_KIND_LABELS, STATE_LABELS, DocumentKind, Level, Role
+
+
+class TrackedDocument(BaseModel):
+    """A document delivered online (网上送达), as the tracking page lists it: what it is, its 文号
+    and dates — nothing personal (the PDF names the petitioner: it is served only after the
+    one-time code, by ``POST download_url`` with ``{"otp": …}``)."""
+
+    id: str
+    kind: DocumentKind
+    kind_label: str
+    kind_label_en: str
+    number: str
+    issued_on: date
+    delivered_on: date | None
+    download_url: str
+
+    @classmethod
+    def of(cls, row: CaseDocumentRow, *, tracking_code: str, zone: tzinfo) -> TrackedDocument:
+        kind = DocumentKind(row.kind)
+        issued_at = row.issued_at if row.issued_at.tzinfo else row.issued_at.replace(tzinfo=UTC)
+        return cls(
+            id=row.id,
+            kind=kind,
+            kind_label=DOCUMENT_KIND_LABELS[kind][0],
+            kind_label_en=DOCUMENT_KIND_LABELS[kind][1],
+            number=row.number,
+            issued_on=issued_at.astimezone(zone).date(),
+            delivered_on=row.delivered_on,
+            download_url=f"/api/v1/track/{tracking_code}/documents/{row.id}",
+        )
 
 
 class Tracking(BaseModel):
@@ -31,6 +62,8 @@ class Tracking(BaseModel):
     next_step_en: str = ""
     next_step_due_at: datetime | None = None
     online_actions: list[str] = Field(default_factory=list)
+    # The documents delivered online, oldest first (downloadable with a one-time code).
+    documents: list[TrackedDocument] = Field(default_factory=list)
 
     @classmethod
     def of(cls, snapshot: dict[str, Any], *, unit_name: str, updated_at: datetime) -> Tracking:

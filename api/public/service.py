@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from limits import parse as parse_limit
 from limits.storage import MemoryStorage
@@ -19,6 +19,7 @@ from api.auth import Caller
 from api.problems import ProblemError
 from api.public.repository import PublicRepository
 from api.public.schemas import Tracking, UnitOut
+from api.track.documents import tracked_documents
 from models.messages import Message
 from models.tables import CaseRow
 from models.vocabulary import Level
@@ -49,7 +50,7 @@ class PublicService:
         self.repository = PublicRepository(session)
 
     def track(
-        self, *, tracking_code: str, client: str, limiter: MovingWindowRateLimiter
+        self, *, tracking_code: str, client: str, limiter: MovingWindowRateLimiter, zone: tzinfo
     ) -> Tracking:
         if not limiter.hit(TRACKING_LIMIT, "track", client):
             reset = limiter.get_window_stats(TRACKING_LIMIT, "track", client).reset_time
@@ -61,7 +62,10 @@ class PublicService:
         row = self.repository.case_by_tracking_code(tracking_code)
         if row is None:
             raise ProblemError(404, Message("查询码无效", "unknown tracking code"))
-        return tracking_of(row, unit_name=self.repository.unit_name(row.unit_id))
+        tracking = tracking_of(row, unit_name=self.repository.unit_name(row.unit_id))
+        # 网上送达: what the petitioner may download with a one-time code
+        documents = tracked_documents(self.repository.session, row, zone)
+        return tracking.model_copy(update={"documents": documents})
 
     def units(self, *, caller: Caller) -> list[UnitOut]:
         return [

@@ -33,6 +33,10 @@ class OnlineReviewRequestIn(CleanText):
     note: str = Field(default="", max_length=4000)
 
 
+class OnlineDocumentIn(CleanText):
+    otp: str = OneTimeCode
+
+
 class SmsAttempt(BaseModel):
     """One attempt to text the petitioner (never the phone or the text)."""
 

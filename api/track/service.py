@@ -28,9 +28,11 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.sms import dispatch
 from api.cases.workflow import CaseWorkflows, unavailable, update_problem
+from api.documents.service import Pdf
 from api.problems import ProblemError
 from api.public.repository import PublicRepository
 from api.public.schemas import Tracking
+from api.track.documents import online_pdf, tracked_documents
 from api.track.repository import OtpRepository
 from api.track.schemas import OtpSent
 from models.boundary import ActionRequest
@@ -158,6 +160,13 @@ class OnlineService:
                 self.codes.expire_all(case_id, now)
         raise ProblemError(401, WRONG_OTP)
 
+    # -- documents delivered online ---------------------------------------------------------
+    async def document(self, *, tracking_code: str, otp: str, doc_id: str) -> Pdf:
+        """A document delivered online, after the code (a wrong one counts toward the lock)."""
+        row = await self._case(tracking_code)
+        await db(lambda: once_more_on_race(self.session, lambda: self._verify(row.case_id, otp)))
+        return await db(online_pdf, self.session, self.settings, row, doc_id)
+
     # -- online actions -----------------------------------------------------------------------
     async def act(
         self, *, tracking_code: str, otp: str, action: str, params: dict[str, Any], key: str | None
@@ -190,6 +199,8 @@ class OnlineService:
                 ) from None
             raise unavailable(Message("操作未执行", "the action was not applied")) from None
         unit_name = await db(self.public.unit_name, snap.unit_id)
-        return Tracking.of(
+        documents = await db(tracked_documents, self.session, row, self.settings.sla_policy.zone)
+        tracking = Tracking.of(
             snap.model_dump(mode="json"), unit_name=unit_name, updated_at=datetime.now(UTC)
         )
+        return tracking.model_copy(update={"documents": documents})

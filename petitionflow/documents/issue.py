@@ -15,12 +15,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, update
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from activities.mediation import party_field
 from models.boundary import CaseEvent, CaseSnapshot, Petitioner
 from models.documents import OPENS_WINDOW, document_number
 from models.policy import SlaPolicy
-from models.tables import CaseDocumentRow, CaseRow, DocumentSerialRow
+from models.tables import CaseDocumentRow, CasePartyRow, CaseRow, DocumentSerialRow
 from models.vocabulary import (
     DELIVERY_METHOD_LABELS,
     DOCUMENT_KIND_LABELS,
@@ -161,7 +162,9 @@ class DocumentIssuer:
         above = path[1].name if len(path) > 1 else "上一级机关"
         next_above = path[2].name if len(path) > 2 else "上一级机关"
         handling = next((c for c in reversed(snapshot.deadlines) if c.clock == "handling"), None)
-        return self._delivery_values(session, event, snapshot, path) | {
+        values = self._delivery_values(session, event, snapshot, path)
+        values |= self._agreement_values(session, event, snapshot)
+        return values | {
             "number": number,
             "unit": path[0].name if path else snapshot.unit_id,
             "petitioner": self._name(session, event.case_id, petitioner),
@@ -216,6 +219,39 @@ class DocumentIssuer:
                 f"向{organ}书面请求{what}（《信访工作条例》第三十六、三十七条）。"
             )
         return values
+
+    def _agreement_values(
+        self, session: Session, event: CaseEvent, snapshot: CaseSnapshot
+    ) -> dict[str, str]:
+        """A 调解协议书's facts: the parties by name (the document names them; read decrypted
+        from ``case_parties``), the mediator, the sessions held and the terms agreed."""
+        if event.action != "close_mediation":
+            return {}
+        mediation = snapshot.mediation
+        parties = [
+            (row.role, self._party_name(row))
+            for row in session.exec(
+                select(CasePartyRow)
+                .where(CasePartyRow.case_id == event.case_id)
+                .order_by(col(CasePartyRow.event_seq), col(CasePartyRow.position))
+            )
+        ]
+        return {
+            "parties": "\n".join(f"　　{role}：{name}" for role, name in parties),
+            "signatures": "\n".join(f"{role}（签名或盖章）：" for role, _ in parties),
+            "mediator": mediation.mediator if mediation else "",
+            "sessions": str(len(mediation.sessions)) if mediation else "0",
+            "terms": str(event.params.get("terms", "")),
+        }
+
+    def _party_name(self, row: CasePartyRow) -> str:
+        try:
+            return self.fields.decrypt(
+                row.name_enc, row=row.case_id, field=party_field(row.position)
+            )
+        except FieldCryptoError:
+            log.warning("agreement for case %s: a party's name does not decrypt", row.case_id)
+            return row.name_masked
 
     def _last_day(self, due_at: datetime) -> str:
         """A period ending at 24:00 of a day, as that day."""

@@ -5,6 +5,7 @@ on request; rating and review request online, recorded as the petitioner; the co
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from sqlmodel import Session, select
 
 from models.sms import SEGMENT, segments
 from models.tables import PiiAccessRow, SmsDeliveryRow, TrackOtpRow
+from tests.api.cases.test_documents import documents_listed, pdf_text
 from tests.api.conftest import Stack
 from tests.api.sms_gateway import Gateway, sms_gateway, use_gateway
 
@@ -44,6 +46,15 @@ async def skipped(stack: Stack, case_id: str, count: int) -> list[SmsDeliveryRow
             return rows
         await asyncio.sleep(0.05)
     raise AssertionError("the skipped texts were never logged")
+
+
+async def tracked_with_documents(stack: Stack, code: str) -> dict:
+    for _ in range(400):
+        tracking = (await stack.http.get(f"/api/v1/track/{code}")).json()
+        if tracking.get("documents"):
+            return dict(tracking)
+        await asyncio.sleep(0.05)
+    raise AssertionError("no document delivered online was ever listed")
 
 
 async def projected(stack: Stack, code: str) -> str:
@@ -84,7 +95,22 @@ async def test_registration_to_online_review_request(stack: Stack, gateway: Gate
         assert "延长10日" in extended["text"]
         await gateway.wait_for("replied")
 
-        tracking = (await stack.http.get(f"/api/v1/track/{code}")).json()
+        # 网上送达: the reply delivered online, the acceptance notice in person
+        docs = await documents_listed(stack, case_id, 3)
+        notice, reply = docs[0], docs[2]
+        zone = stack.settings.sla_policy.zone
+        on = str(datetime.fromisoformat(reply["issued_at"]).astimezone(zone).date())
+        for doc, method in [(notice, "in_person"), (reply, "online")]:
+            r = await stack.act(
+                case_id, "deliver", document_id=doc["id"], method=method, delivered_on=on
+            )
+            assert r.status_code == 200, r.text
+        tracking = await tracked_with_documents(stack, code)
+        [offered] = tracking["documents"]  # only what was delivered online
+        assert offered["id"] == reply["id"] and offered["number"] == reply["number"]
+        assert offered["kind"] == "handling_opinion" and offered["delivered_on"] == on
+        assert offered["download_url"] == f"/api/v1/track/{code}/documents/{reply['id']}"
+        assert "王五" not in json.dumps(tracking)
         assert tracking["state"] == "replied"
         assert set(tracking["online_actions"]) == {"feedback", "request_review"}
         assert tracking["next_step"] and tracking["next_step_due_at"]
@@ -99,6 +125,25 @@ async def test_registration_to_online_review_request(stack: Stack, gateway: Gate
         assert sent.status_code == 202, sent.text
         [texted] = await gateway.wait_for("otp")
         otp = otp_of(texted)
+
+        # the delivered reply downloaded with the code: the PDF the case lists, on the access log
+        download = offered["download_url"]
+        assert (await stack.http.post(download, json={"otp": "000000"})).status_code == 401
+        pdf = await stack.http.post(download, json={"otp": otp})
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+        assert hashlib.sha256(pdf.content).hexdigest() == reply["sha256"]
+        assert reply["number"] in pdf_text(pdf.content)
+        not_online = f"/api/v1/track/{code}/documents/{notice['id']}"
+        assert (await stack.http.post(not_online, json={"otp": otp})).status_code == 404
+        with Session(stack.engine) as session:
+            [read] = session.exec(
+                select(PiiAccessRow).where(
+                    PiiAccessRow.case_id == case_id, PiiAccessRow.kind == "document"
+                )
+            ).all()
+        assert (read.user_id, read.role) == ("petitioner", "petitioner")
+        assert reply["number"] in read.reason
+
         rated = await stack.http.post(
             f"/api/v1/track/{code}/feedback",
             json={"otp": otp, "rating": "unsatisfied", "note": "不满意"},
@@ -196,11 +241,15 @@ async def test_one_time_code_refusals(stack: Stack, gateway: Gateway) -> None:
         texts = await gateway.wait_for("otp", 2)
         fresh = otp_of(texts[-1])
         wrong = "000000" if fresh != "000000" else "111111"
-        for _ in range(4):  # the expired try above was the first
-            r = await stack.http.post(f"{url}/review-request", json={"otp": wrong})
-            assert r.status_code == 401
+        for path in ["review-request", "documents/doc-1", "review-request", "feedback"]:
+            # the expired try above was the first; a download's wrong code counts too
+            body = {"otp": wrong} | ({"rating": "satisfied"} if path == "feedback" else {})
+            r = await stack.http.post(f"{url}/{path}", json=body)
+            assert r.status_code == 401, (path, r.text)
         locked = await stack.http.post(f"{url}/review-request", json={"otp": fresh})
         assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 800
+        download = await stack.http.post(f"{url}/documents/doc-1", json={"otp": fresh})
+        assert download.status_code == 429
         assert (await stack.http.post(f"{url}/otp")).status_code == 429
 
         # at most three codes per tracking code in 15 minutes

@@ -4,6 +4,7 @@ resolution track, a failure refers the dispute and lets the case be declined as 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from activities.mediation import party_field
 from models.tables import CasePartyRow
 from petitionflow.temporal import workflow_id
 from tests.api.alerts.test_alerts import alerts, wait_for
+from tests.api.cases.test_documents import documents_listed, pdf_text
 from tests.api.cases.test_lifecycle import wait_listed
 from tests.api.conftest import Stack
 from tests.conftest import FIELD_CIPHER
@@ -91,6 +93,33 @@ async def test_agreement_completes_the_resolution_track(api: Stack) -> None:
     assert len(rows) == 2 and all("欧阳明" not in r.name_enc for r in rows)
     first = next(r for r in rows if r.position == 0)
     assert FIELD_CIPHER.decrypt(first.name_enc, row=case_id, field=party_field(0)) == "欧阳明"
+
+    # the 调解协议书: numbered, naming the parties (unmasked: they sign it), the mediator and the
+    # terms; delivered like a notice, though it opens no window
+    agreement = (await documents_listed(api, case_id, 2))[-1]
+    assert agreement["kind"] == "mediation_agreement", agreement
+    assert re.match(r"^东信调〔\d{4}〕\d+号$", agreement["number"]), agreement["number"]
+    assert events[-1]["params"]["document"]["sha256"] == agreement["sha256"]
+    r = await api.get(agreement["download_url"])
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    text = re.sub(r"\s+", "", pdf_text(r.content))
+    for fact in [agreement["number"], "调解协议书", "业主：欧阳明", "物业服务企业：平湖物业公司"]:
+        assert fact in text, fact
+    for fact in ["东门社区人民调解委员会", "物业费按原标准收取", "人民调解法》第二十八条"]:
+        assert fact in text, fact
+    issued_on = datetime.fromisoformat(agreement["issued_at"]).astimezone(CHINA).date()
+    r = await api.act(
+        case_id,
+        "deliver",
+        document_id=agreement["id"],
+        method="in_person",
+        delivered_on=str(issued_on),
+    )
+    assert r.status_code == 200, r.text
+    running = {d["clock"] for d in r.json()["deadlines"] if d["status"] == "running"}
+    assert "review_window" not in running
+    docs = await documents_listed(api, case_id, 3)  # and its 送达回证
+    assert next(d for d in docs if d["id"] == agreement["id"])["delivered_on"] == str(issued_on)
 
     await assert_no_failed_workflow_tasks(api.env.client.get_workflow_handle(workflow_id(case_id)))
     stats = (await api.get("/api/v1/stats/mediation", who="supervisor")).json()

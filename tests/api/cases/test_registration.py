@@ -32,6 +32,8 @@ TRACKING_FIELDS = {
     "next_step_en",
     "next_step_due_at",
     "online_actions",
+    # the documents delivered online: kind, 文号 and dates (the PDF only with a one-time code)
+    "documents",
 }
 
 

@@ -191,6 +191,15 @@ const WORDS = {
   track_send_review: ["提交申请", "Send request"],
   track_done: ["已提交。", "Sent."],
   track_no_online: ["当前没有可以网上办理的事项。", "Nothing can be done online at this stage."],
+  // 网上送达: the documents delivered online, downloaded with the one-time code
+  track_documents: ["网上送达的文书", "Documents delivered online"],
+  track_documents_hint: [
+    "下载前请先获取短信验证码并填入上方。",
+    "Get a one-time code by SMS and enter it above to download.",
+  ],
+  track_delivered_on: ["送达日期", "Delivered on"],
+  track_download: ["下载", "Download"],
+  track_downloaded: ["已下载。", "Downloaded."],
   // 调解 and 预测预警 (issue 17)
   party_name: ["姓名/名称", "Name"],
   party_kind: ["个人或组织", "Person or organisation"],

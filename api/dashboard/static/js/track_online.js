@@ -1,6 +1,7 @@
 // The tracking page's online actions: a one-time code texted to the phone on file, then a rating
-// (feedback) or a review request with it. Which actions show comes from the API's online_actions
-// (the lifecycle machine's answer for the petitioner); the code goes in the body, never a URL.
+// (feedback) or a review request with it, and the documents delivered online (网上送达) downloaded
+// with it. Which actions show comes from the API's online_actions (the lifecycle machine's answer
+// for the petitioner); the code goes in the body, never a URL.
 import { h } from "./dom.js";
 import { lang, t } from "./i18n.js";
 
@@ -30,7 +31,8 @@ function status(testid) {
 export function onlinePanel(answer, done, notice = "") {
   const code = encodeURIComponent(answer.tracking_code);
   const actions = answer.online_actions ?? [];
-  if (!actions.length) {
+  const documents = answer.documents ?? [];
+  if (!actions.length && !documents.length) {
     return h("section", { class: "card track-online", dataset: { testid: "track-online" } },
       h("h2", {}, t("track_online")), noticeLine(notice), h("p", { class: "muted" }, t("track_no_online")));
   }
@@ -64,8 +66,56 @@ export function onlinePanel(answer, done, notice = "") {
     h("div", { class: "otp-row" },
       h("label", { for: "track-otp" }, t("track_otp")), otp, getCode),
     codeStatus,
+    documents.length ? documentList(documents, otp) : null,
     forms,
+    actions.length ? null : h("p", { class: "muted" }, t("track_no_online")),
   );
+}
+
+/** The documents delivered online (网上送达): each downloaded with the code in the body, handed
+ * to the browser as a file (the PDF names the petitioner: never cached, never in a URL). */
+function documentList(documents, otp) {
+  const line = status("track-documents-status");
+  const item = (doc) => h("li", { dataset: { testid: "track-document" } },
+    h("span", { class: "track-document-kind" }, lang() === "en" ? doc.kind_label_en : doc.kind_label),
+    " ", h("span", { class: "nowrap" }, doc.number),
+    doc.delivered_on ? h("span", { class: "muted small nowrap" }, ` ${t("track_delivered_on")} ${doc.delivered_on}`) : null,
+    h("button", {
+      type: "button", dataset: { testid: "track-download" },
+      onclick: (event) => fetchPdf(doc, otp.value.trim(), line, event.currentTarget),
+    }, t("track_download")));
+  return h("section", { class: "track-documents", dataset: { testid: "track-documents" } },
+    h("h3", {}, t("track_documents")),
+    h("p", { class: "muted small" }, t("track_documents_hint")),
+    h("ul", { class: "track-document-list" }, documents.map(item)),
+    line);
+}
+
+async function fetchPdf(doc, otp, line, button) {
+  button.disabled = true;
+  try {
+    const response = await fetch(doc.download_url, {
+      method: "POST",
+      headers: { Accept: "application/pdf, application/problem+json", "Content-Type": "application/json", "Accept-Language": lang() },
+      body: JSON.stringify({ otp }),
+    });
+    if (!response.ok) {
+      const problem = await response.json().catch(() => ({}));
+      line.className = "error small";
+      line.textContent = problem.detail ?? `HTTP ${response.status}`;
+      return;
+    }
+    const url = URL.createObjectURL(await response.blob());
+    const anchor = h("a", { href: url, download: `${doc.number}.pdf`, hidden: true });
+    document.body.append(anchor);
+    anchor.click();
+    anchor.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    line.className = "muted small";
+    line.textContent = t("track_downloaded");
+  } finally {
+    button.disabled = false;
+  }
 }
 
 function submitted(form, result, done) {
