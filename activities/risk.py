@@ -83,7 +83,7 @@ class RiskEvaluator:
             )
         ).all()
         repeated = session.exec(
-            select(CaseEventRow.case_id, CaseEventRow.at)
+            select(CaseEventRow.case_id, CaseEventRow.seq, CaseEventRow.at)
             .join(CaseRow, col(CaseRow.case_id) == col(CaseEventRow.case_id))
             .where(
                 theirs,
@@ -92,7 +92,8 @@ class RiskEvaluator:
                 col(CaseEventRow.at) <= at,
             )
         ).all()
-        visits = [(c, t) for c, t in [*registered, *repeated]]
+        came = _visits_of(session, key, {c for c, _, _ in repeated})
+        visits = [*registered, *((c, t) for c, seq, t in repeated if came(c, seq))]
         # the subject is the keyed hash itself hashed again: not even the person key is shown
         subject = "petitioner:" + hashlib.sha256(key.encode()).hexdigest()[:32]
         return repeat_visits(visits, subject=subject, unit_id=snapshot.unit_id, policy=policy)
@@ -227,6 +228,34 @@ def _petitioner_keys(session: Session, case_id: str) -> list[str]:
         select(CasePetitionerRow.petitioner_key).where(CasePetitionerRow.case_id == case_id)
     ).all()
     return [k for k in dict.fromkeys([own or "", *rows]) if k]
+
+
+def _visits_of(session: Session, key: str, case_ids: set[str]) -> Callable[[str, int], bool]:
+    """Whether the person came on a repeat visit of a case: a collective petition's snapshot
+    lists each petitioner's visits (their entry's event numbers); a case without entries (one
+    registered before 0021) counts every visit as theirs."""
+    if not case_ids:
+        return lambda case_id, seq: False
+    refs = dict(
+        session.exec(
+            select(CasePetitionerRow.case_id, CasePetitionerRow.person_ref).where(
+                CasePetitionerRow.petitioner_key == key,
+                col(CasePetitionerRow.case_id).in_(case_ids),
+            )
+        ).all()
+    )
+    snapshots = session.exec(
+        select(CaseRow.case_id, CaseRow.snapshot).where(col(CaseRow.case_id).in_(case_ids))
+    ).all()
+    entries = {case_id: snap.get("petitioners") or [] for case_id, snap in snapshots}
+
+    def came(case_id: str, seq: int) -> bool:
+        listed = entries.get(case_id) or []
+        if not listed or case_id not in refs:
+            return True
+        return any(e.get("ref") == refs[case_id] and seq in e.get("visits", []) for e in listed)
+
+    return came
 
 
 def _case_finding(rule: str, snapshot: CaseSnapshot, figures: dict[str, object]) -> RiskFinding:

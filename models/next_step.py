@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from models.clock_plan import DELIVERY_CLOCK
 from models.clocks import STATUTORY_CLOCK
 
 # (Chinese, English) per state; the due day, when there is one, is shown beside it.
@@ -41,16 +42,36 @@ NEXT_STEPS: dict[str, tuple[str, str]] = {
     "closed": ("已办结", "Closed"),
     "not_accepted": ("不予受理", "Not accepted"),
     "withdrawn": ("已撤回", "Withdrawn"),
+    "merged": ("已并入同一信访事项办理", "Merged into the case of the same matter"),
+}
+
+# Replied (reviewed) but the reply (opinion) not delivered yet: the petitioner's window runs from
+# the day they receive it (送达), and the delivery clock bounds when that is.
+AWAITING_DELIVERY: dict[str, tuple[str, str]] = {
+    "replied": (
+        "已作出书面答复，将送达您；自收到之日起，不服的可以在期限内申请复查",
+        "A written reply was issued and will be delivered to you; from the day you receive it "
+        "you may ask for a review within the period",
+    ),
+    "reviewed": (
+        "已作出复查意见，将送达您；自收到之日起，不服的可以在期限内申请复核",
+        "A review opinion was issued and will be delivered to you; from the day you receive it "
+        "you may ask for a re-review within the period",
+    ),
 }
 
 
 def next_step(snapshot: dict[str, Any]) -> tuple[str, str, Any]:
     """(Chinese, English, due instant or None) for a (JSON) snapshot."""
     state = snapshot["state"]
+    running = {
+        view.get("clock"): view.get("due_at")
+        for view in snapshot.get("deadlines", [])
+        if view.get("status") == "running"
+    }
+    if state in AWAITING_DELIVERY and DELIVERY_CLOCK in running:
+        zh, en = AWAITING_DELIVERY[state]
+        return zh, en, running[DELIVERY_CLOCK]
     zh, en = NEXT_STEPS.get(state, (state, state))
     clock = STATUTORY_CLOCK.get(state)
-    due = None
-    for view in snapshot.get("deadlines", []):
-        if clock and view.get("clock") == clock and view.get("status") == "running":
-            due = view.get("due_at")
-    return zh, en, due
+    return zh, en, running.get(clock) if clock else None

@@ -33,8 +33,9 @@ async def test_scope_of_reads_and_actions(api: Stack, who: str) -> None:
     expected = 404 if not SEES[who] else 403 if who == "supervisor" else 200
     assert r.status_code == expected, r.text
     if r.status_code == 403:
-        # a supervisor may only link or merge it yet (the same matter)
-        assert r.json()["allowed_actions"] == ["link", "merge"]
+        # a supervisor may only supervise it yet: a 督办单, a 包案 leader, or linking and merging
+        # it as the same matter
+        assert r.json()["allowed_actions"] == ["supervise", "assign_leader", "link", "merge"]
 
 
 async def test_supervisor_actions(api: Stack) -> None:

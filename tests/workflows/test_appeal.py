@@ -117,7 +117,7 @@ async def test_request_after_the_window_is_rejected(driver: CaseDriver) -> None:
     await driver.sleep(days=32)
     snap = await driver.snapshot(handle)
     assert snap.state == "closed"  # the window lapsed: 办结 by itself
-    assert snap.allowed_actions == {"officer": [], "supervisor": [], "admin": []}
+    assert snap.allowed_actions == {"officer": [], "supervisor": [], "admin": [], "petitioner": []}
     # A closed workflow takes no more updates; the API answers 409 from the snapshot.
     with pytest.raises((WorkflowUpdateFailedError, RPCError)):
         await driver.act(handle, "request_review")

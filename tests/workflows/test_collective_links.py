@@ -106,13 +106,17 @@ async def test_collective_case_and_a_duplicate_merged_into_it(driver: CaseDriver
     assert [p.visits for p in target.petitioners] == [[1], [1], [1, 2]]
 
     events = await driver.projected(group)
-    assert [e.action for e in events] == ["register", "visit", "merged_in"]
+    # (the time-skipping server may run the group's clocks on while the duplicate's result is
+    # awaited: their warnings are not what this test is about)
+    actions = [e.action for e in events if e.action not in ("warn", "breach")]
+    assert actions == ["register", "visit", "merged_in"]
     assert events[-1].params["visits_added"] == 1
+    # the workflow's routing alert to the county, and the risk rule's (预测预警) once projected
     for _ in range(500):  # stored after the events of its batch
-        if driver.alerts(here.case_id):
+        if len(driver.alerts(here.case_id)) >= 2:
             break
         await asyncio.sleep(0.02)
-    assert [a.kind for a in driver.alerts(here.case_id)] == ["collective"]
+    assert sorted(a.kind for a in driver.alerts(here.case_id)) == ["collective", "risk"]
     assert driver.alerts(merged.case_id) == []  # a major matter alerts nobody at registration
     await save_history(duplicate, FOLDER, "merged_duplicate")
     await group.terminate("test finished")

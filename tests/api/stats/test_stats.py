@@ -348,6 +348,7 @@ async def test_county_period(api: Api) -> None:
         "closed": 0,
         "not_accepted": 1,  # c06
         "withdrawn": 1,  # c07
+        "merged": 0,
     }
     assert period["intake_by_level"] == {"village": 8, "town": 0, "county": 2}
 
