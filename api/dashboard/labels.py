@@ -70,6 +70,8 @@ FIELD_LABELS: dict[str, Label] = {
     "due_at": ("期限", "Due"),
     # 送达 (deliver): which document, on which day
     "document_id": ("文书", "Document"),
+    "document": ("文书", "Document"),
+    "document_kind": ("文书", "Document"),
     "delivered_on": ("送达日期", "Delivered on"),
 }
 

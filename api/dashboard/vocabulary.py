@@ -18,6 +18,7 @@ from models.risk import RISK_RULE_LABELS
 from models.vocabulary import (
     ACTION_LABELS,
     ATTACHMENT_KIND_LABELS,
+    DOCUMENT_KIND_LABELS,
     LEVEL_LABELS,
     STATE_LABELS,
     TRACK_LABELS,
@@ -157,4 +158,6 @@ def dashboard_vocabulary() -> dict[str, Any]:
         "attachment_kinds": {kind.value: pair for kind, pair in ATTACHMENT_KIND_LABELS.items()},
         "risk_rules": RISK_RULE_LABELS,  # 预测预警 (issue 17)
         "unit_kinds": {kind.value: pair for kind, pair in UNIT_KIND_LABELS.items()},
+        # the notices the timeline's events issue and deliver (文书)
+        "document_kinds": {kind.value: pair for kind, pair in DOCUMENT_KIND_LABELS.items()},
     }

@@ -103,7 +103,10 @@ async def test_supervisor_watches_a_case_go_overdue_and_acts_on_it(
     await form.get_by_role("button", name="提交").click()
     await expect(form).to_have_count(0)
     await expect(ledger.locator('g[data-clock="handling#1"] .ledger-extension')).to_have_count(1)
-    await expect(page.get_by_test_id("event-timeline")).to_contain_text("延期")
+    # projected with its notice (延期办理告知书, rendered and numbered by the projection)
+    timeline = page.get_by_test_id("event-timeline")
+    await expect(timeline).to_contain_text("延期办理告知书", timeout=30 * SECOND)
+    await expect(timeline).to_contain_text("受理告知书")
     await screenshot(page, artifacts, "05-case-page-extended")
     # seconds-long clocks beside a two-month one: drawn clock by clock, or on one axis on request
     chart = ledger.get_by_test_id("clock-ledger-chart")

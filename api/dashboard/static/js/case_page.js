@@ -104,9 +104,13 @@ export function casePageView(root, caseId) {
     page.dataset.state = snapshot.state;
   }
 
+  // The last event the timeline shows: the timeline is the projection's, which may trail the
+  // snapshot (an action's own event, projected with the notice it issues, comes a moment later).
+  let timelineSeq = 0;
   async function reloadTimeline() {
     try {
       const events = await get(`/cases/${encodeURIComponent(caseId)}/timeline`);
+      timelineSeq = events.reduce((last, event) => Math.max(last, event.seq ?? 0), 0);
       replaceChildren(timelineBox, renderEventTimeline(events));
     } catch (error) {
       replaceChildren(timelineBox, h("p", { class: "error" }, `${t("load_failed")}: ${error.message}`));
@@ -144,11 +148,13 @@ export function casePageView(root, caseId) {
   const mine = (event) => event.case_id === caseId;
   return {
     onAlert: (alert) => mine(alert) && schedule(),
-    // An event the page already shows (its own action's) is not news.
-    onCase: (change) =>
-      mine(change) &&
-      change.seq > (current?.event_seq ?? 0) &&
-      schedule({ changedElsewhere: true }),
+    // An event the snapshot already shows (its own action's) is not news, but the timeline
+    // takes it once projected.
+    onCase: (change) => {
+      if (!mine(change)) return;
+      if (change.seq > (current?.event_seq ?? 0)) schedule({ changedElsewhere: true });
+      else if (change.seq > timelineSeq) reloadTimeline();
+    },
     onUnitChange: () => {},
     dispose() {
       clearInterval(ledgerTimer);

@@ -17,6 +17,11 @@ function valueText(name, value) {
     return value.map((p) => `${p.name}（${p.role}）`).join("、"); // 调解's parties, masked
   }
   if (name === "co_unit_ids" && Array.isArray(value)) return value.map(unitName).join("、") || "—";
+  if (name === "document" && value && typeof value === "object") {
+    // the notice the event issued: its kind and, once the projection numbered it, its 文号
+    const kind = pick(own(v.document_kinds, value.kind), value.kind);
+    return value.number ? `${kind} ${value.number}` : kind;
+  }
   if (typeof value !== "string") return typeof value === "object" ? JSON.stringify(value) : value;
   const tables = {
     channel: v.channels,
@@ -24,6 +29,7 @@ function valueText(name, value) {
     kind: v.kinds,
     track: v.tracks,
     clock: v.clocks,
+    document_kind: v.document_kinds,
   };
   if (name === "unit_id" || name.endsWith("_unit_id") || name === "issuing_unit") {
     return unitName(value);
