@@ -57,7 +57,12 @@ class RiskEvaluator:
             if event.action == "register":
                 found.append(self._surge(session, snapshot, at, policy))
                 if policy.collective and snapshot.severity == "group":
-                    found.append(_case_finding("collective", snapshot, {"severity": "group"}))
+                    figures = {
+                        "severity": "group",
+                        "headcount": snapshot.headcount,  # 集体访: how many came
+                        "petitioners": max(len(snapshot.petitioners), 1),  # registered by name
+                    }
+                    found.append(_case_finding("collective", snapshot, figures))
             elif policy.skip_level:
                 found.append(self._skip_level(session, snapshot, event))
         return [f for f in found if f is not None]

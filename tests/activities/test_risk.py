@@ -164,8 +164,11 @@ def test_skip_level_when_a_repeat_is_received_above_the_case(db: Engine) -> None
 def test_collective_petition_is_a_group_registration(db: Engine) -> None:
     group = add_case(db, T, severity="group")
     major = add_case(db, T, severity="major")
-    found = findings(db, snapshot(group, severity="group"), [event(group, 1, "register", T)])
+    snap = snapshot(group, severity="group")
+    snap.headcount = 40  # 集体访: forty came, their representatives registered by name
+    found = findings(db, snap, [event(group, 1, "register", T)])
     assert found["collective"].case_ids == [group]
+    assert found["collective"].figures["headcount"] == 40
     found = findings(db, snapshot(major, severity="major"), [event(major, 1, "register", T)])
     assert "collective" not in found
 
