@@ -14,6 +14,7 @@ from activities.bulk import BulkActivities
 from models.boundary import ActionRequest
 from models.bulk import MAX_CASES, BulkItem
 from models.tables import BulkActionItemRow
+from tests.api.cases.test_hand_over import county_case, hand_over, staff
 from tests.api.conftest import Stack
 
 
@@ -114,3 +115,32 @@ async def test_batch_meets_the_single_actions_refusals(api: Stack) -> None:
     assert twice.status_code == 422
     unknown = await bulk({"action": "no_such_action", "case_ids": [first]})
     assert unknown.status_code == 422
+
+
+async def test_a_batch_handed_over_to_a_department(api: Stack) -> None:
+    """交办 of a batch: each case's request is built as the single action's is (the units it
+    names resolved), so the department leads every case of the batch."""
+    staff(api)
+    cases = [await county_case(api) for _ in range(2)]
+    started = await api.http.post(
+        "/api/v1/bulk-actions",
+        json={"action": "hand_over", "params": hand_over(co_unit_ids=[]), "case_ids": cases},
+        headers=api.auth("officer_county"),
+    )
+    assert started.status_code == 202, started.text
+    job = await finished(api, started.json()["job_id"], "officer_county")
+    assert (job["ok"], job["failed"]) == (2, 0), job
+    for case_id in cases:
+        snap = (await api.get(f"/api/v1/cases/{case_id}", who="zjj")).json()
+        assert snap["unit_id"] == "pinghu.zjj"
+        assert [h["lead"]["id"] for h in snap["hand_overs"]] == ["pinghu.zjj"]
+
+    async def listed() -> set[str]:
+        page = await api.get("/api/v1/cases", who="officer_county", department="pinghu.zjj")
+        return {c["case_id"] for c in page.json()["items"]}
+
+    for _ in range(200):  # the list reads the projection
+        if await listed() >= set(cases):
+            break
+        await asyncio.sleep(0.1)
+    assert await listed() >= set(cases)
