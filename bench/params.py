@@ -35,6 +35,7 @@ class BenchParams:
     clock_create_seconds: float = 30.0  # creating the clock cases
     footprint_create_seconds: float = 30.0  # creating the open cases for the footprint
     settle_seconds: float = 3.0  # before each footprint sample
+    sandbox_rounds: int = 20  # replays of every saved history per runner (sec_sandbox)
     smoke: bool = False
 
     def scaled(self, factor: float) -> BenchParams:
@@ -51,6 +52,7 @@ class BenchParams:
             "open_cases",
             "bulk_cases",
             "read_samples",
+            "sandbox_rounds",
         )
         caps = (
             "read_seconds",
@@ -85,5 +87,6 @@ def smoke_params() -> BenchParams:
         villages_per_town=3,
         read_samples=3,
         settle_seconds=0.2,
+        sandbox_rounds=1,
         smoke=True,
     )

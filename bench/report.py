@@ -231,6 +231,19 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
                 "",
             )
         )
+    box = results.get("sandbox")
+    if box:
+        rows.append(
+            (
+                f"8 Workflow instance: replay of a saved case from its first event "
+                f"({box['histories']} cases, {box['events']} events), CPU per case",
+                f"{_ms(box['passed_through']['p50_ms'])} (project modules passed through)",
+                f"{_ms(box['sandboxed']['p50_ms'])} (SDK default sandbox)",
+                f"{box['ratio']:.2f}×" if box.get("ratio") else "—",
+                "recorded",
+                "",
+            )
+        )
     return rows
 
 

@@ -30,6 +30,7 @@ from bench import (
     sec_lag,
     sec_reads,
     sec_registrations,
+    sec_sandbox,
 )
 from bench.api_client import ApiClient
 from bench.params import BenchParams, smoke_params
@@ -37,7 +38,7 @@ from bench.profile_burst import profiled_burst
 from bench.stack import PG_DATABASE, PG_SERVER, Stack, running_stack
 
 RESULTS = Path(__file__).with_name("results")
-SECTIONS = ("reads", "registrations", "actions", "lag", "footprint", "clocks", "burst")
+SECTIONS = ("reads", "registrations", "actions", "lag", "footprint", "clocks", "burst", "sandbox")
 ISSUE_COUNTS = {
     "clock_cases": 5_000,
     "burst_cases": 5_000,
@@ -195,6 +196,8 @@ async def measure(params: BenchParams, args: argparse.Namespace) -> dict[str, An
                 results["clocks"] = await section("clocks", sec_clocks.run(stack, params))
             if "burst" in only:
                 results["burst"] = await section("burst", sec_burst.run(stack, api, params))
+            if "sandbox" in only:
+                results["sandbox"] = await section("sandbox", sec_sandbox.run(params))
             results["notes"] = notes(params, args, stack)
             results["meta"]["versions"] = machine.versions(stack.engine)
         finally:

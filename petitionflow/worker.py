@@ -9,6 +9,7 @@ from typing import Any, get_args
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.bulk import BulkActivities
 from activities.deadlines import DeadlineActivities
@@ -32,6 +33,23 @@ from workflows.bulk import BulkActionWorkflow
 from workflows.petition import PetitionWorkflow
 from workflows.retention import RetentionWorkflow
 from workflows.sms import SmsWorkflow
+
+# The project's own workflow code and its pure domain modules, used by the workflows from outside
+# the sandbox: a new workflow instance (a new case, or one evicted from the cache and rebuilt by
+# replay) then no longer re-imports them (`make bench`, section "sandbox"). Their calls are
+# deterministic; the sandbox's checks still run in full where the workflow tests ask for them
+# (``strict_sandbox``) and in the replay tests of every saved history.
+PASSED_THROUGH = ("models", "workflows")
+
+
+def workflow_runner(*, strict: bool = False) -> SandboxedWorkflowRunner:
+    """The workflow sandbox: the project's modules passed through, or (``strict``) re-imported
+    into each instance as the SDK does by default, so every restriction applies to them."""
+    if strict:
+        return SandboxedWorkflowRunner()
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH)
+    )
 
 
 class MissingDeliveryActivity(RuntimeError):
@@ -78,6 +96,7 @@ def build_worker(
     documents: DocumentIssuer | None = None,
     sms: SmsGateway | None = None,
     risk_policy: Callable[[], RiskPolicy] = load_risk,
+    strict_sandbox: bool = False,
 ) -> Worker:
     deadlines = DeadlineActivities(calendar, reload=calendar_file)
     fields = field_cipher or default_field_cipher(client)
@@ -130,5 +149,6 @@ def build_worker(
         # Sync activities (database, calendar) run here, off the event loop.
         activity_executor=executor,
         max_cached_workflows=max_cached_workflows,
+        workflow_runner=workflow_runner(strict=strict_sandbox),
         **limits,
     )

@@ -10,7 +10,7 @@ import sys
 import uuid
 from pathlib import Path
 
-SECTIONS = ("registrations", "actions", "clocks", "burst", "reads", "lag", "footprint")
+SECTIONS = ("registrations", "actions", "clocks", "burst", "reads", "lag", "footprint", "sandbox")
 
 
 def test_bench_smoke_writes_every_section(tmp_path: Path, pg_server: str) -> None:
@@ -50,6 +50,7 @@ def test_bench_smoke_writes_every_section(tmp_path: Path, pg_server: str) -> Non
     assert all(f["plans"] for f in results["reads"]["list"].values())
     assert results["lag"]["samples"] > 0
     assert results["footprint"]["rss_mb"]["worker"] > 0
+    assert results["sandbox"]["histories"] > 0 and results["sandbox"]["sandboxed"]["p50_ms"] > 0
     for key in ("machine", "versions", "load_average_start"):
         assert key in results["meta"]
     assert results["parameters"]["smoke"] is True

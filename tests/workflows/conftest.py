@@ -48,6 +48,8 @@ def petition_worker(
         calendar=calendar,
         executor=executor,
         field_cipher=FIELD_CIPHER,
+        # the workflow tests keep every sandbox check (the service passes its modules through)
+        strict_sandbox=True,
     )
     return worker, task_queue
 
