@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from base64 import b64encode
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
 from api.deps import AppSettings, CurrentCaller, DbSession
+from api.documents.responses import PDF_RESPONSES, pdf_response
 from api.documents.schemas import DocumentOut
 from api.documents.service import DocumentService
 from api.problems import responses
@@ -32,10 +32,7 @@ async def list_documents(
     "/{doc_id}",
     response_class=Response,
     responses={
-        200: {
-            "description": "the PDF",
-            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-        },
+        **PDF_RESPONSES,
         **responses(401, 404, 410, 422, 500, 503),
     },
 )
@@ -50,14 +47,4 @@ async def download_document(
     pdf = await DocumentService(session=session, settings=settings).download(
         case_id=case_id, doc_id=doc_id, caller=caller
     )
-    return Response(
-        pdf.data,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{pdf.file_name}"',
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Cache-Control": "private, no-store",
-            "Repr-Digest": f"sha-256=:{b64encode(bytes.fromhex(pdf.sha256)).decode()}:",
-        },
-    )
+    return pdf_response(pdf)

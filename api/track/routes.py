@@ -3,7 +3,6 @@ tracking code and a one-time code texted to the phone on file)."""
 
 from __future__ import annotations
 
-from base64 import b64encode
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Request, Response
@@ -12,6 +11,7 @@ from limits.strategies import MovingWindowRateLimiter
 from api.cases.repository import CaseRepository
 from api.client_address import client_address
 from api.deps import AppSettings, CurrentCaller, DbSession, Temporal
+from api.documents.responses import PDF_RESPONSES, pdf_response
 from api.problems import responses
 from api.public.schemas import Tracking
 from api.track.repository import sms_log
@@ -103,10 +103,7 @@ async def online_review_request(
     "/api/v1/track/{tracking_code}/documents/{doc_id}",
     response_class=Response,
     responses={
-        200: {
-            "description": "the PDF",
-            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-        },
+        **PDF_RESPONSES,
         **responses(401, 404, 422, 429, 500, 503),
     },
 )
@@ -124,17 +121,7 @@ async def online_document(
     pdf = await OnlineService(session=session, client=client, settings=settings).document(
         tracking_code=tracking_code, otp=body.otp, doc_id=doc_id
     )
-    return Response(
-        pdf.data,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{pdf.file_name}"',
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Cache-Control": "private, no-store",
-            "Repr-Digest": f"sha-256=:{b64encode(bytes.fromhex(pdf.sha256)).decode()}:",
-        },
-    )
+    return pdf_response(pdf)
 
 
 @router.get(
