@@ -749,13 +749,13 @@ class PetitionLifecycle(StateChart[PetitionCase]):
         instructions: str,
         actor: str = "",
         at: datetime | None = None,
-        caller_unit: str | None = None,
+        caller_unit_id: str | None = None,
         automatic: bool = False,
     ) -> None:
         self.model.issue_order(
             instructions=instructions,
             by=actor,
-            issuing_unit=caller_unit or self.model.unit_id,
+            issuing_unit=caller_unit_id or self.model.unit_id,
             at=at,
             automatic=automatic,
         )

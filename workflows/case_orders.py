@@ -135,7 +135,7 @@ class CaseOrders(CaseClocks):
             "supervise",
             at=workflow.now(),
             instructions=instructions,
-            caller_unit=case.unit_id,
+            caller_unit_id=case.unit_id,
             automatic=True,
         )
         order = case.orders[-1]

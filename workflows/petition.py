@@ -280,7 +280,7 @@ class PetitionWorkflow(CaseHandOvers, CaseOrders, CaseLinks):
         return {
             "staff": request.staff,
             "zone": self._state.policy.zone,
-            "caller_unit": request.caller_unit_id,
+            "caller_unit_id": request.caller_unit_id,
             "scope_units": [u.id for u in self._state.unit_path],
         }
 
