@@ -275,12 +275,12 @@ class PetitionWorkflow(CaseHandOvers, CaseOrders, CaseLinks):
 
     def _named_checks(self, request: ActionRequest) -> dict[str, Any]:
         """What the machine's parameter checks need beyond the params: the users they name,
-        and the case's time zone (the day a callback was made); the caller's unit and the
-        units whose supervisors hold the case (督办单, 包案)."""
+        and the case's time zone (the day a callback was made); the units whose supervisors
+        hold the case (督办单, 包案). The caller's unit comes with where they stand
+        (``_hand_over_checks``)."""
         return {
             "staff": request.staff,
             "zone": self._state.policy.zone,
-            "caller_unit_id": request.caller_unit_id,
             "scope_units": [u.id for u in self._state.unit_path],
         }
 
