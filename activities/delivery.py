@@ -1,10 +1,12 @@
-"""Sending alerts out: webhooks signed with HMAC-SHA256 and e-mail over SMTP. Every attempt is
-logged on the alert (channel, target without credentials, status, a generic error — never what
-the receiver answered, attempt); a failed attempt raises so the activity's retry policy tries
-again with backoff. After ``max_failures`` failed attempts in a row a channel is marked failing
-(an alert to its unit says so) and its failures are no longer retried; one delivery that gets
-through clears the mark. A webhook's target is checked (``petitionflow/egress.py``) before each
-attempt; a refused target and an e-mail that cannot be built are permanent failures."""
+"""Sending alerts out: webhooks signed with HMAC-SHA256 and e-mail over SMTP — one attempt on
+one channel (``send``) and its record (``record``), used by the sending of alerts
+(``activities/alert_sending.py``) and by the delivery activities of the AlertWorkflows still
+running from before it. Every attempt is logged on the alert (channel, target without
+credentials, status, a generic error — never what the receiver answered, attempt). After
+``max_failures`` failed attempts in a row a channel is marked failing (an alert to its unit says
+so) and its failures are no longer retried; one delivery that gets through clears the mark. A
+webhook's target is checked (``petitionflow/egress.py``) before each attempt; a refused target and
+an e-mail that cannot be built are permanent failures."""
 
 from __future__ import annotations
 
@@ -14,13 +16,16 @@ import json
 import logging
 import re
 import smtplib
-from datetime import UTC, datetime
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from cachetools import TTLCache
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from temporalio import activity
@@ -35,6 +40,11 @@ from petitionflow.unit_tree import unit_path
 
 SIGNATURE_HEADER = "X-Petitionflow-Signature"
 MAX_FAILURES = 10  # failed attempts in a row before a channel is marked failing
+# The retry budget of one notification on one channel: about a day, as the AlertWorkflow's
+# retry policy gave it (1 min doubling to 30 min: ~22 h over 50 attempts).
+MAX_ATTEMPTS = 50
+RETRY_FIRST, RETRY_MAX = timedelta(minutes=1), timedelta(minutes=30)
+CHANNELS_TTL = 30.0  # seconds a unit's channels are kept (``ChannelCache``)
 CHANNEL_FAILING: AlertKind = "channel_failing"  # the alert that tells the channel's unit
 # Line breaks and other controls cannot be in a header (a case title may hold a newline).
 _HEADER_CONTROLS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
@@ -72,6 +82,56 @@ def targets_for(session: Session, unit_id: str) -> list[DeliveryTarget]:
         DeliveryTarget(channel_id=c.id, kind=c.kind, target=redact(c.target))
         for c in channels_for(session, unit_id)
     ]
+
+
+def delivery_key(alert_id: str, channel_id: str, notification: int, attempt: int) -> str:
+    """The delivery row's id: one row per attempt of one notification on one channel."""
+    return f"{alert_id}:{channel_id}:{notification}:{attempt}"
+
+
+def key_parts(key: str) -> tuple[str, int, int]:
+    """(channel id, notification, attempt) of a delivery row's id (alert ids may hold colons,
+    channel ids do not)."""
+    _, channel_id, notification, attempt = key.rsplit(":", 3)
+    return channel_id, int(notification), int(attempt)
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """How long after failed ``attempt`` the next one is made."""
+    return min(RETRY_FIRST * 2 ** (attempt - 1), RETRY_MAX)
+
+
+@dataclass(frozen=True)
+class UnitChannels:
+    unit_name: str  # the alert's unit, as messages name it
+    channels: tuple[AlertChannelRow, ...]  # detached rows: kind, target, secret
+
+
+class ChannelCache:
+    """A unit's channels (its own and those of every unit above it) and its name, kept
+    ``CHANNELS_TTL`` seconds per unit: in a midnight burst thousands of alerts of the same units
+    would otherwise read the same rows. A channel added, changed or disabled is used as such
+    within that time. Shared by the worker's threads."""
+
+    def __init__(self, engine: Engine, ttl: float = CHANNELS_TTL) -> None:
+        self._engine = engine
+        self._cache: TTLCache[str, UnitChannels] = TTLCache(maxsize=10_000, ttl=ttl)
+        self._lock = threading.Lock()
+
+    def get(self, unit_id: str) -> UnitChannels:
+        with self._lock:
+            found = self._cache.get(unit_id)
+        if found is None:
+            with Session(self._engine) as session:
+                unit = session.get(UnitRow, unit_id)
+                found = UnitChannels(
+                    unit_name=unit.name if unit else unit_id,
+                    channels=tuple(channels_for(session, unit_id)),
+                )
+                session.expunge_all()
+            with self._lock:
+                self._cache[unit_id] = found
+        return found
 
 
 def header_text(value: str) -> str:
@@ -113,25 +173,62 @@ class AlertDelivery:
                 targets=targets_for(session, alert.unit_id),
             )
 
-    # -- the channels ---------------------------------------------------------------------------
+    # -- the delivery activities of AlertWorkflow (alerts raised before the alert sweep) ------
     @activity.defn(name="deliver_webhook")
     def deliver_webhook(self, request: DeliveryRequest) -> None:
+        self._deliver(request)
+
+    @activity.defn(name="deliver_email")
+    def deliver_email(self, request: DeliveryRequest) -> None:
+        self._deliver(request)
+
+    def _deliver(self, request: DeliveryRequest) -> None:
+        """One attempt as the activity's retry policy makes it; a failure raises for a retry,
+        for good when it cannot succeed or the channel is failing."""
         alert, channel, unit_name = self._load(request)
+        attempt = activity.info().attempt
+        error = self.send(alert, channel, unit_name, request.notification, attempt)
+        failing = self.record(alert.alert_id, channel, request.notification, attempt, error)
+        if error:
+            raise ApplicationError(
+                f"{channel.kind} to {redact(channel.target)} failed: {error.reason}",
+                type=(
+                    "Undeliverable" if error.permanent else "ChannelFailing" if failing else None
+                ),
+                non_retryable=error.permanent or failing,
+            )
+
+    # -- one attempt --------------------------------------------------------------------------
+    def send(
+        self,
+        alert: AlertRow,
+        channel: AlertChannelRow,
+        unit_name: str,
+        notification: int,
+        attempt: int,
+        *,
+        timeout: float | None = None,
+    ) -> DeliveryFailed | None:
+        """Send ``alert`` once on ``channel``; what failed, or None. ``timeout`` shortens the
+        configured one."""
+        limit = min(timeout or self._config.timeout_seconds, self._config.timeout_seconds)
+        key = delivery_key(alert.alert_id, channel.id, notification, attempt)
+        if channel.kind == "email":
+            return self._send_email(key, alert, channel, unit_name, limit)
         body = json.dumps(self._payload(alert, unit_name), ensure_ascii=False).encode()
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             SIGNATURE_HEADER: sign(channel.secret, body),
             "X-Petitionflow-Alert-Id": alert.alert_id,
-            "X-Petitionflow-Notification": str(request.notification),
+            "X-Petitionflow-Notification": str(notification),
         }
         try:
-            self._post(channel.target, body, headers)
-            error: DeliveryFailed | None = None
+            self._post(channel.target, body, headers, limit)
         except DeliveryFailed as failed:
-            error = failed
-        self._log(request, channel, error)
+            return failed
+        return None
 
-    def _post(self, target: str, body: bytes, headers: dict[str, str]) -> None:
+    def _post(self, target: str, body: bytes, headers: dict[str, str], timeout: float) -> None:
         """POST to the address the guard checked, redirects not followed."""
         try:
             host, port, address = self._guard.check(target)
@@ -142,7 +239,7 @@ class AlertDelivery:
         headers = headers | {"Host": host if port == default else f"{host}:{port}"}
         auth = (parts.username or "", parts.password or "") if parts.username else None
         try:
-            with httpx.Client(timeout=self._config.timeout_seconds, follow_redirects=False) as http:
+            with httpx.Client(timeout=timeout, follow_redirects=False) as http:
                 response = http.request(
                     "POST",
                     pinned_url(target, address),
@@ -156,35 +253,31 @@ class AlertDelivery:
         if not response.is_success:
             raise DeliveryFailed(f"HTTP {response.status_code}")
 
-    @activity.defn(name="deliver_email")
-    def deliver_email(self, request: DeliveryRequest) -> None:
-        alert, channel, unit_name = self._load(request)
+    def _send_email(
+        self, key: str, alert: AlertRow, channel: AlertChannelRow, unit_name: str, timeout: float
+    ) -> DeliveryFailed | None:
         try:
-            message = self._message(request, alert, channel, unit_name)
+            message = self._message(key, alert, channel, unit_name)
         except (ValueError, TypeError, LookupError) as exc:
             log.warning(
                 "alert e-mail could not be built",
                 extra={"alert_id": alert.alert_id, "channel_id": channel.id, "error": str(exc)},
             )
-            self._log(
-                request, channel, DeliveryFailed("message could not be built", permanent=True)
-            )
-            return
+            return DeliveryFailed("message could not be built", permanent=True)
         cfg = self._config
         try:
-            with smtplib.SMTP(cfg.smtp_host, cfg.smtp_port, timeout=cfg.timeout_seconds) as smtp:
+            with smtplib.SMTP(cfg.smtp_host, cfg.smtp_port, timeout=timeout) as smtp:
                 if cfg.smtp_starttls:
                     smtp.starttls()
                 if cfg.smtp_user:
                     smtp.login(cfg.smtp_user, cfg.smtp_password or "")
                 smtp.send_message(message)
-            error = None
         except (OSError, smtplib.SMTPException) as exc:
-            error = DeliveryFailed(f"{type(exc).__name__}: {exc}")
-        self._log(request, channel, error)
+            return DeliveryFailed(f"{type(exc).__name__}: {exc}")
+        return None
 
     def _message(
-        self, request: DeliveryRequest, alert: AlertRow, channel: AlertChannelRow, unit_name: str
+        self, key: str, alert: AlertRow, channel: AlertChannelRow, unit_name: str
     ) -> EmailMessage:
         """The e-mail, its headers on one line each and encoded by the e-mail policy (RFC 2047 for
         the Chinese subject); raises if a header still cannot be built."""
@@ -192,9 +285,7 @@ class AlertDelivery:
         message["Subject"] = header_text(f"【{alert_label(alert.kind)}】{alert.title}")
         message["From"] = self._config.smtp_sender
         message["To"] = channel.target
-        message["Message-ID"] = (
-            f"<{hashlib.sha256(self._key(request).encode()).hexdigest()}@petitionflow>"
-        )
+        message["Message-ID"] = f"<{hashlib.sha256(key.encode()).hexdigest()}@petitionflow>"
         message.set_content(self._text(alert, unit_name))
         message.as_bytes()  # a header that cannot be written fails here, not in smtplib
         return message
@@ -239,47 +330,56 @@ class AlertDelivery:
             f"查看：{self._link(alert)}\n"
         )
 
-    @staticmethod
-    def _key(request: DeliveryRequest) -> str:
-        attempt = activity.info().attempt
-        return f"{request.alert_id}:{request.channel_id}:{request.notification}:{attempt}"
-
-    def _log(
-        self, request: DeliveryRequest, channel: AlertChannelRow, error: DeliveryFailed | None
-    ) -> None:
+    def record(
+        self,
+        alert_id: str,
+        channel: AlertChannelRow,
+        notification: int,
+        attempt: int,
+        error: DeliveryFailed | None,
+        *,
+        retry_from: datetime | None = None,
+    ) -> bool:
         """Record the attempt (once, even if this write is itself retried) and the channel's run
-        of failures, then fail it: for good when it cannot succeed or the channel is failing."""
+        of failures; True if the channel is failing. With ``retry_from`` (the alert sweep's
+        instant) a failure that may still succeed is planned for a retry after its backoff, and
+        the attempt it retries is no longer pending."""
         target = redact(channel.target)
         with Session(self._engine) as session, session.begin():
-            key = self._key(request)
-            if session.get(AlertDeliveryRow, key) is None:
-                session.add(
-                    AlertDeliveryRow(
-                        id=key,
-                        alert_id=request.alert_id,
-                        channel=channel.kind,
-                        target=target,
-                        notification=request.notification,
-                        attempt=activity.info().attempt,
-                        status="failed" if error else "sent",
-                        error=error.reason[:1000] if error else "",
-                        at=datetime.now(UTC),
-                    )
-                )
-                alert = session.get(AlertRow, request.alert_id)
-                if alert is not None and not error:
-                    alert.notifications = max(alert.notifications, request.notification)
-                self._count(session, channel.id, failed=error is not None)
-            row = session.get(AlertChannelRow, channel.id)
-            failing = row is not None and row.failing_since is not None
-        if error:
-            raise ApplicationError(
-                f"{channel.kind} to {target} failed: {error.reason}",
-                type=(
-                    "Undeliverable" if error.permanent else "ChannelFailing" if failing else None
-                ),
-                non_retryable=error.permanent or failing,
+            key = delivery_key(alert_id, channel.id, notification, attempt)
+            retried = session.get(
+                AlertDeliveryRow, delivery_key(alert_id, channel.id, notification, attempt - 1)
             )
+            if retried is not None:
+                retried.retry_at = None
+            if session.get(AlertDeliveryRow, key) is None:
+                row = AlertDeliveryRow(
+                    id=key,
+                    alert_id=alert_id,
+                    channel=channel.kind,
+                    target=target,
+                    notification=notification,
+                    attempt=attempt,
+                    status="failed" if error else "sent",
+                    error=error.reason[:1000] if error else "",
+                    at=datetime.now(UTC),
+                )
+                alert = session.get(AlertRow, alert_id)
+                if alert is not None and not error:
+                    alert.notifications = max(alert.notifications, notification)
+                self._count(session, channel.id, failed=error is not None)
+                failing = self._failing(session, channel.id)
+                retried_later = error and not (error.permanent or failing)
+                if retry_from and retried_later and attempt < MAX_ATTEMPTS:
+                    row.retry_at = retry_from + retry_delay(attempt)
+                session.add(row)
+                return failing
+            return self._failing(session, channel.id)
+
+    @staticmethod
+    def _failing(session: Session, channel_id: str) -> bool:
+        row = session.get(AlertChannelRow, channel_id)
+        return row is not None and row.failing_since is not None
 
     def _count(self, session: Session, channel_id: str, *, failed: bool) -> None:
         """The channel's run of failed attempts; at ``max_failures`` it is marked failing and its

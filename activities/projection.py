@@ -4,7 +4,6 @@ retried activity never duplicates a row — and unit-tree lookups."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -12,19 +11,16 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError
 
+from activities.alert_sending import AlertSending, alert_row
 from activities.case_tasks import write_case_tasks
-from activities.delivery import targets_for
 from activities.mediation import write_parties
 from activities.risk import TRIGGERS as RISK_TRIGGERS
 from activities.risk import RiskEvaluator
 from activities.sms import notify_petitioner
 from models.boundary import (
-    AlertDispatch,
     AlertInput,
-    AlertTargets,
     CaseEvent,
     CaseSnapshot,
     OutboxBatch,
@@ -33,14 +29,12 @@ from models.boundary import (
     UnitPathRequest,
 )
 from models.case import UnitRef
-from models.policy import Span
 from models.tables import AlertRow, CaseEventRow, CaseRow, CaseUnitRow
 from petitionflow import audit, unit_tree
 from petitionflow.documents.issue import DocumentIssuer
 from petitionflow.field_crypto import FieldCipher
 from petitionflow.person_keys import SEARCH_KEY_COLUMNS
 from petitionflow.petitioners import write_petitioners
-from petitionflow.temporal import alert_workflow_id
 from petitionflow.unit_tree import UnitCycleError, UnknownUnitError
 
 
@@ -69,9 +63,11 @@ class ProjectionActivities:
         documents: DocumentIssuer | None = None,
         texts: bool = False,
         risk: RiskEvaluator | None = None,
+        sending: AlertSending | None = None,
     ) -> None:
         self._engine = engine
-        self._client = client  # starts the alert workflows that send alerts out
+        self._client = client  # starts the SMS workflows that text the petitioner
+        self._sending = sending  # sends each new alert's first notice (None: stored only)
         self._fields = fields  # encrypts the petitioner's personal data before it is stored
         # renders and stores the notices events issue (None: a worker without a store)
         self._documents = documents
@@ -94,7 +90,7 @@ class ProjectionActivities:
     @activity.defn(name="write_outbox")
     async def write_outbox(self, batch: OutboxBatch) -> None:
         """A case's pending writes in one go: its events and row in one transaction, then its
-        alerts (each stored once and dispatched once). Idempotent as a whole."""
+        alerts (each stored once and sent out once). Idempotent as a whole."""
         if batch.events:
             try:
                 await asyncio.to_thread(self._write_batch, batch)
@@ -119,8 +115,8 @@ class ProjectionActivities:
                 )
                 risks = []
             for alert in risks:
-                if self._client is not None:
-                    await self._dispatch(alert)
+                if self._sending is not None:
+                    await self._sending.first_notice(alert, stored_now=False)
 
     def _evaluate_risk(self, batch: OutboxBatch) -> list[AlertInput]:
         assert self._risk is not None
@@ -261,62 +257,20 @@ class ProjectionActivities:
 
     @activity.defn(name="record_alert")
     async def record_alert(self, alert: AlertInput) -> bool:
-        """Store an alert once per (case, clock, kind, occurrence) and make sure its delivery
-        workflow runs; True if the alert is new. Both halves are idempotent, so a retry after
-        either one repeats nothing."""
+        """Store an alert once per (case, clock, kind, occurrence) and send its first notice
+        (``activities/alert_sending.py``); True if the alert is new. Both halves are idempotent,
+        so a retry after either one repeats nothing."""
         created = await asyncio.to_thread(self._store_alert, alert)
-        if self._client is not None:
-            await self._dispatch(alert)
+        if self._sending is not None:
+            await self._sending.first_notice(alert, stored_now=created)
         return created
 
     def _store_alert(self, alert: AlertInput) -> bool:
         with Session(self._engine) as session, session.begin():
             if session.get(AlertRow, alert.alert_id) is not None:
                 return False
-            session.add(
-                AlertRow(
-                    alert_id=alert.alert_id,
-                    case_id=alert.case_id,
-                    clock_id=alert.clock_id,
-                    kind=alert.kind,
-                    occurrence=alert.occurrence,
-                    unit_id=alert.unit_id,
-                    level=alert.level,
-                    title=alert.title,
-                    message=alert.message,
-                    due_at=alert.due_at,
-                    created_at=alert.at,
-                )
-            )
+            session.add(alert_row(alert))
         return True
-
-    async def _dispatch(self, alert: AlertInput) -> None:
-        assert self._client is not None
-        every = Span.model_validate(alert.renotify_every) if alert.renotify_every else None
-        targets = await asyncio.to_thread(self._targets, alert.unit_id)
-        if every is None and not targets.targets:
-            # Sent once and nowhere to send it: the stored row is the alert (list, stream).
-            # A workflow per warning would only cost the worker when clocks fall due en masse.
-            return
-        # Sent out before and finished: nothing more to do.
-        with contextlib.suppress(WorkflowAlreadyStartedError):
-            await self._client.start_workflow(
-                "AlertWorkflow",
-                AlertDispatch(
-                    alert_id=alert.alert_id,
-                    renotify_every_seconds=every.approximate().total_seconds() if every else None,
-                    first_targets=targets,
-                ),
-                id=alert_workflow_id(alert.alert_id),
-                task_queue=activity.info().task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
-
-    def _targets(self, unit_id: str) -> AlertTargets:
-        with Session(self._engine) as session:
-            # stored a moment ago: not acknowledged yet
-            return AlertTargets(acknowledged=False, targets=targets_for(session, unit_id))
 
     @activity.defn(name="unit_path")
     def unit_path(self, request: UnitPathRequest) -> list[UnitRef]:

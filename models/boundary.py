@@ -383,6 +383,21 @@ class AlertDispatch(BaseModel):
     first_targets: AlertTargets | None = None
 
 
+class AlertSweepRun(BaseModel):
+    """One batch of the alert sweep: the alerts with something due as of ``as_of`` (the
+    scheduled run's workflow time), at most ``limit`` of them."""
+
+    as_of: datetime
+    limit: int = 200
+
+
+class AlertSweepResult(BaseModel):
+    alerts: int  # alerts handled
+    sent: int  # notifications that went out (re-notifications and retries)
+    failed: int  # attempts that failed (retried later if the budget allows)
+    more: bool  # a full batch: there may be more due
+
+
 class AlertTargetsRequest(BaseModel):
     """Input of ``alert_targets``: the alert whose channels and acknowledgement to read.
     (Runs scheduled before it existed sent a ``DeliveryRequest``; its extra fields are ignored.)"""

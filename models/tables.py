@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, false
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -156,6 +156,16 @@ class AlertRow(SQLModel, table=True):
     acknowledged_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
     acknowledged_by: str | None = Field(default=None, max_length=200)
     notifications: int = 0  # how many times it has been sent out (re-notified while unacked)
+    # Sending (``activities/alert_sending.py``): the first notice goes out when the alert is
+    # stored; the alert sweep sends what falls due after — re-notifications every
+    # ``renotify_seconds`` from ``notified_at`` and retries of failed deliveries — at
+    # ``next_notify_at`` (NULL: nothing more to send; cleared by the acknowledgement).
+    renotify_seconds: int | None = None
+    notified_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
+    next_notify_at: datetime | None = Field(default=None, sa_column=Column(_tz(), index=True))
+    # Sent by an AlertWorkflow of its own (alerts raised before migration 0022): acknowledging
+    # also signals that workflow.
+    by_workflow: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class UserRow(SQLModel, table=True):
@@ -243,6 +253,8 @@ class AlertDeliveryRow(SQLModel, table=True):
     status: str = Field(max_length=16)  # sent | failed
     error: str = Field(default="", max_length=1000)
     at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    # A failed attempt the alert sweep tries again, and when (NULL: sent, given up, or retried)
+    retry_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
 
 
 class PiiAccessRow(SQLModel, table=True):

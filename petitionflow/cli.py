@@ -313,7 +313,12 @@ async def run_worker(settings: Settings) -> None:
 
     from petitionflow.db import make_engine
     from petitionflow.observability import publish_open_cases, worker_runtime
-    from petitionflow.schedules import RETENTION_SCHEDULE_ID, ensure_retention_schedule
+    from petitionflow.schedules import (
+        ALERT_SWEEP_SCHEDULE_ID,
+        RETENTION_SCHEDULE_ID,
+        ensure_alert_sweep_schedule,
+        ensure_retention_schedule,
+    )
     from petitionflow.temporal import connect, register_search_attributes
     from petitionflow.worker import build_worker
 
@@ -330,6 +335,8 @@ async def run_worker(settings: Settings) -> None:
         client, task_queue=settings.task_queue, time_zone=settings.sla_policy.calendar.timezone
     )
     log.info("retention schedule " + schedule, extra={"schedule": RETENTION_SCHEDULE_ID})
+    schedule = await ensure_alert_sweep_schedule(client, task_queue=settings.task_queue)
+    log.info("alert sweep schedule " + schedule, extra={"schedule": ALERT_SWEEP_SCHEDULE_ID})
     engine = make_engine(settings.resolved_database_url)
     meter_runtime = runtime or Runtime.default()
     gauges = asyncio.create_task(publish_open_cases(engine, meter_runtime))

@@ -11,9 +11,10 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.alert_sending import AlertSending
 from activities.bulk import BulkActivities
 from activities.deadlines import DeadlineActivities
-from activities.delivery import AlertDelivery
+from activities.delivery import AlertDelivery, ChannelCache
 from activities.projection import ProjectionActivities
 from activities.retention import RetentionActivities
 from activities.risk import RiskEvaluator
@@ -29,6 +30,7 @@ from petitionflow.documents.issue import DocumentIssuer
 from petitionflow.egress import WebhookGuard
 from petitionflow.field_crypto import FieldCipher
 from workflows.alert import DELIVERY_ACTIVITIES, AlertWorkflow
+from workflows.alert_sweep import AlertSweepWorkflow
 from workflows.bulk import BulkActionWorkflow
 from workflows.petition import PetitionWorkflow
 from workflows.retention import RetentionWorkflow
@@ -101,6 +103,13 @@ def build_worker(
     deadlines = DeadlineActivities(calendar, reload=calendar_file)
     fields = field_cipher or default_field_cipher(client)
     sms = sms or SmsGateway()
+    alerts = AlertDelivery(
+        engine,
+        delivery or DeliveryConfig(),
+        guard=webhook_guard,
+        **({"max_failures": channel_max_failures} if channel_max_failures else {}),
+    )
+    sending = AlertSending(engine, alerts, ChannelCache(engine))
     projection = ProjectionActivities(
         engine,
         client,
@@ -108,12 +117,7 @@ def build_worker(
         documents=documents,
         texts=bool(sms.url),
         risk=RiskEvaluator(risk_policy),
-    )
-    alerts = AlertDelivery(
-        engine,
-        delivery or DeliveryConfig(),
-        guard=webhook_guard,
-        **({"max_failures": channel_max_failures} if channel_max_failures else {}),
+        sending=sending,
     )
     # Unset: the SDK's default (tests pass small executors of their own).
     limits: dict[str, Any] = {}
@@ -126,6 +130,8 @@ def build_worker(
         projection.write_outbox,
         projection.record_alert,
         projection.unit_path,
+        sending.send_due_alerts,
+        # AlertWorkflow's, for the alerts raised before the sweep whose workflows still run
         alerts.alert_targets,
         alerts.deliver_webhook,
         alerts.deliver_email,
@@ -140,7 +146,8 @@ def build_worker(
         task_queue=task_queue,
         workflows=[
             PetitionWorkflow,
-            AlertWorkflow,
+            AlertWorkflow,  # new alerts start none; kept for those started before
+            AlertSweepWorkflow,
             RetentionWorkflow,
             BulkActionWorkflow,
             SmsWorkflow,

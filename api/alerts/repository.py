@@ -72,11 +72,13 @@ class AlertRepository:
 
     def acknowledge_all(self, rows: list[AlertRow], *, by: str) -> list[AlertRow]:
         """Every row acknowledged in one transaction; one already acknowledged keeps its first
-        acknowledgement."""
+        acknowledgement. Nothing more is sent (re-notifications, retries): the sweep no longer
+        finds it."""
         now = datetime.now(UTC)
         for row in rows:
             if row.acknowledged_at is None:
                 row.acknowledged_at, row.acknowledged_by = now, by
+                row.next_notify_at = None
                 self.session.add(row)
         self.session.commit()
         for row in rows:
@@ -88,6 +90,7 @@ class AlertRepository:
         if row.acknowledged_at is None:
             row.acknowledged_at = datetime.now(UTC)
             row.acknowledged_by = by
+            row.next_notify_at = None  # as in ``acknowledge_all``
             self.session.add(row)
             self.session.commit()
             self.session.refresh(row)

@@ -33,6 +33,15 @@ from petitionflow.temporal import alert_workflow_id
 NO_ALERT = Message("预警不存在或不在您的范围内", "no such alert in your scope")
 
 
+async def _signal_workflow(client: Client, row: AlertRow) -> None:
+    """An alert raised before the alert sweep has an AlertWorkflow of its own, re-notifying
+    until acknowledged: stop it now (if the signal is lost it reads the flag anyway). Newer
+    alerts stop with the row."""
+    if row.by_workflow:
+        with contextlib.suppress(RPCError):
+            await client.get_workflow_handle(alert_workflow_id(row.alert_id)).signal("acknowledge")
+
+
 class AlertService:
     def __init__(self, session: Session) -> None:
         self.alerts = AlertRepository(session)
@@ -51,9 +60,7 @@ class AlertService:
 
     async def acknowledge(self, *, alert_id: str, caller: Caller, client: Client) -> AlertOut:
         row = await run_in_threadpool(self._acknowledged, alert_id, caller)
-        # Stop re-notification now; if the signal is lost the workflow reads the flag anyway.
-        with contextlib.suppress(RPCError):
-            await client.get_workflow_handle(alert_workflow_id(alert_id)).signal("acknowledge")
+        await _signal_workflow(client, row)
         deliveries = await run_in_threadpool(self.alerts.deliveries, [alert_id])
         return alert_out(row, deliveries[alert_id])
 
@@ -64,9 +71,7 @@ class AlertService:
         ids = list(dict.fromkeys(alert_ids))
         rows = await run_in_threadpool(self._acknowledged_all, ids, caller)
         for row in rows:
-            with contextlib.suppress(RPCError):
-                handle = client.get_workflow_handle(alert_workflow_id(row.alert_id))
-                await handle.signal("acknowledge")
+            await _signal_workflow(client, row)
         deliveries = await run_in_threadpool(self.alerts.deliveries, ids)
         return [alert_out(row, deliveries[row.alert_id]) for row in rows]
 
