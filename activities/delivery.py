@@ -98,7 +98,7 @@ def key_parts(key: str) -> tuple[str, int, int]:
 
 def retry_delay(attempt: int) -> timedelta:
     """How long after failed ``attempt`` the next one is made."""
-    return min(RETRY_FIRST * 2 ** (attempt - 1), RETRY_MAX)
+    return min(RETRY_FIRST * 2 ** min(attempt - 1, 16), RETRY_MAX)
 
 
 @dataclass(frozen=True)
