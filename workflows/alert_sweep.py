@@ -22,13 +22,13 @@ MAX_BATCHES = 25  # per run; what is left waits for the next minute's run
 @workflow.defn(name="AlertSweep")
 class AlertSweepWorkflow:
     @workflow.run
-    async def run(self) -> AlertSweepResult:
+    async def run(self, batch: int = BATCH) -> AlertSweepResult:
         total = AlertSweepResult(alerts=0, sent=0, failed=0, more=False)
         as_of = workflow.now()
         for _ in range(MAX_BATCHES):
-            batch = await workflow.execute_activity(
+            done = await workflow.execute_activity(
                 "send_due_alerts",
-                AlertSweepRun(as_of=as_of, limit=BATCH),
+                AlertSweepRun(as_of=as_of, limit=batch),
                 result_type=AlertSweepResult,
                 start_to_close_timeout=timedelta(minutes=10),
                 heartbeat_timeout=timedelta(minutes=2),
@@ -38,11 +38,11 @@ class AlertSweepWorkflow:
                 ),
             )
             total = AlertSweepResult(
-                alerts=total.alerts + batch.alerts,
-                sent=total.sent + batch.sent,
-                failed=total.failed + batch.failed,
-                more=batch.more,
+                alerts=total.alerts + done.alerts,
+                sent=total.sent + done.sent,
+                failed=total.failed + done.failed,
+                more=done.more,
             )
-            if not batch.more:
+            if not done.more:
                 break
         return total

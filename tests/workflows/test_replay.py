@@ -18,12 +18,18 @@ from temporalio.worker import Replayer
 
 from petitionflow.temporal import DATA_CONVERTER
 from workflows.alert import AlertWorkflow
+from workflows.alert_sweep import AlertSweepWorkflow
 from workflows.petition import PetitionWorkflow
 
 FOLDER = Path(__file__).with_name("histories")
-# alert-* folders hold AlertWorkflow histories (tests/workflows/test_alert_workflow.py)
-HISTORIES = sorted(p for p in FOLDER.glob("*/*.json") if not p.parent.name.startswith("alert-"))
+# alert-* folders hold AlertWorkflow histories (tests/workflows/test_alert_workflow.py), sweep-*
+# folders the alert sweep's (tests/workflows/test_alert_sending.py)
+HISTORIES = sorted(
+    p for p in FOLDER.glob("*/*.json") if not p.parent.name.startswith(("alert-", "sweep-"))
+)
 ALERT_HISTORIES = sorted(FOLDER.glob("alert-*/*.json"))
+SWEEP_HISTORIES = sorted(FOLDER.glob("sweep-*/*.json"))
+SWEEP_SCENARIOS = {"nothing_due", "renotified", "acknowledged", "batches"}
 SCENARIOS = {
     "happy_path",
     "acceptance_breach",
@@ -83,4 +89,17 @@ def test_alert_histories_of_every_behaviour_are_kept(generation: str) -> None:
 async def test_alert_replay(path: Path) -> None:
     history = WorkflowHistory.from_json(f"alert-{path.stem}", path.read_text())
     replayer = Replayer(workflows=[AlertWorkflow], data_converter=DATA_CONVERTER)
+    await replayer.replay_workflow(history)
+
+
+def test_sweep_histories_of_every_behaviour_are_kept() -> None:
+    assert {p.stem for p in SWEEP_HISTORIES if p.parent.name == "sweep-v1"} >= SWEEP_SCENARIOS
+
+
+@pytest.mark.parametrize(
+    "path", SWEEP_HISTORIES, ids=[f"{p.parent.name}/{p.stem}" for p in SWEEP_HISTORIES]
+)
+async def test_sweep_replay(path: Path) -> None:
+    history = WorkflowHistory.from_json(f"sweep-{path.stem}", path.read_text())
+    replayer = Replayer(workflows=[AlertSweepWorkflow], data_converter=DATA_CONVERTER)
     await replayer.replay_workflow(history)
