@@ -159,6 +159,12 @@ class AlertDelivery:
     ) -> None:
         self._engine, self._config = engine, config
         self._guard, self._max_failures = guard or WebhookGuard(), max_failures
+        # One client for every POST: building one (its TLS context) costs ~50 ms of CPU, which a
+        # burst of alerts would pay per attempt. No connection is kept for reuse: each POST
+        # connects afresh to the address the guard checked, with its own server name.
+        self._http = httpx.Client(
+            follow_redirects=False, limits=httpx.Limits(max_keepalive_connections=0)
+        )
 
     # -- which channels -------------------------------------------------------------------------
     @activity.defn(name="alert_targets")
@@ -239,15 +245,15 @@ class AlertDelivery:
         headers = headers | {"Host": host if port == default else f"{host}:{port}"}
         auth = (parts.username or "", parts.password or "") if parts.username else None
         try:
-            with httpx.Client(timeout=timeout, follow_redirects=False) as http:
-                response = http.request(
-                    "POST",
-                    pinned_url(target, address),
-                    content=body,
-                    headers=headers,
-                    auth=auth,
-                    extensions={"sni_hostname": host} if parts.scheme == "https" else None,
-                )
+            response = self._http.request(
+                "POST",
+                pinned_url(target, address),
+                content=body,
+                headers=headers,
+                auth=auth,
+                timeout=timeout,
+                extensions={"sni_hostname": host} if parts.scheme == "https" else None,
+            )
         except httpx.HTTPError as exc:
             raise DeliveryFailed(_webhook_error(exc)) from None
         if not response.is_success:

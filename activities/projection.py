@@ -96,8 +96,11 @@ class ProjectionActivities:
                 await asyncio.to_thread(self._write_batch, batch)
             except IntegrityError:
                 raise ApplicationError("projection write raced another attempt") from None
-        for alert in batch.alerts:
-            await self.record_alert(alert)
+        stored = [(a, await asyncio.to_thread(self._store_alert, a)) for a in batch.alerts]
+        if self._sending is not None:  # side by side: a slow channel costs the batch 5 s once
+            await asyncio.gather(
+                *(self._sending.first_notice(a, stored_now=new) for a, new in stored)
+            )
         if self._texts and self._client is not None and batch.events:
             await notify_petitioner(
                 self._client, batch.events, task_queue=activity.info().task_queue

@@ -117,8 +117,9 @@ def notes(params: BenchParams, args: argparse.Namespace, stack: Stack) -> list[s
         "update-with-start without HTTP and its database checks), to reach volume in time.",
         "A clock counted as not fired had no breach alert within the grace period after its due "
         "time — late beyond it, not necessarily lost; `clocks.alerts_raised` in latest.json is "
-        "the alert fan-out the firing caused (each breach at the county starts two alert "
-        "workflows that stay open to re-notify).",
+        "the alert fan-out the firing caused (each breach at the county raises two alerts, "
+        "each sent once by the activity that records it; their re-notification a day later is "
+        "the alert sweep's, one Schedule for all of them).",
         "Footprint is sampled before the clock section, as open cases are added; the dev server's "
         "growth per 1,000 open cases is extrapolated linearly, the worker's is not (it holds at "
         "most max_cached_workflows workflows).",

@@ -1,12 +1,15 @@
-"""Alerts reach people: signed webhooks retried after a failure, e-mail, re-notification until
-acknowledged, and a live stream scoped like cases."""
+"""Alerts reach people: signed webhooks retried after a failure by the alert sweep, e-mail,
+re-notification by the sweep's Schedule until acknowledged, and a live stream scoped like
+cases."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
 import httpx
@@ -17,9 +20,14 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from temporalio.client import ScheduleHandle, ScheduleIntervalSpec, ScheduleOverlapPolicy
 from temporalio.service import RPCError
+from temporalio.testing import ActivityEnvironment
 
-from activities.delivery import SIGNATURE_HEADER, sign
+from activities.alert_sending import AlertSending
+from activities.delivery import SIGNATURE_HEADER, AlertDelivery, ChannelCache, sign
+from models.boundary import AlertSweepResult, AlertSweepRun
+from petitionflow.schedules import ensure_alert_sweep_schedule
 from petitionflow.temporal import alert_workflow_id
 from tests.api.conftest import Stack
 from tests.test_dev_command import free_port
@@ -61,6 +69,31 @@ async def alerts(api: Stack, who: str = "supervisor", **params) -> list[dict]:
     return (await api.get("/api/v1/alerts", who=who, **params)).json()["items"]
 
 
+def sweep_as_of(stack: Stack, as_of: datetime) -> AlertSweepResult:
+    """The alert sweep's activity as a worker of ``stack`` runs it, at a pinned instant."""
+    delivery = AlertDelivery(
+        stack.engine, stack.settings.delivery(), guard=stack.settings.webhook_guard()
+    )
+    sending = AlertSending(stack.engine, delivery, ChannelCache(stack.engine))
+    return ActivityEnvironment().run(sending.send_due_alerts, AlertSweepRun(as_of=as_of))
+
+
+async def swept(stack: Stack, handle: ScheduleHandle) -> AlertSweepResult:
+    """Trigger the sweep's Schedule and wait for that run's result."""
+    before = len((await handle.describe()).info.recent_actions)
+    await handle.trigger()
+    for _ in range(200):
+        actions = (await handle.describe()).info.recent_actions
+        if len(actions) > before:
+            started = actions[-1].action
+            run = stack.env.client.get_workflow_handle(
+                started.workflow_id, run_id=started.first_execution_run_id
+            )
+            return AlertSweepResult.model_validate(await run.result())
+        await asyncio.sleep(0.1)
+    raise AssertionError("the Schedule never started the run")
+
+
 async def test_signed_webhook_retried_after_a_500(stack: Stack) -> None:
     received: list[dict] = []
     failures = {"left": 1}
@@ -90,7 +123,15 @@ async def test_signed_webhook_retried_after_a_500(stack: Stack) -> None:
     receiver = Starlette(routes=[Route("/hook", hook, methods=["POST"])])
     async with serve(receiver, port), stack.run_worker():
         case_id = (await stack.register()).json()["case_id"]
-        await wait_for(lambda: asyncio.sleep(0, result=len(received) >= 3))
+        # warning (its first attempt answered 500), breach, escalation: each tried once
+        await wait_for(lambda: asyncio.sleep(0, result=len(received) >= 2))
+        # the failed attempt is the sweep's, once its backoff has passed
+        assert (await asyncio.to_thread(sweep_as_of, stack, datetime.now(UTC))).sent == 0
+        result = await asyncio.to_thread(
+            sweep_as_of, stack, datetime.now(UTC) + timedelta(minutes=1, seconds=5)
+        )
+        assert (result.sent, result.failed) == (1, 0)
+        assert len(received) == 3
         kinds = {r["kind"] for r in received}
         assert {"warning", "breach", "escalation"} <= kinds
         first = received[0]
@@ -123,45 +164,71 @@ async def test_email_and_renotification_until_acknowledged(stack: Stack) -> None
             headers=stack.auth("admin"),
             json={"unit_id": "pinghu", "kind": "email", "target": "duban@pinghu.gov.cn"},
         )
-        async with stack.run_worker():
-            case_id = (await stack.register()).json()["case_id"]
-
-            async def village_breach_renotified():
-                # the village's breach alert itself sent twice (the town's own breach, after the
-                # escalation, is another alert with mails of its own)
-                found = await alerts(
-                    stack, who="admin", kind="breach", unit_id="pinghu.danghu.dongmen"
+        client, schedule_id = stack.env.client, f"sweep-{uuid.uuid4().hex[:8]}"
+        made = await ensure_alert_sweep_schedule(
+            client, task_queue=stack.settings.task_queue, schedule_id=schedule_id
+        )
+        assert made == "created"
+        schedule = client.get_schedule_handle(schedule_id)
+        try:
+            # Made sure of again at the next worker start: brought up to date, a pause kept.
+            await schedule.pause(note="维护")
+            assert (
+                await ensure_alert_sweep_schedule(
+                    client, task_queue=stack.settings.task_queue, schedule_id=schedule_id
                 )
-                return found if found and found[0]["notifications"] >= 2 else None
-
-            breach = (await wait_for(village_breach_renotified, timeout=30))[0]
-            assert breach["acknowledged_at"] is None
-            assert sum("【超期】" in str(m["Subject"]) for m in mails) >= 2
-            mail = next(m for m in mails if "【超期】" in str(m["Subject"]))
-            text = mail.get_content()
-            assert "小区物业费争议" in text and "东门社区" in text and case_id in text
-            assert mail["To"] == "duban@pinghu.gov.cn"
-
-            acked = await stack.http.post(
-                f"/api/v1/alerts/{breach['alert_id']}/ack", headers=stack.auth("supervisor")
+                == "updated"
             )
-            assert acked.status_code == 200 and acked.json()["acknowledged_by"] == "u-supervisor"
-            again = await stack.http.post(
-                f"/api/v1/alerts/{breach['alert_id']}/ack", headers=stack.auth("admin")
-            )
-            assert again.json()["acknowledged_by"] == "u-supervisor"  # the first one stands
-            # The alert's workflow ends once it sees the acknowledgement; from then on nothing
-            # is sent, however loaded the machine is.
-            handle = stack.env.client.get_workflow_handle(alert_workflow_id(breach["alert_id"]))
-            sent = await asyncio.wait_for(handle.result(), timeout=30)
-            assert sent >= 2
-            await asyncio.sleep(4.5)  # two more re-notification periods
-            after = next(
-                a for a in await alerts(stack, who="admin") if a["alert_id"] == breach["alert_id"]
-            )
-            assert after["notifications"] == sent
+            described = (await schedule.describe()).schedule
+            assert described.state.paused
+            assert described.spec.intervals == [ScheduleIntervalSpec(every=timedelta(minutes=1))]
+            assert described.policy.overlap == ScheduleOverlapPolicy.SKIP
+            await schedule.unpause()
+            async with stack.run_worker():
+                await renotified_until_acknowledged(stack, schedule, mails)
+        finally:
+            await schedule.delete()
     finally:
         smtp.stop()
+
+
+async def renotified_until_acknowledged(stack: Stack, schedule: ScheduleHandle, mails) -> None:
+    case_id = (await stack.register()).json()["case_id"]
+
+    async def village_breach(sent: int):
+        # the village's breach alert itself (the town's own breach, after the escalation, is
+        # another alert with mails of its own)
+        found = await alerts(stack, who="admin", kind="breach", unit_id="pinghu.danghu.dongmen")
+        return found[0] if found and found[0]["notifications"] >= sent else None
+
+    breach = await wait_for(lambda: village_breach(1))
+    assert len(breach["deliveries"]) == 1 and breach["deliveries"][0]["status"] == "sent"
+    mail = next(m for m in mails if "【超期】" in str(m["Subject"]))
+    text = mail.get_content()
+    assert "小区物业费争议" in text and "东门社区" in text and case_id in text
+    assert mail["To"] == "duban@pinghu.gov.cn"
+    # no workflow of its own: the sweep's Schedule sends it again once its period (2 s) passed
+    with pytest.raises(RPCError):
+        await stack.env.client.get_workflow_handle(alert_workflow_id(breach["alert_id"])).describe()
+    await asyncio.sleep(2.5)
+    await swept(stack, schedule)
+    breach = await wait_for(lambda: village_breach(2))
+    assert breach["acknowledged_at"] is None
+    assert sum("【超期】" in str(m["Subject"]) for m in mails) >= 2
+    assert [d["notification"] for d in breach["deliveries"]] == [1, 2]
+
+    acked = await stack.http.post(
+        f"/api/v1/alerts/{breach['alert_id']}/ack", headers=stack.auth("supervisor")
+    )
+    assert acked.status_code == 200 and acked.json()["acknowledged_by"] == "u-supervisor"
+    again = await stack.http.post(
+        f"/api/v1/alerts/{breach['alert_id']}/ack", headers=stack.auth("admin")
+    )
+    assert again.json()["acknowledged_by"] == "u-supervisor"  # the first one stands
+    await asyncio.sleep(2.5)  # another period: acknowledged, so nothing more is sent
+    await swept(stack, schedule)
+    after = next(a for a in await alerts(stack, who="admin") if a["alert_id"] == breach["alert_id"])
+    assert after["notifications"] == 2 and len(after["deliveries"]) == 2
 
 
 async def test_alerts_are_scoped_like_cases(api: Stack) -> None:
@@ -178,17 +245,23 @@ async def test_alerts_are_scoped_like_cases(api: Stack) -> None:
     assert r.status_code == 403
 
 
-async def test_one_shot_alerts_without_channels_start_no_workflow(api: Stack) -> None:
-    """A warning nobody has a channel for is its stored row (list, stream); a breach still
-    gets its workflow, which re-notifies until acknowledged."""
+async def test_alerts_start_no_workflow_and_a_breach_waits_for_the_sweep(api: Stack) -> None:
+    """A warning nobody has a channel for is its stored row (list, stream); a breach without
+    channels is re-notified by the sweep (its count goes up) until acknowledged. Neither starts
+    a workflow of its own."""
     api.use_policy(FAST)
     await api.register()
     breach = (await wait_for(lambda: alerts(api, who="admin", kind="breach")))[0]
     warning = (await alerts(api, who="admin", kind="warning"))[0]
+    assert (breach["notifications"], warning["notifications"]) == (1, 0)
     client = api.env.client
-    await client.get_workflow_handle(alert_workflow_id(breach["alert_id"])).describe()
-    with pytest.raises(RPCError):
-        await client.get_workflow_handle(alert_workflow_id(warning["alert_id"])).describe()
+    for alert in (breach, warning):
+        with pytest.raises(RPCError):
+            await client.get_workflow_handle(alert_workflow_id(alert["alert_id"])).describe()
+    later = datetime.now(UTC) + timedelta(seconds=3)
+    assert (await asyncio.to_thread(sweep_as_of, api, later)).alerts >= 1
+    again = next(a for a in await alerts(api, who="admin") if a["alert_id"] == breach["alert_id"])
+    assert again["notifications"] == 2 and again["deliveries"] == []
 
 
 @pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
