@@ -4,9 +4,14 @@ case's values and set in Noto Sans SC, embedded as a subset (fpdf2), so any read
 
 from __future__ import annotations
 
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from pathlib import Path
 from string import Template
+from typing import ClassVar
 
 from fpdf import FPDF
 
@@ -75,3 +80,46 @@ def render_pdf(text: str, *, font: Path, title: str, issued_at: datetime) -> byt
             pdf.write(9, text)
             pdf.ln(9)
     return bytes(pdf.output())
+
+
+class PdfRenderer:
+    """Renders notices in processes of their own. fpdf2 parses the 10 MB CJK font and subsets it
+    for every PDF (~0.4 s of CPU, in fontTools); in the worker's process that would hold the GIL
+    beside its workflow tasks and stall every case's updates while a notice renders. The calling
+    thread (the projection's) only waits.
+
+    The processes are the process's own, shared by every renderer of the same size and started
+    at the first notice; spawned, not forked: the worker runs threads and an event loop, which a
+    fork would copy half-way."""
+
+    _pools: ClassVar[dict[int, ProcessPoolExecutor]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, processes: int = 1) -> None:
+        self.processes = processes
+
+    def render(self, text: str, *, font: Path, title: str, issued_at: datetime) -> bytes:
+        if not font.is_file():  # said here, in the worker's log, not from inside the pool
+            raise FontMissing(f"CJK font not found: {font}")
+        pool = self._pool()
+        try:
+            return pool.submit(
+                render_pdf, text, font=font, title=title, issued_at=issued_at
+            ).result()
+        except BrokenProcessPool:
+            # A rendering process died (killed, out of memory): the next attempt — the
+            # projection activity's retry — gets fresh ones.
+            with self._lock:
+                if self._pools.get(self.processes) is pool:
+                    del self._pools[self.processes]
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+    def _pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            pool = self._pools.get(self.processes)
+            if pool is None:
+                pool = self._pools[self.processes] = ProcessPoolExecutor(
+                    max_workers=self.processes, mp_context=multiprocessing.get_context("spawn")
+                )
+            return pool
