@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.alerts import DeliveryConfig
+from models.changed_file import ChangedFile
 from models.daycount import CalendarFile, WorkCalendar
 from models.policy import SlaPolicy, load_policy
 from models.retention import RetentionPolicy, load_retention
@@ -274,9 +275,11 @@ class Settings(BaseSettings):
         """Read afresh at each call: the daily run applies the file as it stands."""
         return load_retention(self.policy)
 
-    def risk_policy(self) -> RiskPolicy:
-        """预测预警's thresholds, read afresh at each evaluation (not snapshotted into cases)."""
-        return load_risk(self.policy)
+    @cached_property
+    def risk_policy(self) -> ChangedFile[RiskPolicy]:
+        """预测预警's thresholds as the policy file stands at each evaluation (not snapshotted
+        into cases): parsed again when the file changes, not for every petition."""
+        return ChangedFile(self.policy, load_risk)
 
     @property
     def calendar_path(self) -> Path:
