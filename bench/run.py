@@ -31,6 +31,7 @@ from bench import (
     sec_reads,
     sec_registrations,
     sec_sandbox,
+    sec_sweep,
 )
 from bench.api_client import ApiClient
 from bench.params import BenchParams, smoke_params
@@ -38,7 +39,17 @@ from bench.profile_burst import profiled_burst
 from bench.stack import PG_DATABASE, PG_SERVER, Stack, running_stack
 
 RESULTS = Path(__file__).with_name("results")
-SECTIONS = ("reads", "registrations", "actions", "lag", "footprint", "clocks", "burst", "sandbox")
+SECTIONS = (
+    "reads",
+    "registrations",
+    "actions",
+    "lag",
+    "footprint",
+    "clocks",
+    "burst",
+    "sandbox",
+    "sweep",
+)
 ISSUE_COUNTS = {
     "clock_cases": 5_000,
     "burst_cases": 5_000,
@@ -72,6 +83,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         type=int,
         default=1,
         help="worker processes on the task queue (a sweep: run the bench once per count)",
+    )
+    parser.add_argument(
+        "--sweep",
+        type=lambda text: [int(n) for n in text.split(",") if n],
+        default=None,
+        help="worker counts of the sweep section, e.g. 1,2,4 (default 1,2,4; --smoke: 2)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
@@ -198,6 +215,11 @@ async def measure(params: BenchParams, args: argparse.Namespace) -> dict[str, An
                 results["burst"] = await section("burst", sec_burst.run(stack, api, params))
             if "sandbox" in only:
                 results["sandbox"] = await section("sandbox", sec_sandbox.run(params))
+            if "sweep" in only:
+                counts = args.sweep or ([2] if params.smoke else [1, 2, 4])
+                results["sweep"] = await section(
+                    "sweep", sec_sweep.run(stack, api, params, counts, restore=args.workers)
+                )
             results["notes"] = notes(params, args, stack)
             results["meta"]["versions"] = machine.versions(stack.engine)
         finally:

@@ -331,6 +331,7 @@ async def run_worker(settings: Settings) -> None:
     )
     log.info("retention schedule " + schedule, extra={"schedule": RETENTION_SCHEDULE_ID})
     engine = make_engine(settings.resolved_database_url)
+    settings.document_issuer.warm()  # the notices' rendering processes, before the first notice
     meter_runtime = runtime or Runtime.default()
     gauges = asyncio.create_task(publish_open_cases(engine, meter_runtime))
     with ThreadPoolExecutor(max_workers=settings.worker_max_concurrent_activities) as executor:

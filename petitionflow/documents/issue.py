@@ -72,6 +72,10 @@ class DocumentIssuer:
     font: Path | None = None
     renderer: PdfRenderer = field(default_factory=PdfRenderer)
 
+    def warm(self) -> None:
+        """Start the rendering processes and cut the font now, not at the first notice."""
+        self.renderer.warm(self.font or DEFAULT_FONT)
+
     @property
     def zone(self) -> ZoneInfo:
         return self.policy().zone
