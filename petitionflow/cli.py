@@ -10,7 +10,7 @@ import subprocess
 import sys
 from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -346,6 +346,9 @@ async def run_worker(settings: Settings) -> None:
             webhook_guard=settings.webhook_guard(),
             channel_max_failures=settings.channel_max_failures,
             max_cached_workflows=settings.worker_max_cached_workflows,
+            sticky_schedule_to_start=timedelta(
+                seconds=settings.worker_sticky_schedule_to_start_seconds
+            ),
             max_concurrent_activities=settings.worker_max_concurrent_activities,
             field_cipher=settings.field_cipher,
             retention_policy=settings.retention_policy,

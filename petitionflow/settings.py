@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     # replaying its whole history at its next timer or action, so this should exceed the open
     # cases plus their unacknowledged alerts per worker (about 30 KB each).
     worker_max_cached_workflows: int = Field(default=10_000, ge=0)
+    # How long a case's next task waits for the worker that has it cached before any worker
+    # takes it with its whole history. The SDK's 10 s is shorter than the queue of a midnight
+    # burst, where every timeout costs a history fetch and a replay; a worker that died delays
+    # its cases' next tasks by as much.
+    worker_sticky_schedule_to_start_seconds: float = Field(default=30.0, gt=0, le=600)
     worker_max_concurrent_activities: int = Field(default=32, ge=1)
     log_format: Literal["json", "text"] = "json"
     log_level: str = "INFO"
