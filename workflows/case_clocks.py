@@ -171,7 +171,6 @@ class CaseClocks(CaseCore):
     async def _fire_due_clocks(self) -> None:
         """What each clock coming due does is its definition's (``models/clocks.py``'s
         ``ON_DUE``): the alerts of its warning or breach, and whether the breach moves the case."""
-        case = self._state.case
         for clock, what in self._state.ledger.due(workflow.now()):
             if self._final:
                 return
@@ -180,7 +179,7 @@ class CaseClocks(CaseCore):
                 self._state.ledger.stop_all(workflow.now())
                 continue
             self._system_event(what, clock)
-            for alert in alerts_due(clock, what, case, self._state.unit_path):
+            for alert in alerts_due(clock, what, self._state.case, self._state.unit_path):
                 self._alert(
                     alert.kind,
                     clock,

@@ -30,7 +30,7 @@ mediation = "P2D"
 [levels]
 town = "P60D"
 """
-ALERTS_ONLY = ("mediation#1", "order#1", "hand_over#1", "co_handling#1")
+STAYING = ("mediation#1", "order#1", "hand_over#1", "co_handling#1")
 
 
 async def test_non_escalating_clocks_alert_whom_their_definition_names(
@@ -60,18 +60,16 @@ async def test_non_escalating_clocks_alert_whom_their_definition_names(
         units={u: driver.unit_path(u) for u in (LEAD, CO)},
     )
     snap = await handle.execute_update(PetitionWorkflow.act, request)
-    last_due = max(deadline(snap, clock_id).due_at for clock_id in ALERTS_ONLY)
+    last_due = max(deadline(snap, clock_id).due_at for clock_id in STAYING)
     await driver.sleep(seconds=(last_due - await driver.env.get_current_time()).total_seconds())
     await driver.sleep(hours=1)
 
     snap = await driver.snapshot(handle)
-    assert {c: deadline(snap, c).status for c in ALERTS_ONLY} == dict.fromkeys(
-        ALERTS_ONLY, "breached"
-    )
+    assert {c: deadline(snap, c).status for c in STAYING} == dict.fromkeys(STAYING, "breached")
     assert deadline(snap, "handling#1").status == "running"
     assert deadline(snap, "level#1").status == "running"
     # none of them moved the case: it stays with the lead unit, at its level, not overdue
-    assert not any(ON_DUE[c.split("#")[0]].escalates for c in ALERTS_ONLY)
+    assert not any(ON_DUE[c.split("#")[0]].escalates for c in STAYING)
     assert (snap.state, snap.unit_id, snap.escalations) == ("handling", LEAD, [])
     assert not snap.overdue and len(snap.orders) == 1
     events = await driver.projected(handle)
@@ -91,14 +89,14 @@ async def test_non_escalating_clocks_alert_whom_their_definition_names(
 
     expected = {
         (clock_id, kind, unit_of(recipient, clock_id))
-        for clock_id in ALERTS_ONLY
+        for clock_id in STAYING
         for kind, recipient in ON_DUE[clock_id.split("#")[0]].warning
         + ON_DUE[clock_id.split("#")[0]].breach
     }
     raised = [
         (a.clock_id, a.kind, a.unit_id)
         for a in driver.alerts(snap.case_id)
-        if a.clock_id in ALERTS_ONLY and a.kind != "hand_over"  # the task given, not due
+        if a.clock_id in STAYING and a.kind != "hand_over"  # the task given, not due
     ]
     assert sorted(raised) == sorted(expected)  # each once
     await save_history(handle, FOLDER, "non_escalating_breaches")
