@@ -36,7 +36,7 @@ from bench.units import UnitTree, bench_tree
 from models.daycount import WorkCalendar, YearSchedule, statutory_holidays
 from petitionflow.calendar import render_schedules
 from petitionflow.db import make_engine, migrate, normalize_url
-from petitionflow.devserver import binary
+from petitionflow.devserver import EAGER_ACTIVITIES, binary
 from petitionflow.settings import Settings
 from petitionflow.temporal import data_converter
 from petitionflow.unit_tree import import_units
@@ -278,6 +278,7 @@ async def running_stack(
         dev_server_existing_path=binary("temporal"),
         dev_server_database_filename=str(run_dir / "temporal.db") if temporal_file else None,
         dev_server_log_level="error",
+        dev_server_extra_args=list(EAGER_ACTIVITIES),  # as `make dev` runs it
         search_attributes=search_attributes.ALL,
     )
     spawned: dict[str, subprocess.Popen[bytes]] = {}
