@@ -26,17 +26,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import CTE, CompoundSelect, Select
 
-from api.stats.queries import (
-    CASES,
-    EVENTS,
-    EXITS,
-    LEVELS,
-    OPEN_STATES,
-    STATES,
-    StatsQueries,
-    StatsScope,
-    statutory_breaches,
-)
+from api.stats.queries import CASES, EXITS, FACTS, LEVELS, STATES, StatsQueries, StatsScope
 from api.stats.schemas import (
     Durations,
     LevelShare,
@@ -48,17 +38,16 @@ from api.stats.schemas import (
 )
 from api.stats.sql import (
     const,
-    const_in,
     duration_between,
     duration_seconds,
     interval_index,
-    json_text,
     rank_picks,
 )
+from models.stat_facts import FactKind
 from models.vocabulary import Rating
 
 PERCENTS = (50, 90)
-REPLY, EXIT, RATING, VISIT = 1, 2, 3, 4  # the period's event sets (``_event_rows``)
+REPLY, EXIT, RATING, VISIT = map(int, FactKind)  # the period's fact sets (``_event_rows``)
 NO_TEXT: ColumnElement[str] = cast(null(), String)
 NO_NUMBER: ColumnElement[int] = cast(null(), Integer)
 ZERO: ColumnElement[int] = literal_column("0", Integer)
@@ -67,9 +56,8 @@ ONE: ColumnElement[int] = literal_column("1", Integer)
 
 class PeriodQueries(StatsQueries):
     """Two statements: the intake (one pass over the cases registered in the period), and one
-    for everything the period's events say (standing replies, final states, ratings, repeat
-    visits): each of those event sets is read from its own index range over the period, and all
-    of them are joined to the cases in scope once."""
+    for everything the period's facts say (standing replies, final states, ratings, repeat
+    visits), each set read from its own index ranges over the period."""
 
     def __init__(self, conn: Connection, scope: StatsScope) -> None:
         super().__init__(conn, scope)
@@ -136,7 +124,8 @@ class PeriodQueries(StatsQueries):
         )
 
     def _event_rows(self) -> list[tuple[Any, ...]]:
-        """The period's events, in one statement. Four event sets (``kind``):
+        """The period's facts (``stat_facts``, ``models/stat_facts.py``), in one statement. Four
+        sets (``kind``):
 
         - ``REPLY``: standing replies given in the period, one row each, ``flag`` 1 when a
           statutory clock had breached before the reply (late);
@@ -144,25 +133,17 @@ class PeriodQueries(StatsQueries):
         - ``RATING``: each case's latest rating in the period, ``detail`` the rating;
         - ``VISIT``: repeat petitions, one row per case with ``events`` the visits it received.
 
-        Joined once to the cases in scope (their level and registration), then answered as
-        rows ``(part, kind, detail, level, week, flag, rows, events, p50, p90)``: ``count`` rows
-        per group, and a ``durations`` row per kind with durations (registration → standing
-        reply, registration → closed): their count and nearest-rank percentiles.
+        Answered as rows ``(part, kind, detail, level, week, flag, rows, events, p50, p90)``:
+        ``count`` rows per group, and a ``durations`` row per kind with durations (registration →
+        standing reply, registration → closed): their count and nearest-rank percentiles.
 
-        Every set is read from its own index range over the period, and the cases joined are
-        those updated since its start. Both rely on the timeline's order, which gives the
-        totals of the definitions in ``api/stats/schemas.py``:
-
-        - a case's events are written in ``seq`` order with times never decreasing, so a reply
-          or reopen that follows a reply given in the period was itself given at or after the
-          period's start: "no later reply or reopen" is looked for among those;
-        - ``cases.updated_at`` is the time of the case's last event, so a case with an event in
-          the period was updated at or after the period's start.
-
-        Set operations are hashed, never sorted or looked up one by one on the case id: case ids
-        compare by the database's collation, which is slow for text outside the C locale.
+        Each set is one index range per unit in scope over the period (kind, unit, instant): a
+        fact carries the unit and level that hold its case now and the case's registration, so
+        nothing is joined to the cases. Set operations are hashed, never sorted or looked up one
+        by one on the case id: case ids compare by the database's collation, which is slow for
+        text outside the C locale.
         """
-        joined = self._joined(
+        joined = self._timed(
             union_all(self._replies(), self._exits(), self._ratings(), self._visits())
         )
         j = joined.c
@@ -180,84 +161,77 @@ class PeriodQueries(StatsQueries):
         durations = self._durations(j.kind, j.duration, NO_TEXT, NO_NUMBER)
         return self._rows(union_all(counts, durations))
 
-    def _joined(self, events: CompoundSelect[Any]) -> CTE:
-        """The event sets joined to the cases in scope: (kind, detail, flag, events, level,
+    def _timed(self, facts: CompoundSelect[Any]) -> CTE:
+        """The fact sets with their week and duration: (kind, detail, flag, events, level,
         week, duration)."""
-        s, c = self.scope, CASES.c
-        sub = events.subquery("events")
-        ev = sub.c
-        duration = duration_between(c.created_at, ev.at)
-        timed = or_(ev.kind == REPLY, and_(ev.kind == EXIT, ev.detail == const("closed")))
-        return (
-            select(
-                ev.kind,
-                ev.detail,
-                ev.flag,
-                ev.events,
-                c.level,
-                case((ev.kind <= EXIT, interval_index(ev.at, self.weeks)), else_=0).label("week"),
-                case((timed, duration)).label("duration"),
-            )
-            .select_from(sub.join(CASES, c.case_id == ev.case_id))
-            .where(self.in_scope, c.updated_at >= s.starts_at)
-            .cte("joined")
+        sub = facts.subquery("facts")
+        f = sub.c
+        duration = duration_between(f.registered_at, f.at)
+        timed = or_(f.kind == REPLY, and_(f.kind == EXIT, f.detail == const("closed")))
+        return select(
+            f.kind,
+            f.detail,
+            f.flag,
+            f.events,
+            f.level,
+            case((f.kind <= EXIT, interval_index(f.at, self.weeks)), else_=0).label("week"),
+            case((timed, duration)).label("duration"),
+        ).cte("joined")
+
+    def _facts(self, kind: FactKind, facts: Any = FACTS) -> ColumnElement[bool]:
+        """Facts of ``kind`` in the period, of cases held in scope."""
+        f = facts.c
+        return and_(
+            f.kind == int(kind), f.unit_id.in_(sorted(self.scope.units)), self._in_period(f.at)
         )
 
     def _replies(self) -> Select[Any]:
-        """Standing replies given in the period; ``flag`` 1 when a statutory clock had breached
-        before the reply."""
-        s, e = self.scope, EVENTS.c
-        later = EVENTS.alias("later")
-        reply_stands = ~exists().where(
-            later.c.case_id == e.case_id,
-            const_in(later.c.action, ("reply", "reopen")),
-            later.c.at >= s.starts_at,
-            later.c.seq > e.seq,
-        )
-        breaches = statutory_breaches("breaches")
-        earlier_breach = and_(
-            e.case_id.in_(select(breaches.c.case_id)),
-            exists().where(breaches.c.case_id == e.case_id, breaches.c.seq < e.seq),
-        )
+        """Standing replies given in the period; ``flag`` 1 when late."""
+        f = FACTS.c
         return select(
             literal_column(str(REPLY)).label("kind"),
-            e.case_id,
-            e.at,
             NO_TEXT.label("detail"),
-            case((earlier_breach, 1), else_=0).label("flag"),
+            case((f.late, 1), else_=0).label("flag"),
             ONE.label("events"),
-        ).where(e.action == const("reply"), self._in_period(e.at), reply_stands)
+            f.level,
+            f.at,
+            f.registered_at,
+        ).where(self._facts(FactKind.REPLY), f.standing)
 
     def _exits(self) -> Select[Any]:
-        e = EVENTS.c
-        return select(literal_column(str(EXIT)), e.case_id, e.at, e.to_state, ZERO, ONE).where(
-            const_in(e.to_state, EXITS),
-            const_in(e.from_state, OPEN_STATES),
-            self._in_period(e.at),
-        )
+        f = FACTS.c
+        return select(
+            literal_column(str(EXIT)), f.detail, ZERO, ONE, f.level, f.at, f.registered_at
+        ).where(self._facts(FactKind.EXIT))
 
     def _ratings(self) -> Select[Any]:
         """Each case's latest rating in the period."""
-        e = EVENTS.c
-        newer = EVENTS.alias("newer")
+        f = FACTS.c
+        newer = FACTS.alias("newer")
         latest_rating = ~exists().where(
-            newer.c.case_id == e.case_id,
-            newer.c.action == const("feedback"),
-            self._in_period(newer.c.at),
-            newer.c.seq > e.seq,
+            newer.c.case_id == f.case_id,
+            self._facts(FactKind.RATING, newer),
+            newer.c.seq > f.seq,
         )
         return select(
-            literal_column(str(RATING)), e.case_id, e.at, json_text(e.params, "rating"), ZERO, ONE
-        ).where(e.action == const("feedback"), self._in_period(e.at), latest_rating)
+            literal_column(str(RATING)), f.detail, ZERO, ONE, f.level, f.at, f.registered_at
+        ).where(self._facts(FactKind.RATING), latest_rating)
 
     def _visits(self) -> Select[Any]:
-        e = EVENTS.c
+        """One row per case (whose facts share its level), with its visits in the period."""
+        f = FACTS.c
         return (
             select(
-                literal_column(str(VISIT)), e.case_id, func.min(e.at), NO_TEXT, ZERO, func.count()
+                literal_column(str(VISIT)),
+                NO_TEXT,
+                ZERO,
+                func.count(),
+                func.min(f.level),
+                func.min(f.at),
+                func.min(f.registered_at),
             )
-            .where(e.action == const("visit"), self._in_period(e.at))
-            .group_by(e.case_id)
+            .where(self._facts(FactKind.VISIT))
+            .group_by(f.case_id)
         )
 
     def _durations(self, kind: Any, duration: Any, no_text: Any, no_number: Any) -> Select[Any]:

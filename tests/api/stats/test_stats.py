@@ -47,11 +47,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import func, literal, select, text, union_all
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import Subquery
 from sqlmodel import Session
 
+from activities.stat_facts import DERIVE_SQL
 from api.app import create_app
 from api.auth import create_user
 from api.stats.routes import current_time, router
@@ -230,6 +231,8 @@ def seed(engine: Engine) -> None:
                     snapshot={},
                 )
             )
+    with engine.begin() as conn:  # the statistics' facts, as the projection writes them
+        conn.execute(text(DERIVE_SQL))
 
 
 USERS = {
