@@ -220,19 +220,9 @@ class PeriodQueries(StatsQueries):
     def _visits(self) -> Select[Any]:
         """One row per case (whose facts share its level), with its visits in the period."""
         f = FACTS.c
-        return (
-            select(
-                literal_column(str(VISIT)),
-                NO_TEXT,
-                ZERO,
-                func.count(),
-                func.min(f.level),
-                func.min(f.at),
-                func.min(f.registered_at),
-            )
-            .where(self._facts(FactKind.VISIT))
-            .group_by(f.case_id)
-        )
+        columns: list[Any] = [literal_column(str(VISIT)), NO_TEXT, ZERO, func.count()]
+        columns += [func.min(f.level), func.min(f.at), func.min(f.registered_at)]
+        return select(*columns).where(self._facts(FactKind.VISIT)).group_by(f.case_id)
 
     def _durations(self, kind: Any, duration: Any, no_text: Any, no_number: Any) -> Select[Any]:
         """A row per ``kind`` with durations: their count and nearest-rank ``PERCENTS`` — the

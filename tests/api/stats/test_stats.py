@@ -186,7 +186,7 @@ SEEDS = [
 ]  # fmt: skip
 
 
-def seed(engine: Engine) -> None:
+def seed(engine: Engine, *, facts: bool = True) -> None:
     with Session(engine) as session, session.begin():
         for s in SEEDS:
             timeline = [ev(s.registered, "register", "registered"), *s.events]
@@ -231,8 +231,9 @@ def seed(engine: Engine) -> None:
                     snapshot={},
                 )
             )
-    with engine.begin() as conn:  # the statistics' facts, as the projection writes them
-        conn.execute(text(DERIVE_SQL))
+    if facts:  # the statistics' facts, as the projection writes them
+        with engine.begin() as conn:
+            conn.execute(text(DERIVE_SQL))
 
 
 USERS = {
