@@ -17,14 +17,13 @@ from sqlalchemy import (
     func,
     literal_column,
     null,
-    or_,
     select,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, INTERVAL, aggregate_order_by
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.selectable import CTE, CompoundSelect, Select
+from sqlalchemy.sql.selectable import CompoundSelect, Select, Subquery
 
 from api.stats.queries import CASES, EXITS, FACTS, LEVELS, STATES, StatsQueries, StatsScope
 from api.stats.schemas import (
@@ -143,7 +142,7 @@ class PeriodQueries(StatsQueries):
         by one on the case id: case ids compare by the database's collation, which is slow for
         text outside the C locale.
         """
-        joined = self._timed(
+        joined = self._weekly_sets(
             union_all(self._replies(), self._exits(), self._ratings(), self._visits())
         )
         j = joined.c
@@ -158,16 +157,12 @@ class PeriodQueries(StatsQueries):
             func.sum(j.events).label("events"),
             *[cast(null(), Float).label(f"p{p}") for p in PERCENTS],
         ).group_by(j.kind, j.detail, j.level, j.week, j.flag)
-        durations = self._durations(j.kind, j.duration, NO_TEXT, NO_NUMBER)
-        return self._rows(union_all(counts, durations))
+        return self._rows(union_all(counts, self._durations(self._timed())))
 
-    def _timed(self, facts: CompoundSelect[Any]) -> CTE:
-        """The fact sets with their week and duration: (kind, detail, flag, events, level,
-        week, duration)."""
+    def _weekly_sets(self, facts: CompoundSelect[Any]) -> Subquery:
+        """The fact sets with their week: (kind, detail, flag, events, level, week)."""
         sub = facts.subquery("facts")
         f = sub.c
-        duration = duration_between(f.registered_at, f.at)
-        timed = or_(f.kind == REPLY, and_(f.kind == EXIT, f.detail == const("closed")))
         return select(
             f.kind,
             f.detail,
@@ -175,8 +170,21 @@ class PeriodQueries(StatsQueries):
             f.events,
             f.level,
             case((f.kind <= EXIT, interval_index(f.at, self.weeks)), else_=0).label("week"),
-            case((timed, duration)).label("duration"),
-        ).cte("joined")
+        ).subquery("joined")
+
+    def _timed(self) -> Subquery:
+        """The durations (kind, duration): registration → standing reply, → closed. Read from
+        their index ranges again rather than kept from the counts' rows: holding those for a
+        second pass costs more than the scan."""
+        f = FACTS.c
+        duration = duration_between(f.registered_at, f.at).label("duration")
+        replies = select(literal_column(str(REPLY)).label("kind"), duration).where(
+            self._facts(FactKind.REPLY), f.standing
+        )
+        closed = select(literal_column(str(EXIT)), duration).where(
+            self._facts(FactKind.EXIT), f.detail == const("closed")
+        )
+        return union_all(replies, closed).subquery("timed")
 
     def _facts(self, kind: FactKind, facts: Any = FACTS) -> ColumnElement[bool]:
         """Facts of ``kind`` in the period, of cases held in scope."""
@@ -224,34 +232,33 @@ class PeriodQueries(StatsQueries):
         columns += [func.min(f.level), func.min(f.at), func.min(f.registered_at)]
         return select(*columns).where(self._facts(FactKind.VISIT)).group_by(f.case_id)
 
-    def _durations(self, kind: Any, duration: Any, no_text: Any, no_number: Any) -> Select[Any]:
+    def _durations(self, timed: Subquery) -> Select[Any]:
         """A row per ``kind`` with durations: their count and nearest-rank ``PERCENTS`` — the
         duration at rank ⌈p·n/100⌉ of the kind's n durations in order. On PostgreSQL one
-        sort of the durations alone (``array_agg`` in order, the rank by integer arithmetic);
-        elsewhere ranked by window functions (``rank_picks``)."""
-        lead = (const("durations"), kind, no_text, no_text, no_number, no_number)
+        sort of the durations alone (one ``array_agg`` in order per kind, the ranks picked from
+        it by integer arithmetic); elsewhere ranked by window functions (``rank_picks``)."""
+        t = timed.c
         if self.conn.dialect.name == "postgresql":
             ordered = func.array_agg(
-                aggregate_order_by(duration, duration), type_=ARRAY(INTERVAL())
+                aggregate_order_by(t.duration, t.duration), type_=ARRAY(INTERVAL())
             )
-            picks = [ordered[(p * func.count() + 99) // 100] for p in PERCENTS]
-            return (
-                select(*lead, func.count(), func.count(), *map(duration_seconds, picks))
-                .where(duration.is_not(None))
-                .group_by(kind)
+            grouped = (
+                select(t.kind, func.count().label("n"), ordered.label("ordered"))
+                .group_by(t.kind)
+                .subquery("ordered")
             )
-        ranked = (
-            select(
-                kind.label("kind"),
-                duration.label("duration"),
-                func.row_number().over(partition_by=kind, order_by=duration).label("rank"),
-                func.count().over(partition_by=kind).label("n"),
-            )
-            .where(duration.is_not(None))
-            .subquery("ranked")
-        )
+            g = grouped.c
+            picks = [g.ordered[(p * g.n + 99) // 100] for p in PERCENTS]
+            lead = (const("durations"), g.kind, NO_TEXT, NO_TEXT, NO_NUMBER, NO_NUMBER)
+            return select(*lead, g.n, g.n, *map(duration_seconds, picks))
+        ranked = select(
+            t.kind,
+            t.duration,
+            func.row_number().over(partition_by=t.kind, order_by=t.duration).label("rank"),
+            func.count().over(partition_by=t.kind).label("n"),
+        ).subquery("ranked")
         r = ranked.c
-        lead = (const("durations"), r.kind, no_text, no_text, no_number, no_number)
+        lead = (const("durations"), r.kind, NO_TEXT, NO_TEXT, NO_NUMBER, NO_NUMBER)
         picks = rank_picks(r.rank, r.n, r.duration, PERCENTS)
         return select(*lead, func.count(), func.count(), *map(duration_seconds, picks)).group_by(
             r.kind

@@ -19,6 +19,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY, INTERVAL, aggregate_order_by
 from sqlalchemy.sql.selectable import CTE, CompoundSelect, Select
 
 from api.stats.period import (
@@ -34,7 +35,15 @@ from api.stats.period import (
     PeriodQueries,
 )
 from api.stats.queries import CASES, EVENTS, EXITS, OPEN_STATES, statutory_breaches
-from api.stats.sql import const, const_in, duration_between, interval_index, json_text
+from api.stats.sql import (
+    const,
+    const_in,
+    duration_between,
+    duration_seconds,
+    interval_index,
+    json_text,
+    rank_picks,
+)
 
 
 class EventJoinPeriodQueries(PeriodQueries):
@@ -82,7 +91,7 @@ class EventJoinPeriodQueries(PeriodQueries):
             func.sum(j.events).label("events"),
             *[cast(null(), Float).label(f"p{p}") for p in PERCENTS],
         ).group_by(j.kind, j.detail, j.level, j.week, j.flag)
-        durations = self._durations(j.kind, j.duration, NO_TEXT, NO_NUMBER)
+        durations = self._event_durations(j.kind, j.duration, NO_TEXT, NO_NUMBER)
         return self._rows(union_all(counts, durations))
 
     def _joined(self, events: CompoundSelect[Any]) -> CTE:
@@ -163,4 +172,39 @@ class EventJoinPeriodQueries(PeriodQueries):
             )
             .where(e.action == const("visit"), self._in_period(e.at))
             .group_by(e.case_id)
+        )
+
+    def _event_durations(
+        self, kind: Any, duration: Any, no_text: Any, no_number: Any
+    ) -> Select[Any]:
+        """A row per ``kind`` with durations: their count and nearest-rank ``PERCENTS`` — the
+        duration at rank ⌈p·n/100⌉ of the kind's n durations in order. On PostgreSQL one
+        sort of the durations alone (``array_agg`` in order, the rank by integer arithmetic);
+        elsewhere ranked by window functions (``rank_picks``)."""
+        lead = (const("durations"), kind, no_text, no_text, no_number, no_number)
+        if self.conn.dialect.name == "postgresql":
+            ordered = func.array_agg(
+                aggregate_order_by(duration, duration), type_=ARRAY(INTERVAL())
+            )
+            picks = [ordered[(p * func.count() + 99) // 100] for p in PERCENTS]
+            return (
+                select(*lead, func.count(), func.count(), *map(duration_seconds, picks))
+                .where(duration.is_not(None))
+                .group_by(kind)
+            )
+        ranked = (
+            select(
+                kind.label("kind"),
+                duration.label("duration"),
+                func.row_number().over(partition_by=kind, order_by=duration).label("rank"),
+                func.count().over(partition_by=kind).label("n"),
+            )
+            .where(duration.is_not(None))
+            .subquery("ranked")
+        )
+        r = ranked.c
+        lead = (const("durations"), r.kind, no_text, no_text, no_number, no_number)
+        picks = rank_picks(r.rank, r.n, r.duration, PERCENTS)
+        return select(*lead, func.count(), func.count(), *map(duration_seconds, picks)).group_by(
+            r.kind
         )
