@@ -157,7 +157,7 @@ class PeriodQueries(StatsQueries):
             func.sum(j.events).label("events"),
             *[cast(null(), Float).label(f"p{p}") for p in PERCENTS],
         ).group_by(j.kind, j.detail, j.level, j.week, j.flag)
-        return self._rows(union_all(counts, self._durations(self._timed())))
+        return self._rows(union_all(counts, *self._durations()))
 
     def _weekly_sets(self, facts: CompoundSelect[Any]) -> Subquery:
         """The fact sets with their week: (kind, detail, flag, events, level, week)."""
@@ -172,19 +172,19 @@ class PeriodQueries(StatsQueries):
             case((f.kind <= EXIT, interval_index(f.at, self.weeks)), else_=0).label("week"),
         ).subquery("joined")
 
-    def _timed(self) -> Subquery:
-        """The durations (kind, duration): registration → standing reply, → closed. Read from
-        their index ranges again rather than kept from the counts' rows: holding those for a
-        second pass costs more than the scan."""
+    def _timed(self) -> list[Select[Any]]:
+        """The durations (kind, duration), registration → standing reply and → closed, each
+        read from its index ranges again rather than kept from the counts' rows: holding those
+        for a second pass costs more than the scan."""
         f = FACTS.c
         duration = duration_between(f.registered_at, f.at).label("duration")
         replies = select(literal_column(str(REPLY)).label("kind"), duration).where(
             self._facts(FactKind.REPLY), f.standing
         )
-        closed = select(literal_column(str(EXIT)), duration).where(
+        closed = select(literal_column(str(EXIT)).label("kind"), duration).where(
             self._facts(FactKind.EXIT), f.detail == const("closed")
         )
-        return union_all(replies, closed).subquery("timed")
+        return [replies, closed]
 
     def _facts(self, kind: FactKind, facts: Any = FACTS) -> ColumnElement[bool]:
         """Facts of ``kind`` in the period, of cases held in scope."""
@@ -232,25 +232,30 @@ class PeriodQueries(StatsQueries):
         columns += [func.min(f.level), func.min(f.at), func.min(f.registered_at)]
         return select(*columns).where(self._facts(FactKind.VISIT)).group_by(f.case_id)
 
-    def _durations(self, timed: Subquery) -> Select[Any]:
-        """A row per ``kind`` with durations: their count and nearest-rank ``PERCENTS`` — the
-        duration at rank ⌈p·n/100⌉ of the kind's n durations in order. On PostgreSQL one
-        sort of the durations alone (one ``array_agg`` in order per kind, the ranks picked from
-        it by integer arithmetic); elsewhere ranked by window functions (``rank_picks``)."""
-        t = timed.c
+    def _durations(self) -> list[Select[Any]]:
+        """A row per kind with durations: their count and nearest-rank ``PERCENTS`` — the
+        duration at rank ⌈p·n/100⌉ of the kind's n durations in order. On PostgreSQL one sort
+        per kind, of its durations alone (``array_agg`` in order, a kind at a time so that
+        nothing is sorted by kind first; the ranks picked by integer arithmetic); elsewhere
+        ranked by window functions (``rank_picks``)."""
         if self.conn.dialect.name == "postgresql":
-            ordered = func.array_agg(
-                aggregate_order_by(t.duration, t.duration), type_=ARRAY(INTERVAL())
-            )
-            grouped = (
-                select(t.kind, func.count().label("n"), ordered.label("ordered"))
-                .group_by(t.kind)
-                .subquery("ordered")
-            )
-            g = grouped.c
-            picks = [g.ordered[(p * g.n + 99) // 100] for p in PERCENTS]
-            lead = (const("durations"), g.kind, NO_TEXT, NO_TEXT, NO_NUMBER, NO_NUMBER)
-            return select(*lead, g.n, g.n, *map(duration_seconds, picks))
+            rows = []
+            for timed in self._timed():
+                t = timed.subquery("timed").c
+                ordered = func.array_agg(
+                    aggregate_order_by(t.duration, t.duration), type_=ARRAY(INTERVAL())
+                )
+                grouped = select(
+                    func.min(t.kind).label("kind"),
+                    func.count().label("n"),
+                    ordered.label("ordered"),
+                ).subquery("ordered")
+                g = grouped.c
+                picks = [g.ordered[(p * g.n + 99) // 100] for p in PERCENTS]
+                lead = (const("durations"), g.kind, NO_TEXT, NO_TEXT, NO_NUMBER, NO_NUMBER)
+                rows.append(select(*lead, g.n, g.n, *map(duration_seconds, picks)))
+            return rows
+        t = union_all(*self._timed()).subquery("timed").c
         ranked = select(
             t.kind,
             t.duration,
@@ -260,9 +265,11 @@ class PeriodQueries(StatsQueries):
         r = ranked.c
         lead = (const("durations"), r.kind, NO_TEXT, NO_TEXT, NO_NUMBER, NO_NUMBER)
         picks = rank_picks(r.rank, r.n, r.duration, PERCENTS)
-        return select(*lead, func.count(), func.count(), *map(duration_seconds, picks)).group_by(
-            r.kind
-        )
+        return [
+            select(*lead, func.count(), func.count(), *map(duration_seconds, picks)).group_by(
+                r.kind
+            )
+        ]
 
     def _weekly(self, intake: dict[int, int], f: _EventFigures) -> list[WeekCounts]:
         starts = self.weeks
