@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, INTERVAL, aggregate_order_by
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.selectable import CompoundSelect, Select, Subquery
+from sqlalchemy.sql.selectable import Select
 
 from api.stats.queries import CASES, EXITS, FACTS, LEVELS, STATES, StatsQueries, StatsScope
 from api.stats.schemas import (
@@ -136,41 +136,37 @@ class PeriodQueries(StatsQueries):
         ``count`` rows per group, and a ``durations`` row per kind with durations (registration →
         standing reply, registration → closed): their count and nearest-rank percentiles.
 
-        Each set is one index range per unit in scope over the period (kind, unit, instant): a
-        fact carries the unit and level that hold its case now and the case's registration, so
-        nothing is joined to the cases. Set operations are hashed, never sorted or looked up one
-        by one on the case id: case ids compare by the database's collation, which is slow for
-        text outside the C locale.
+        Each set is one index range per unit in scope over the period (kind, unit, instant),
+        counted on its own: a fact carries the unit and level that hold its case now and the
+        case's registration, so nothing is joined to the cases. Set operations are hashed, never
+        sorted or looked up one by one on the case id: case ids compare by the database's
+        collation, which is slow for text outside the C locale.
         """
-        joined = self._weekly_sets(
-            union_all(self._replies(), self._exits(), self._ratings(), self._visits())
-        )
-        j = joined.c
-        counts = select(
-            const("count").label("part"),
-            j.kind,
-            j.detail,
-            j.level,
-            j.week,
-            j.flag,
-            func.count().label("rows"),
-            func.sum(j.events).label("events"),
-            *[cast(null(), Float).label(f"p{p}") for p in PERCENTS],
-        ).group_by(j.kind, j.detail, j.level, j.week, j.flag)
-        return self._rows(union_all(counts, *self._durations()))
+        counts = [
+            self._counted(self._replies(), weekly=True),
+            self._counted(self._exits(), weekly=True),
+            self._counted(self._ratings(), weekly=False),
+            self._counted(self._visits(), weekly=False),
+        ]
+        return self._rows(union_all(*counts, *self._durations()))
 
-    def _weekly_sets(self, facts: CompoundSelect[Any]) -> Subquery:
-        """The fact sets with their week: (kind, detail, flag, events, level, week)."""
-        sub = facts.subquery("facts")
-        f = sub.c
+    def _counted(self, rows: Select[Any], *, weekly: bool) -> Select[Any]:
+        """A set's rows (kind, detail, flag, events, level, at) counted by kind, detail, level,
+        week (0 unless ``weekly``) and flag."""
+        f = rows.subquery("facts").c
+        week = interval_index(f.at, self.weeks) if weekly else None
+        grouped = [f.kind, f.detail, f.level, *([] if week is None else [week]), f.flag]
         return select(
+            const("count").label("part"),
             f.kind,
             f.detail,
-            f.flag,
-            f.events,
             f.level,
-            case((f.kind <= EXIT, interval_index(f.at, self.weeks)), else_=0).label("week"),
-        ).subquery("joined")
+            (ZERO if week is None else week).label("week"),
+            f.flag,
+            func.count().label("rows"),
+            func.sum(f.events).label("events"),
+            *[cast(null(), Float).label(f"p{p}") for p in PERCENTS],
+        ).group_by(*grouped)
 
     def _timed(self) -> list[Select[Any]]:
         """The durations (kind, duration), registration → standing reply and → closed, each
@@ -203,13 +199,17 @@ class PeriodQueries(StatsQueries):
             ONE.label("events"),
             f.level,
             f.at,
-            f.registered_at,
         ).where(self._facts(FactKind.REPLY), f.standing)
 
     def _exits(self) -> Select[Any]:
         f = FACTS.c
         return select(
-            literal_column(str(EXIT)), f.detail, ZERO, ONE, f.level, f.at, f.registered_at
+            literal_column(str(EXIT)).label("kind"),
+            f.detail,
+            ZERO.label("flag"),
+            ONE.label("events"),
+            f.level,
+            f.at,
         ).where(self._facts(FactKind.EXIT))
 
     def _ratings(self) -> Select[Any]:
@@ -222,14 +222,20 @@ class PeriodQueries(StatsQueries):
             newer.c.seq > f.seq,
         )
         return select(
-            literal_column(str(RATING)), f.detail, ZERO, ONE, f.level, f.at, f.registered_at
+            literal_column(str(RATING)).label("kind"),
+            f.detail,
+            ZERO.label("flag"),
+            ONE.label("events"),
+            f.level,
+            f.at,
         ).where(self._facts(FactKind.RATING), latest_rating)
 
     def _visits(self) -> Select[Any]:
         """One row per case (whose facts share its level), with its visits in the period."""
         f = FACTS.c
-        columns: list[Any] = [literal_column(str(VISIT)), NO_TEXT, ZERO, func.count()]
-        columns += [func.min(f.level), func.min(f.at), func.min(f.registered_at)]
+        columns: list[Any] = [literal_column(str(VISIT)).label("kind"), NO_TEXT.label("detail")]
+        columns += [ZERO.label("flag"), func.count().label("events")]
+        columns += [func.min(f.level).label("level"), func.min(f.at).label("at")]
         return select(*columns).where(self._facts(FactKind.VISIT)).group_by(f.case_id)
 
     def _durations(self) -> list[Select[Any]]:
