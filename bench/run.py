@@ -111,9 +111,10 @@ def notes(params: BenchParams, args: argparse.Namespace, stack: Stack) -> list[s
         " (`--temporal-file` to keep it in a file, as `make dev` does).",
         f"Database: {args.database}"
         + (
-            f", bulk-loaded with {stack.bulk.get('cases', 0):,} cases and "
-            f"{stack.bulk.get('events', 0):,} events (COPY of the cases, timelines derived in "
-            f"SQL) in {stack.bulk.get('total_s', 0)} s"
+            f", bulk-loaded with {stack.bulk.get('cases', 0):,} cases, "
+            f"{stack.bulk.get('events', 0):,} events and {stack.bulk.get('stat_facts', 0):,} "
+            "statistics facts (COPY of the cases, timelines and facts derived in SQL) in "
+            f"{stack.bulk.get('total_s', 0)} s"
             if stack.bulk
             else ""
         ),
