@@ -19,6 +19,7 @@ from activities.mediation import write_parties
 from activities.risk import TRIGGERS as RISK_TRIGGERS
 from activities.risk import RiskEvaluator
 from activities.sms import notify_petitioner
+from activities.stat_facts import write_facts
 from models.boundary import (
     AlertInput,
     CaseEvent,
@@ -131,11 +132,13 @@ class ProjectionActivities:
 
     def _write_batch(self, batch: OutboxBatch) -> None:
         with Session(self._engine) as session, session.begin():
+            written = []
             for event in batch.events:
                 issued = self._with_document(session, event, batch.snapshot, batch.petitioner)
-                self._write_event(session, issued)
+                if self._write_event(session, issued):
+                    written.append(issued)
                 write_parties(session, self._fields, event)
-            self._write_row(
+            row, moved = self._write_row(
                 session,
                 Projection(
                     snapshot=batch.snapshot,
@@ -147,17 +150,18 @@ class ProjectionActivities:
                     people=batch.people,
                 ),
             )
+            write_facts(session, row, written, moved=moved)
         activity.logger.info(
             "case projected",
             extra={"case_id": batch.snapshot.case_id, "seq": batch.events[-1].seq},
         )
 
     @staticmethod
-    def _write_event(session: Session, event: CaseEvent) -> None:
-        """Once per event id; chained to the case's previous event (written before it: a case's
-        events are projected in seq order)."""
+    def _write_event(session: Session, event: CaseEvent) -> bool:
+        """Once per event id (whether it was written now); chained to the case's previous event
+        (written before it: a case's events are projected in seq order)."""
         if session.get(CaseEventRow, event.event_id) is not None:
-            return
+            return False
         previous = session.exec(
             select(CaseEventRow.chain)
             .where(CaseEventRow.case_id == event.case_id, CaseEventRow.seq < event.seq)
@@ -167,6 +171,7 @@ class ProjectionActivities:
         row = CaseEventRow(**event.model_dump(exclude={"parties"}))
         row.chain = audit.link(previous or "", row)
         session.add(row)
+        return True
 
     def _with_document(
         self,
@@ -189,13 +194,17 @@ class ProjectionActivities:
     def _write(self, session: Session, projection: Projection) -> None:
         event = projection.event
         issued = self._with_document(session, event, projection.snapshot, projection.petitioner)
-        self._write_event(session, issued)
+        written = [issued] if self._write_event(session, issued) else []
         write_parties(session, self._fields, event)
-        self._write_row(session, projection)
+        row, moved = self._write_row(session, projection)
+        write_facts(session, row, written, moved=moved)
 
-    def _write_row(self, session: Session, projection: Projection) -> None:
+    def _write_row(self, session: Session, projection: Projection) -> tuple[CaseRow, bool]:
+        """The case row, and whether this write moved the case to another unit or level (its
+        statistics' facts follow it)."""
         snap = projection.snapshot
         row = session.get(CaseRow, snap.case_id, with_for_update=True)
+        moved = False
         if row is None:
             row = CaseRow(
                 **snap.header(),
@@ -206,10 +215,11 @@ class ProjectionActivities:
             )
             session.add(row)
         elif snap.event_seq >= row.event_seq:  # never let an older write overwrite a newer one
+            moved = (row.unit_id, row.level) != (snap.unit_id, snap.level)
             for name, value in self._mutable(projection).items():
                 setattr(row, name, value)
         if row.purged_at is not None:  # a late retry of an old write: retention has removed it
-            return
+            return row, moved
         if projection.petitioner is not None:
             for column, value in self._fields.seal(snap.case_id, projection.petitioner).items():
                 setattr(row, column, value)
@@ -225,6 +235,7 @@ class ProjectionActivities:
         self._write_units(session, projection)
         if row.event_seq == snap.event_seq:  # the newest snapshot: its hand-over tasks
             write_case_tasks(session, snap)
+        return row, moved
 
     @staticmethod
     def _write_units(session: Session, projection: Projection) -> None:

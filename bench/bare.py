@@ -1,4 +1,4 @@
-"""The bare-Temporal baseline: a no-op workflow with a no-op update, run by a plain worker with the
+"""The bare-Temporal baseline: a no-op workflow with no-op updates, run by a plain worker with the
 SDK's default data converter (no pydantic converter, no payload encryption, no database) in its
 own process — ``python -m bench.bare ADDRESS TASK_QUEUE``."""
 
@@ -28,6 +28,12 @@ class NoopWorkflow:
 
     @workflow.update(name="touch")
     async def touch(self, value: str) -> str:
+        return value
+
+    @workflow.update(name="register")
+    async def register(self, value: str) -> str:
+        """Sent with the start (update-with-start): answered from the first workflow task, as
+        a registration is."""
         return value
 
     @workflow.signal(name="finish")

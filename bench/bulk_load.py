@@ -1,7 +1,8 @@
 """Loading the synthetic history into PostgreSQL: the cases with COPY (psycopg 3 ``cursor.copy``),
-their timelines derived from them in SQL.
+their timelines derived from them in SQL, and the statistics' facts from the timelines (the
+projection's backfill, ``activities/stat_facts.py``).
 
-The indexes and constraints the migrations made are taken off the two tables first and put back
+The indexes and constraints the migrations made are taken off the three tables first and put back
 afterwards, exactly as they were (their definitions are read from the catalog): building an index
 once is much faster than growing it a row at a time. Then ``VACUUM ANALYZE``, as autovacuum would
 eventually, so the planner and index-only scans see a settled table."""
@@ -20,7 +21,7 @@ from bench.units import UnitTree
 from petitionflow import audit
 from petitionflow.db import make_engine
 
-TABLES = ("cases", "case_events")
+TABLES = ("cases", "case_events", "stat_facts")
 CHUNK = 5_000  # cases per COPY write
 
 
@@ -83,6 +84,9 @@ def load(database_url: str, tree: UnitTree, count: int, *, now: datetime) -> dic
             mark = time.perf_counter()
             events = bulk_timelines.derive(cur)
             timings["derive_events_s"] = time.perf_counter() - mark
+            mark = time.perf_counter()
+            facts = bulk_timelines.derive_facts(cur)
+            timings["derive_facts_s"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
         for table in TABLES:
@@ -107,15 +111,18 @@ def load(database_url: str, tree: UnitTree, count: int, *, now: datetime) -> dic
         timings["vacuum_analyze_s"] = time.perf_counter() - mark
         cur.execute(
             "SELECT pg_total_relation_size('cases'), pg_total_relation_size('case_events'), "
+            "pg_total_relation_size('stat_facts'), "
             "(SELECT avg(octet_length(snapshot::text)) FROM (SELECT snapshot FROM cases "
             "TABLESAMPLE SYSTEM (1)) s)"
         )
-        cases_bytes, events_bytes, snapshot_bytes = cur.fetchone() or (0, 0, 0)
+        cases_bytes, events_bytes, facts_bytes, snapshot_bytes = cur.fetchone() or (0, 0, 0, 0)
     return {
         "cases": count,
         "events": events,
+        "stat_facts": facts,
         "cases_table_mb": round(cases_bytes / 2**20),
         "events_table_mb": round(events_bytes / 2**20),
+        "stat_facts_table_mb": round(facts_bytes / 2**20),
         "avg_snapshot_bytes": round(float(snapshot_bytes or 0)),
         "total_s": round(sum(timings.values()), 1),
         **{k: round(v, 1) for k, v in timings.items()},

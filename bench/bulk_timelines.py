@@ -4,7 +4,9 @@ Each case gets the events of the path that led to its state (``bulk_cases.PATHS`
 then e.g. accept → reply → feedback → auto_close, spread evenly between ``created_at`` and the
 case's last change; a breach of the handling clock after ``accept`` when ``is_breached`` says so
 (the same test on the case id's first 16 bits); and the repeat visits (``visit``) of an open case
-at the end, a minute apart. ``event_seq`` of the case row is the number of its events."""
+at the end, a minute apart. ``event_seq`` of the case row is the number of its events. The
+statistics' facts (``stat_facts``) are then derived from the timelines as a deployment's backfill
+derives them."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any
 
 import psycopg
 
+from activities.stat_facts import DERIVE_SQL
 from bench.bulk_cases import BREACH_PERCENT, BREACHABLE, PATHS, TO_STATE
 
 PATH_ROWS_SQL = """
@@ -97,3 +100,9 @@ def derive(cur: psycopg.Cursor[Any]) -> int:
     count += cur.rowcount
     cur.execute("DROP TABLE bench_paths")
     return count
+
+
+def derive_facts(cur: psycopg.Cursor[Any]) -> int:
+    """The statistics' facts of every timeline; returns how many."""
+    cur.execute(DERIVE_SQL)
+    return cur.rowcount

@@ -9,7 +9,7 @@ import os
 import psutil
 
 
-def _seconds(process: psutil.Process) -> float:
+def _own(process: psutil.Process) -> float:
     try:
         times = process.cpu_times()
         return float(times.user + times.system + times.children_user + times.children_system)
@@ -17,14 +17,24 @@ def _seconds(process: psutil.Process) -> float:
         return 0.0
 
 
+def _seconds(process: psutil.Process) -> float:
+    """The process's and its live children's (the worker's notice-rendering processes); ended
+    children are in ``children_user``/``children_system`` once waited for."""
+    try:
+        children = process.children(recursive=True)
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        children = []
+    return _own(process) + sum(_own(child) for child in children)
+
+
 def sample(processes: dict[str, psutil.Process]) -> dict[str, float]:
     found = {name: _seconds(p) for name, p in processes.items()}
     found["postgresql"] = sum(
-        _seconds(p)
+        _own(p)
         for p in psutil.process_iter(["name"])
         if (p.info.get("name") or "").startswith("postgres")
     )
-    found["client"] = _seconds(psutil.Process(os.getpid()))
+    found["client"] = _own(psutil.Process(os.getpid()))
     return found
 
 

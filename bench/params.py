@@ -11,8 +11,9 @@ from typing import Any
 @dataclass(frozen=True)
 class BenchParams:
     concurrency: int = 16  # in-flight requests of the registration and action sections
-    registrations: int = 200  # through the API; the bare baseline starts as many workflows
+    registrations: int = 240  # through the API: the actions' cases; the bare baseline as many
     actions: int = 160  # per action kind through the API; the bare baseline as many updates
+    serial_actions: int = 30  # `accept` one at a time (concurrency 1), on cases not yet acted on
     lag_samples: int = 40  # actions whose projection lag is measured
     lag_concurrency: int = 4
     lag_poll_seconds: float = 0.01
@@ -21,8 +22,11 @@ class BenchParams:
     clock_grace_seconds: float = 60  # how long after the last due time a clock may still fire
     burst_cases: int = 1_000  # open cases whose clocks all fall due at one instant (sec_burst)
     burst_actions: int = 20  # officer actions sent through the API while the burst is worked off
-    burst_create_seconds: float = 40.0  # registering the burst's cases
+    burst_create_seconds: float = 40.0  # registering the burst's cases, at least
+    burst_create_rate: float = 12.0  # … or burst_cases at this many per second (at 5,000: 417 s)
     burst_grace_seconds: float = 90  # how long after the instant a breach may still be recorded
+    sweep_registrations: int = 96  # per worker count of the --workers sweep (sec_sweep)
+    sweep_burst_cases: int = 300  # the sweep's burst, per worker count
     open_cases: int = 20_000  # open cases in total when the footprint is measured
     seed_concurrency: int = 32  # in-flight starts when open cases are created for volume
     bulk_cases: int = 1_000_000  # projected cases COPY'd into PostgreSQL for the reads
@@ -46,10 +50,13 @@ class BenchParams:
         counts = (
             "registrations",
             "actions",
+            "serial_actions",
             "lag_samples",
             "clock_cases",
             "burst_cases",
             "open_cases",
+            "sweep_registrations",
+            "sweep_burst_cases",
             "bulk_cases",
             "read_samples",
             "sandbox_rounds",
@@ -70,8 +77,9 @@ class BenchParams:
 def smoke_params() -> BenchParams:
     """Tiny: every section runs and writes its figures, in well under a minute."""
     return BenchParams(
-        registrations=16,
+        registrations=20,
         actions=16,
+        serial_actions=4,
         lag_samples=4,
         clock_cases=20,
         clock_window_seconds=2,
@@ -82,6 +90,8 @@ def smoke_params() -> BenchParams:
         burst_create_seconds=3.0,
         burst_grace_seconds=20,
         open_cases=100,
+        sweep_registrations=4,
+        sweep_burst_cases=5,
         bulk_cases=3_000,
         towns=2,
         villages_per_town=3,

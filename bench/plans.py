@@ -11,7 +11,13 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-PROJECTION_TABLES = ("FROM cases", "JOIN cases", "FROM case_events", "JOIN case_events")
+PROJECTION_TABLES = (
+    "FROM cases",
+    "JOIN cases",
+    "FROM case_events",
+    "JOIN case_events",
+    "FROM stat_facts",
+)
 ANALYZE_UNDER_MS = 2000.0
 # A unit list of a county (211 ids) makes plans unreadable: keep the first few.
 _LONG_ARRAY = re.compile(r"'\{([^{}']{200,})\}'")

@@ -36,12 +36,25 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
             (
                 f"1 Registrations/s, concurrency {reg['concurrency']} (n={reg['count']})",
                 f"{reg['api']['per_second']:.1f}/s (p50 {_ms(reg['api']['p50_ms'])})",
-                f"{reg['bare']['per_second']:.1f}/s (p50 {_ms(reg['bare']['p50_ms'])})",
+                f"{reg['bare']['per_second']:.1f}/s (p50 {_ms(reg['bare']['p50_ms'])}) "
+                "update-with-start",
                 f"{reg['ratio']}×",
                 reg["target"],
                 _met(reg),
             )
         )
+        if "bare_start" in reg:
+            start = reg["bare_start"]
+            rows.append(
+                (
+                    "1 Registrations/s against a bare `start_workflow` (no worker on its path)",
+                    f"{reg['api']['per_second']:.1f}/s",
+                    f"{start['per_second']:.1f}/s (p50 {_ms(start['p50_ms'])})",
+                    f"{reg['start_ratio']}×",
+                    "recorded",
+                    "",
+                )
+            )
     act = results.get("actions")
     if act:
         bare = act["bare"]
@@ -65,6 +78,18 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
                     f"{figures['throughput_ratio']}×",
                     "—",
                     "",
+                )
+            )
+        serial = act.get("serial")
+        if serial:
+            rows.append(
+                (
+                    f"2 Action `accept` p50 / p99 at concurrency 1 (n={serial['count']})",
+                    f"{_ms(serial['accept']['p50_ms'])} / {_ms(serial['accept']['p99_ms'])}",
+                    f"{_ms(serial['bare']['p50_ms'])} / {_ms(serial['bare']['p99_ms'])}",
+                    f"{serial['p50_ratio']}× / {serial['p99_ratio']}×",
+                    serial["target"],
+                    _met(serial),
                 )
             )
     clk = results.get("clocks")
@@ -155,7 +180,7 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
                     f"{_ms(figures['p50_ms'])} / {_ms(figures['p95_ms'])}",
                     "—",
                     "—",
-                    "p95 ≤ 200 ms",
+                    f"p95 ≤ {figures.get('target_p95_ms', 200):g} ms",
                     _met(figures),
                 )
             )
@@ -337,7 +362,41 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     head += [f"- {note}" for note in results.get("notes", [])]
     head.append("")
-    return "\n".join(head + _cpu_md(results) + _plans_md(results) + _profiles_md(results))
+    return "\n".join(
+        head + _sweep_md(results) + _cpu_md(results) + _plans_md(results) + _profiles_md(results)
+    )
+
+
+def _sweep_md(results: dict[str, Any]) -> list[str]:
+    """The --workers sweep: the same load on each count of worker processes."""
+    runs = (results.get("sweep") or {}).get("runs") or []
+    if not runs:
+        return []
+    out = [
+        "## Workers sweep",
+        "",
+        "The same load on each count of worker processes, fresh ones each time: registrations "
+        "and `accept` through the API at the bench's concurrency, then a midnight burst with "
+        "officer actions during it. Worker CPU-seconds: all worker processes together.",
+        "",
+        "| workers | registrations/s | `accept` p50 / p99 | burst: recorded p99 / max "
+        "| burst: first webhook p99 (received) | burst: officer action p99 | lost "
+        "| worker CPU-s (reg+accept / burst) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for run in runs:
+        reg, acc, burst = run["registrations"], run["accept"], run["burst"]
+        rec, note, act = burst["recorded"], burst["notified"], burst["actions"]
+        spent = run["worker_cpu_s"]
+        out.append(
+            f"| {run['workers']} | {reg['per_second']:.1f}/s "
+            f"| {_ms(acc['p50_ms'])} / {_ms(acc['p99_ms'])} "
+            f"| {_ms(rec['p99_ms'])} / {_ms(rec['max_ms'])} ({burst['cases']:,} cases) "
+            f"| {_ms(note['p99_ms'])} ({burst['notified_count']:,}) "
+            f"| {_ms(act['p99_ms'])} | {burst['lost']} "
+            f"| {spent['registrations_and_accept']} / {spent['burst']} |"
+        )
+    return [*out, ""]
 
 
 def _cpu_md(results: dict[str, Any]) -> list[str]:

@@ -31,6 +31,7 @@ from bench import (
     sec_reads,
     sec_registrations,
     sec_sandbox,
+    sec_sweep,
 )
 from bench.api_client import ApiClient
 from bench.params import BenchParams, smoke_params
@@ -38,7 +39,17 @@ from bench.profile_burst import profiled_burst
 from bench.stack import PG_DATABASE, PG_SERVER, Stack, running_stack
 
 RESULTS = Path(__file__).with_name("results")
-SECTIONS = ("reads", "registrations", "actions", "lag", "footprint", "clocks", "burst", "sandbox")
+SECTIONS = (
+    "reads",
+    "registrations",
+    "actions",
+    "lag",
+    "footprint",
+    "clocks",
+    "burst",
+    "sandbox",
+    "sweep",
+)
 ISSUE_COUNTS = {
     "clock_cases": 5_000,
     "burst_cases": 5_000,
@@ -73,6 +84,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default=1,
         help="worker processes on the task queue (a sweep: run the bench once per count)",
     )
+    parser.add_argument(
+        "--sweep",
+        type=lambda text: [int(n) for n in text.split(",") if n],
+        default=None,
+        help="worker counts of the sweep section, e.g. 1,2,4 (default 1,2,4; --smoke: 2)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
         "--keep", action="store_true", help="keep the run's directory and database afterwards"
@@ -94,9 +111,10 @@ def notes(params: BenchParams, args: argparse.Namespace, stack: Stack) -> list[s
         " (`--temporal-file` to keep it in a file, as `make dev` does).",
         f"Database: {args.database}"
         + (
-            f", bulk-loaded with {stack.bulk.get('cases', 0):,} cases and "
-            f"{stack.bulk.get('events', 0):,} events (COPY of the cases, timelines derived in "
-            f"SQL) in {stack.bulk.get('total_s', 0)} s"
+            f", bulk-loaded with {stack.bulk.get('cases', 0):,} cases, "
+            f"{stack.bulk.get('events', 0):,} events and {stack.bulk.get('stat_facts', 0):,} "
+            "statistics facts (COPY of the cases, timelines and facts derived in SQL) in "
+            f"{stack.bulk.get('total_s', 0)} s"
             if stack.bulk
             else ""
         ),
@@ -199,6 +217,11 @@ async def measure(params: BenchParams, args: argparse.Namespace) -> dict[str, An
                 results["burst"] = await section("burst", sec_burst.run(stack, api, params))
             if "sandbox" in only:
                 results["sandbox"] = await section("sandbox", sec_sandbox.run(params))
+            if "sweep" in only:
+                counts = args.sweep or ([2] if params.smoke else [1, 2, 4])
+                results["sweep"] = await section(
+                    "sweep", sec_sweep.run(stack, api, params, counts, restore=args.workers)
+                )
             results["notes"] = notes(params, args, stack)
             results["meta"]["versions"] = machine.versions(stack.engine)
         finally:

@@ -146,16 +146,15 @@ async def _burst(
         for _ in range(params.burst_actions)
     ]
     # The instant every clock falls due: after the cases can have been registered.
-    instant = datetime.now(UTC) + timedelta(seconds=params.burst_create_seconds + 10)
+    creating = max(params.burst_create_seconds, params.burst_cases / params.burst_create_rate)
+    instant = datetime.now(UTC) + timedelta(seconds=creating + 10)
     policies: dict[int, SlaPolicy] = {}
 
     async def one(i: int) -> tuple[str, datetime]:
         window = math.ceil((instant - datetime.now(UTC)).total_seconds())
         return await direct.group_case_at_county(stack, _policy(max(window, 1), policies), rng)
 
-    created = await drive(
-        params.burst_cases, params.seed_concurrency, one, time_limit=params.burst_create_seconds
-    )
+    created = await drive(params.burst_cases, params.seed_concurrency, one, time_limit=creating)
     due: dict[str, datetime] = dict(x for x in created.results if x)
     first_due, last_due = min(due.values()), max(due.values())
     await asyncio.sleep(max(0.0, (first_due - datetime.now(UTC)).total_seconds() - 1))

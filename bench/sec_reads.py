@@ -26,7 +26,7 @@ from bench.plans import explain_all
 from bench.stack import Stack
 
 LIST_TARGET_MS = 50.0
-STATS_TARGET_MS = 200.0
+STATS_TARGET_MS = {"county": 200.0, "town": 100.0}  # the issue's: a town's statistics ≤ 100 ms
 TIMELINE_TARGET_MS = 50.0  # not in the issue: held to the list's target
 READ_TIMEOUT_S = 600.0  # a slow statistics request is measured, not cut off
 
@@ -131,7 +131,7 @@ async def _run(stack: Stack, api: ApiClient, token: str, params: BenchParams) ->
             return await api.get(token, "/api/v1/stats", {"unit_id": unit_id})
 
         out["stats"][name] = {"unit_id": unit_id} | await measured(
-            stack, params, stats_call, STATS_TARGET_MS
+            stack, params, stats_call, STATS_TARGET_MS[name]
         )
         if stack.notes.get("stats_route") == "absent":
             out["stats"][name]["note"] = "GET /api/v1/stats does not exist yet"

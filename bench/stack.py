@@ -36,7 +36,7 @@ from bench.units import UnitTree, bench_tree
 from models.daycount import WorkCalendar, YearSchedule, statutory_holidays
 from petitionflow.calendar import render_schedules
 from petitionflow.db import make_engine, migrate, normalize_url
-from petitionflow.devserver import binary
+from petitionflow.devserver import EAGER_ACTIVITIES, binary
 from petitionflow.settings import Settings
 from petitionflow.temporal import data_converter
 from petitionflow.unit_tree import import_units
@@ -83,6 +83,52 @@ class Users:
 
 
 @dataclass
+class Workers:
+    """The service's worker processes on the task queue, as many as asked (``--workers N``; the
+    sweep changes the count between its runs)."""
+
+    values: dict[str, str]  # the service's settings
+    env: dict[str, str]
+    run_dir: Path
+    metrics_url: str
+    spawned: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    generation: int = 0
+
+    def start(self, count: int) -> None:
+        self.generation += 1
+        python = sys.executable
+        for n in range(1, count + 1):
+            name = "worker" if n == 1 else f"worker_{n}"
+            # More worker processes on the same task queue share the cases, as `docker compose
+            # up --scale worker=N` runs them (the first one's metrics are the ones read).
+            env = self.env if n == 1 else service_env(self.values | {"worker_metrics_address": ""})
+            log = self.run_dir / f"{name}.{self.generation}.log"
+            self.spawned[name] = _spawn([python, "-m", "petitionflow.cli", "worker"], env, log)
+
+    async def ready(self) -> None:
+        log = self.run_dir / f"worker.{self.generation}.log"
+        await _wait_http(self.metrics_url, self.spawned["worker"], log)
+
+    def stop(self) -> None:
+        _stop(self.spawned.values())
+        self.spawned.clear()
+
+    def processes(self) -> dict[str, psutil.Process]:
+        return {name: psutil.Process(p.pid) for name, p in self.spawned.items()}
+
+
+def _stop(processes: Any) -> None:
+    processes = list(processes)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@dataclass
 class Stack:
     settings: Settings
     env: dict[str, str]
@@ -96,12 +142,23 @@ class Stack:
     worker_metrics_url: str
     processes: dict[str, psutil.Process]
     run_dir: Path
+    workers: Workers
     notes: dict[str, str] = field(default_factory=dict)
     bulk: dict[str, Any] = field(default_factory=dict)  # what the bulk load put in
 
     @property
     def live_villages(self) -> list[str]:
         return list(self.users.officers)
+
+    async def restart_workers(self, count: int) -> None:
+        """``count`` fresh worker processes in place of the running ones (their cached
+        workflows are rebuilt by replay, as after a deploy)."""
+        self.workers.stop()
+        self.workers.start(count)
+        await self.workers.ready()
+        for name in [n for n in self.processes if n.startswith("worker")]:
+            del self.processes[name]
+        self.processes |= self.workers.processes()
 
 
 def service_env(settings_values: dict[str, str]) -> dict[str, str]:
@@ -221,21 +278,15 @@ async def running_stack(
         dev_server_existing_path=binary("temporal"),
         dev_server_database_filename=str(run_dir / "temporal.db") if temporal_file else None,
         dev_server_log_level="error",
+        dev_server_extra_args=list(EAGER_ACTIVITIES),  # as `make dev` runs it
         search_attributes=search_attributes.ALL,
     )
     spawned: dict[str, subprocess.Popen[bytes]] = {}
+    metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
+    worker_set = Workers(values=values, env=env, run_dir=run_dir, metrics_url=metrics_url)
     try:
         python = sys.executable
-        spawned["worker"] = _spawn(
-            [python, "-m", "petitionflow.cli", "worker"], env, run_dir / "worker.log"
-        )
-        # More worker processes on the same task queue share the cases, as `docker compose up
-        # --scale worker=N` runs them (the first one's metrics are the ones read).
-        for n in range(2, workers + 1):
-            extra = service_env(values | {"worker_metrics_address": ""})
-            spawned[f"worker_{n}"] = _spawn(
-                [python, "-m", "petitionflow.cli", "worker"], extra, run_dir / f"worker_{n}.log"
-            )
+        worker_set.start(workers)
         spawned["api"] = _spawn([python, "-m", "bench.api_server"], env, run_dir / "api.log")
         spawned["bare_worker"] = _spawn(
             [python, "-m", "bench.bare", values["temporal_address"], BARE_TASK_QUEUE],
@@ -243,11 +294,11 @@ async def running_stack(
             run_dir / "bare_worker.log",
         )
         api_url = f"http://127.0.0.1:{api_port}"
-        metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
         await _wait_http(f"{api_url}/healthz", spawned["api"], run_dir / "api.log")
-        await _wait_http(metrics_url, spawned["worker"], run_dir / "worker.log")
+        await worker_set.ready()
         bare_client = await Client.connect(values["temporal_address"])
         processes = {name: psutil.Process(p.pid) for name, p in spawned.items()}
+        processes |= worker_set.processes()
         processes["dev_server"] = _dev_server_process()
         stats_line = (run_dir / "api.log").read_text(errors="replace").splitlines()
         stack = Stack(
@@ -263,6 +314,7 @@ async def running_stack(
             worker_metrics_url=metrics_url,
             processes=processes,
             run_dir=run_dir,
+            workers=worker_set,
             bulk=bulk,
             notes={
                 "stats_route": next(
@@ -274,13 +326,8 @@ async def running_stack(
         )
         yield stack
     finally:
-        for process in spawned.values():
-            process.terminate()
-        for process in spawned.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        worker_set.stop()
+        _stop(spawned.values())
         await temporal.shutdown()
         engine.dispose()
         if not keep:

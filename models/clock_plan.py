@@ -1,22 +1,28 @@
-"""What an action does to the clocks: a pure plan that the workflow executes against its ledger.
+"""What an action does to the clocks: a pure plan that the workflow executes against its ledger;
+and what a clock coming due alerts, its recipients found on the case.
 
 One place for the rule "which clock runs in which state" (``STATUTORY_CLOCK``,
 ``LEVEL_WINDOW_STATES``) meeting the actions that move a case: the workflow never branches on
-action names to decide its clocks.
+action names to decide its clocks, nor on clock names to decide whom they alert
+(``models/clocks.py``'s ``ON_DUE``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
+from models.alerts import AlertKind
+from models.case import PetitionCase, UnitRef
 from models.clocks import (
     LEVEL_CLOCK,
     LEVEL_WINDOW_STATES,
     MEDIATION_CLOCK,
     STATUTORY_CLOCK,
+    Clock,
     ClockName,
+    Recipient,
 )
 from models.lifecycle import FINAL_STATES
 
@@ -123,3 +129,60 @@ MEDIATION_ACTIONS.update(
     record_session=ClockPlan(),
     close_mediation=ClockPlan(stop=frozenset({MEDIATION_CLOCK})),
 )
+
+
+@dataclass(frozen=True)
+class DueAlert:
+    """One alert of a clock's warning or breach, for the workflow to raise."""
+
+    kind: AlertKind
+    unit: UnitRef | None  # None: the unit holding the case
+    occurrence: int  # 1, 2, … among this clock run's alerts of this kind
+    about: str | None = None  # what the message names instead of the unit (a 督办单)
+
+
+def alerts_due(
+    clock: Clock,
+    what: Literal["warn", "breach"],
+    case: PetitionCase,
+    unit_path: list[UnitRef],
+) -> list[DueAlert]:
+    """The alerts of ``clock``'s warning or breach (``clock.on_due``), each recipient found on
+    the case: a task's units on its hand-over, an order's issuer on the order, the unit above
+    on ``unit_path`` (the holding unit's path). A recipient the case does not have (no unit
+    above the top) is left out."""
+    order = next((o for o in case.orders if o.clock_id == clock.id), None)
+    about = f"督办单 {order.id}，{case.unit_id}" if order is not None else None
+    found: list[DueAlert] = []
+    for kind, recipient in clock.on_due.warning if what == "warn" else clock.on_due.breach:
+        unit = None if recipient == "holder" else _unit_of(recipient, clock, case, unit_path)
+        if recipient != "holder" and unit is None:
+            continue
+        unit_id = unit.id if unit is not None else case.unit_id
+        same_kind = [a for a in found if a.kind == kind]
+        if any((a.unit.id if a.unit else case.unit_id) == unit_id for a in same_kind):
+            continue
+        found.append(DueAlert(kind, unit, len(same_kind) + 1, about))
+    return found
+
+
+def _unit_of(
+    recipient: Recipient, clock: Clock, case: PetitionCase, unit_path: list[UnitRef]
+) -> UnitRef | None:
+    """The unit playing ``recipient`` (not the holder) for ``clock``; None: the case has none."""
+    if recipient == "unit_above":
+        return unit_path[1] if len(unit_path) > 1 else None
+    if recipient == "issuer":
+        order = next((o for o in case.orders if o.clock_id == clock.id), None)
+        if order is None:
+            return None
+        # an issuer off the holding unit's path (the case has moved since) at the case's level
+        on_path = next((u for u in unit_path if u.id == order.issuing_unit), None)
+        return on_path or UnitRef(id=order.issuing_unit, level=case.level)
+    for hand_over in case.hand_overs:
+        tasks = [(hand_over.clock_id, hand_over.lead)]
+        tasks += [(t.clock_id, t.unit) for t in hand_over.co_tasks]
+        unit = next((u for clock_id, u in tasks if clock_id == clock.id), None)
+        if unit is not None:
+            return unit if recipient == "task_unit" else hand_over.handing_unit
+    return None

@@ -16,16 +16,19 @@ Which clock runs in which state (the law's periods, not the legality of actions)
   petitioner's window then runs from the day of delivery.
 
 Duty clocks (an officer's deadline) warn and breach; request windows (the petitioner's time)
-close the case when they lapse.
+close the case when they lapse. What each duty clock's warning and breach do — whom they alert,
+and whether the breach moves the case — is stated once, in ``ON_DUE``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from models.alerts import ALERT_KINDS, AlertKind
 from models.daycount import Deadline, warn_time
 from models.vocabulary import Level
 
@@ -64,9 +67,8 @@ TASK_CLOCKS: frozenset[str] = frozenset({"hand_over", "co_handling"})
 # 督办单: each supervision order's own answer time (several may run at once: order#1, order#2…).
 ORDER_CLOCK: ClockName = "order"
 # 调解时限 (issue 17): the policy's bound on a mediation; it runs beside the handling period and
-# never extends it, and its breach alerts without moving the case.
+# never extends it.
 MEDIATION_CLOCK: ClockName = "mediation"
-NON_ESCALATING: frozenset[str] = frozenset({MEDIATION_CLOCK})
 OWN_TARGETS: frozenset[str] = (
     frozenset({LEVEL_CLOCK, SUPERVISION_CLOCK, ORDER_CLOCK, MEDIATION_CLOCK}) | TASK_CLOCKS
 )
@@ -82,6 +84,67 @@ STATUTORY_BREACH_SQL = "action = 'breach' AND " + " AND ".join(
 def is_statutory(clock_name: str) -> bool:
     """Whether a clock (by name, or by id ``name#run``) is a statutory period."""
     return clock_name.split("#", 1)[0] not in OWN_TARGETS
+
+
+# Whom a clock's alert goes to, by the part the unit plays (``models/clock_plan.py``'s
+# ``alerts_due`` finds the unit): the unit holding the case; the unit whose 交办/会办 task the
+# clock times, and the unit that handed the case over; the unit that issued the 督办单 the clock
+# times; the unit above the one holding the case (none at the top: no alert).
+Recipient = Literal["holder", "task_unit", "handing_unit", "issuer", "unit_above"]
+
+
+@dataclass(frozen=True)
+class OnDue:
+    """What a duty clock does when it comes due: the alerts of its warning and of its breach
+    (each a kind and its recipient, raised in this order; a unit named twice for one kind is
+    alerted once), and whether its breach moves the case — escalation one level up, or at the
+    top unit the call for supervision (督办) and the automatic 督办单. Whether an alert is sent
+    again until acknowledged is its kind's (``models/alerts.py``)."""
+
+    warning: tuple[tuple[AlertKind, Recipient], ...] = (("warning", "holder"),)
+    breach: tuple[tuple[AlertKind, Recipient], ...] = (("breach", "holder"),)
+    escalates: bool = True
+
+    @property
+    def breach_renotifies(self) -> bool:
+        """Whether a breach alert of this clock is sent again until someone acknowledges it."""
+        return any(ALERT_KINDS[kind].renotifies for kind, _ in self.breach)
+
+
+# The periods of the law and the level and supervision windows: a breach is the holding unit's
+# and moves the case (the machine decides whether it can, ``auto_escalate``).
+ESCALATES = OnDue()
+# A clock of something beside the case's own course: its breach alerts and never moves the case
+# (nor makes it overdue: ``makes_overdue`` is the statutory periods').
+ALERTS_ONLY = OnDue(escalates=False)
+# 交办/会办: the task's unit is warned; its breach goes to that (late) unit and, as a call for
+# supervision, to the handing unit.
+TASK_DUE = OnDue(
+    warning=(("warning", "task_unit"),),
+    breach=(("breach", "task_unit"), ("supervision", "handing_unit")),
+    escalates=False,
+)
+# 督办单: the warning reaches the issuer and the unit that must answer; the breach the issuer and
+# the unit above the late one. The order stays open until answered.
+ORDER_DUE = OnDue(
+    warning=(("warning", "issuer"), ("warning", "holder")),
+    breach=(("breach", "issuer"), ("breach", "unit_above")),
+    escalates=False,
+)
+# Every duty clock's conduct (request windows lapse instead: they neither warn nor breach).
+ON_DUE: dict[ClockName, OnDue] = {
+    "acceptance": ESCALATES,
+    "handling": ESCALATES,
+    "review": ESCALATES,
+    "re_review": ESCALATES,
+    "delivery": ESCALATES,
+    LEVEL_CLOCK: ESCALATES,
+    SUPERVISION_CLOCK: ESCALATES,
+    MEDIATION_CLOCK: ALERTS_ONLY,
+    "hand_over": TASK_DUE,
+    "co_handling": TASK_DUE,
+    ORDER_CLOCK: ORDER_DUE,
+}
 
 
 LEVEL_WINDOW_STATES: frozenset[str] = frozenset({"registered", "handling", "suspended"})
@@ -156,6 +219,11 @@ class Clock(BaseModel):
     @property
     def is_duty(self) -> bool:
         return self.name not in REQUEST_WINDOWS
+
+    @property
+    def on_due(self) -> OnDue:
+        """What its warning and breach do (a duty clock's; ``ON_DUE``)."""
+        return ON_DUE[self.name]
 
     @property
     def live(self) -> bool:

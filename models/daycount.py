@@ -31,6 +31,7 @@ import chinese_calendar
 import holidays
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from models.changed_file import ChangedFile
 from models.errors import CalendarError
 from models.policy import Span
 
@@ -171,27 +172,17 @@ class WorkCalendar:
         )
 
 
-class CalendarFile:
+class CalendarFile(ChangedFile[WorkCalendar]):
     """The override file, read again when it changes: a schedule published while the service
-    runs (``petitionflow calendar apply``) counts from the next computation on."""
+    runs (``petitionflow calendar apply``) counts from the next computation on. No file: the
+    installed calendar alone."""
 
     def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self._seen: tuple[float, int] | None = None
-        self._calendar = WorkCalendar.from_file(path) if path and path.exists() else WorkCalendar()
+        super().__init__(path, _calendar_of)
 
-    def __call__(self) -> WorkCalendar:
-        if self.path is None:
-            return self._calendar
-        try:
-            stat = self.path.stat()
-            seen: tuple[float, int] | None = (stat.st_mtime, stat.st_size)
-        except FileNotFoundError:
-            seen = None
-        if seen != self._seen:
-            self._seen = seen
-            self._calendar = WorkCalendar.from_file(self.path) if seen else WorkCalendar()
-        return self._calendar
+
+def _calendar_of(path: Path | None) -> WorkCalendar:
+    return WorkCalendar.from_file(path) if path is not None and path.exists() else WorkCalendar()
 
 
 class Deadline(BaseModel):

@@ -125,6 +125,47 @@ class CaseEventRow(SQLModel, table=True):
     chain: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
 
 
+class StatFactRow(SQLModel, table=True):
+    """A countable fact of the period statistics (``models/stat_facts.py``): written with its
+    event, counted for the unit and level that hold the case now (moved with the case), with
+    the case's registration for the durations — so the period is read from here alone, without
+    joining the period's events to their cases."""
+
+    __tablename__ = "stat_facts"
+    __table_args__ = (
+        # The period's reads: one kind, the units in scope, the period. On PostgreSQL it holds
+        # every column they read (index-only scans).
+        Index(
+            "ix_stat_facts_kind_unit_at",
+            "kind",
+            "unit_id",
+            "at",
+            postgresql_include=[
+                "case_id",
+                "seq",
+                "level",
+                "registered_at",
+                "detail",
+                "late",
+                "standing",
+            ],
+        ),
+        Index("ix_stat_facts_case_seq", "case_id", "seq"),  # a case's facts: moved, undone
+    )
+
+    event_id: str = Field(primary_key=True, max_length=100)
+    kind: int = Field(primary_key=True)  # FactKind
+    case_id: str = Field(max_length=64)
+    seq: int
+    at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    unit_id: str = Field(max_length=200)
+    level: str = Field(max_length=16)
+    registered_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    detail: str | None = Field(default=None, max_length=32)  # the final state; the rating
+    late: bool = False  # a reply after a statutory breach
+    standing: bool = True  # a reply not undone by a later reply or reopen
+
+
 class CaseUnitRow(SQLModel, table=True):
     """A unit a case has been at: the unit holding it now, the unit that received it, and each
     unit it passed through (forward, escalation, review). Written with the case row; reads of a
@@ -163,7 +204,7 @@ class AlertRow(SQLModel, table=True):
     renotify_seconds: int | None = None
     notified_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
     next_notify_at: datetime | None = Field(default=None, sa_column=Column(_tz(), index=True))
-    # Sent by an AlertWorkflow of its own (alerts raised before migration 0022): acknowledging
+    # Sent by an AlertWorkflow of its own (alerts raised before migration 0023): acknowledging
     # also signals that workflow.
     by_workflow: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -338,6 +338,7 @@ async def run_worker(settings: Settings) -> None:
     schedule = await ensure_alert_sweep_schedule(client, task_queue=settings.task_queue)
     log.info("alert sweep schedule " + schedule, extra={"schedule": ALERT_SWEEP_SCHEDULE_ID})
     engine = make_engine(settings.resolved_database_url)
+    settings.document_issuer.warm()  # the notices' rendering processes, before the first notice
     meter_runtime = runtime or Runtime.default()
     gauges = asyncio.create_task(publish_open_cases(engine, meter_runtime))
     with ThreadPoolExecutor(max_workers=settings.worker_max_concurrent_activities) as executor:
@@ -352,6 +353,9 @@ async def run_worker(settings: Settings) -> None:
             webhook_guard=settings.webhook_guard(),
             channel_max_failures=settings.channel_max_failures,
             max_cached_workflows=settings.worker_max_cached_workflows,
+            sticky_schedule_to_start=timedelta(
+                seconds=settings.worker_sticky_schedule_to_start_seconds
+            ),
             max_concurrent_activities=settings.worker_max_concurrent_activities,
             field_cipher=settings.field_cipher,
             retention_policy=settings.retention_policy,

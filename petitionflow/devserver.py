@@ -113,6 +113,13 @@ def codec_endpoint(settings: Settings) -> str:
     return f"http://{host}:{settings.api_port}/codec"
 
 
+# An activity a workflow task schedules on its own task queue comes back in the task's answer to
+# the worker that has a free slot, instead of through a poll: the outbox's write (the case's
+# projection) starts one round trip sooner. The production dynamic config sets the same key
+# (deploy/temporal/dynamicconfig/production-sql.yaml).
+EAGER_ACTIVITIES = ("--dynamic-config-value", "system.enableActivityEagerExecution=true")
+
+
 def dev_server_command(settings: Settings) -> list[str]:
     host, port = _split(settings.temporal_address)
     return [
@@ -134,6 +141,7 @@ def dev_server_command(settings: Settings) -> list[str]:
         str(settings.data_dir / "temporal.db"),
         "--log-level",
         "warn",
+        *EAGER_ACTIVITIES,
     ]
 
 

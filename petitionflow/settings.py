@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.alerts import DeliveryConfig
+from models.changed_file import ChangedFile
 from models.daycount import CalendarFile, WorkCalendar
 from models.policy import SlaPolicy, load_policy
 from models.retention import RetentionPolicy, load_retention
@@ -20,6 +21,7 @@ from petitionflow.attachment_store import AttachmentStore, LocalStore, S3Store
 from petitionflow.blob_crypto import BlobCipher
 from petitionflow.codec import CodecKeyError, EncryptionCodec, new_key_spec, parse_keys
 from petitionflow.documents.issue import DocumentIssuer
+from petitionflow.documents.render import PdfRenderer
 from petitionflow.egress import WebhookGuard
 from petitionflow.field_crypto import FieldCipher
 from petitionflow.files import private_dir
@@ -64,6 +66,11 @@ class Settings(BaseSettings):
     # replaying its whole history at its next timer or action, so this should exceed the open
     # cases plus their unacknowledged alerts per worker (about 30 KB each).
     worker_max_cached_workflows: int = Field(default=10_000, ge=0)
+    # How long a case's next task waits for the worker that has it cached before any worker
+    # takes it with its whole history. The SDK's 10 s is shorter than the queue of a midnight
+    # burst, where every timeout costs a history fetch and a replay; a worker that died delays
+    # its cases' next tasks by as much.
+    worker_sticky_schedule_to_start_seconds: float = Field(default=30.0, gt=0, le=600)
     worker_max_concurrent_activities: int = Field(default=32, ge=1)
     log_format: Literal["json", "text"] = "json"
     log_level: str = "INFO"
@@ -116,6 +123,9 @@ class Settings(BaseSettings):
     # font they embed (default: Noto Sans SC as the dashboard's assets vendor it).
     document_templates: Path | None = None
     document_font: Path | None = None
+    # Processes the worker renders notices in (each ~0.4 s of CPU per PDF, off the worker's own
+    # process so that its workflow tasks never wait for a font to be parsed).
+    document_render_processes: int = Field(default=1, ge=1, le=32)
 
     # Texts to the petitioner (短信告知, one-time codes): the gateway's URL (unset: nothing is
     # texted) and the key its JSON bodies are signed with (HMAC-SHA256), the 短信签名, and how
@@ -198,6 +208,7 @@ class Settings(BaseSettings):
             policy=lambda: self.sla_policy,
             templates=self.document_templates,
             font=self.document_font,
+            renderer=PdfRenderer(self.document_render_processes),
         )
 
     def delivery(self) -> DeliveryConfig:
@@ -269,9 +280,11 @@ class Settings(BaseSettings):
         """Read afresh at each call: the daily run applies the file as it stands."""
         return load_retention(self.policy)
 
-    def risk_policy(self) -> RiskPolicy:
-        """预测预警's thresholds, read afresh at each evaluation (not snapshotted into cases)."""
-        return load_risk(self.policy)
+    @cached_property
+    def risk_policy(self) -> ChangedFile[RiskPolicy]:
+        """预测预警's thresholds as the policy file stands at each evaluation (not snapshotted
+        into cases): parsed again when the file changes, not for every petition."""
+        return ChangedFile(self.policy, load_risk)
 
     @property
     def calendar_path(self) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any, get_args
 
 from sqlalchemy.engine import Engine
@@ -91,6 +92,7 @@ def build_worker(
     webhook_guard: WebhookGuard | None = None,
     channel_max_failures: int | None = None,
     max_cached_workflows: int = 10_000,
+    sticky_schedule_to_start: timedelta = timedelta(seconds=10),
     max_concurrent_activities: int | None = None,
     field_cipher: FieldCipher | None = None,
     retention_policy: Callable[[], RetentionPolicy] = load_retention,
@@ -156,6 +158,7 @@ def build_worker(
         # Sync activities (database, calendar) run here, off the event loop.
         activity_executor=executor,
         max_cached_workflows=max_cached_workflows,
+        sticky_queue_schedule_to_start_timeout=sticky_schedule_to_start,
         workflow_runner=workflow_runner(strict=strict_sandbox),
         **limits,
     )

@@ -10,7 +10,17 @@ import sys
 import uuid
 from pathlib import Path
 
-SECTIONS = ("registrations", "actions", "clocks", "burst", "reads", "lag", "footprint", "sandbox")
+SECTIONS = (
+    "registrations",
+    "actions",
+    "clocks",
+    "burst",
+    "reads",
+    "lag",
+    "footprint",
+    "sandbox",
+    "sweep",
+)
 
 
 def test_bench_smoke_writes_every_section(tmp_path: Path, pg_server: str) -> None:
@@ -42,6 +52,10 @@ def test_bench_smoke_writes_every_section(tmp_path: Path, pg_server: str) -> Non
     assert results["registrations"]["api"]["n"] > 0
     assert results["registrations"]["bare"]["n"] > 0
     assert results["actions"]["accept"]["n"] > 0
+    assert results["actions"]["serial"]["accept"]["n"] > 0
+    assert results["registrations"]["bare_start"]["n"] > 0
+    assert [r["workers"] for r in results["sweep"]["runs"]] == [2]
+    assert results["sweep"]["runs"][0]["burst"]["cases"] > 0
     assert results["clocks"]["cases"] > 0
     assert results["burst"]["cases"] > 0 and results["burst"]["actions"]["n"] > 0
     assert set(results["cpu_seconds"]) >= set(SECTIONS)
@@ -66,6 +80,8 @@ def test_bench_smoke_writes_every_section(tmp_path: Path, pg_server: str) -> Non
         "5 Projection lag",
         "6 RSS",
         "7 Midnight burst",
+        "concurrency 1",
+        "Workers sweep",
         "CPU-seconds per section",
         "Query plans",
     ):

@@ -14,10 +14,16 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
+from activities.stat_facts import DERIVE_SQL, FACTS
+from api.stats.period import PeriodQueries
+from api.stats.queries import StatsScope
 from models.tables import POSTGRESQL_ONLY_INDEXES, CaseRow, CaseUnitRow
 from petitionflow import audit
 from petitionflow.db import alembic_config, make_engine, migrate
-from tests.conftest import FIELD_CIPHER, seed_units
+from tests.api.stats.event_join_period import EventJoinPeriodQueries
+from tests.api.stats.test_stats import ZONE
+from tests.api.stats.test_stats import seed as seed_stats
+from tests.conftest import FIELD_CIPHER, UNITS, seed_units
 
 
 @pytest.mark.parametrize("fixture", ["engine", "pg_engine"])
@@ -222,3 +228,40 @@ def test_case_units_are_back_filled_by_the_migration(
         "pinghu.danghu": datetime(2026, 12, 2, tzinfo=UTC),  # its clock started there
         "pinghu.zhapu.tangshan": at,  # forwarded there, and holding it now
     }
+
+
+@pytest.mark.parametrize("url_fixture", ["sqlite_url", "pg_url"])
+def test_statistics_facts_are_backfilled_by_the_migration(
+    url_fixture: str, request: pytest.FixtureRequest
+) -> None:
+    """Timelines written before 0022 get their facts: the period statistics after upgrading are
+    those the events joined to their cases gave, and the facts those the projection would
+    write (``DERIVE_SQL``, which the migration's frozen copy must match)."""
+    url: str = request.getfixturevalue(url_fixture)
+    if url_fixture == "pg_url":
+        command.downgrade(alembic_config(url), "0021")
+    else:
+        migrate(url, revision="0021")
+    engine = make_engine(url)
+    seed_stats(engine, facts=False)
+    migrate(url)
+    march = StatsScope(
+        unit_id="pinghu",
+        unit_name="平湖市",
+        units=frozenset(u.id for u in UNITS),
+        starts_at=datetime(2026, 3, 1, tzinfo=ZONE),
+        ends_at=datetime(2026, 4, 1, tzinfo=ZONE),
+        now=datetime(2026, 4, 2, tzinfo=ZONE),
+        zone=ZONE,
+    )
+    with engine.connect() as conn:
+        backfilled = [tuple(r) for r in conn.execute(select(FACTS).order_by(*FACTS.primary_key))]
+        period = PeriodQueries(conn, march).period()
+        assert period == EventJoinPeriodQueries(conn, march).period()
+    assert (period.replied, period.on_time.late, period.satisfaction.rated) == (5, 1, 5)
+    with engine.begin() as conn:
+        conn.execute(FACTS.delete())
+        conn.execute(text(DERIVE_SQL))
+        derived = [tuple(r) for r in conn.execute(select(FACTS).order_by(*FACTS.primary_key))]
+    assert backfilled == derived
+    engine.dispose()

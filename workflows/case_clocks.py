@@ -20,13 +20,8 @@ with workflow.unsafe.imports_passed_through():
         Recount,
         RecountRequest,
     )
-    from models.clock_plan import DELIVERY_CLOCK, plan_clocks
-    from models.clocks import (
-        NON_ESCALATING,
-        REQUEST_WINDOWS,
-        Clock,
-        ClockName,
-    )
+    from models.clock_plan import DELIVERY_CLOCK, alerts_due, plan_clocks
+    from models.clocks import REQUEST_WINDOWS, Clock, ClockName
     from models.daycount import CalendarSnapshot, Deadline
     from models.deadline_requests import compute_requested, recount_requested
     from models.errors import DomainError
@@ -174,25 +169,26 @@ class CaseClocks(CaseCore):
 
     # -- clocks firing ------------------------------------------------------------------------
     async def _fire_due_clocks(self) -> None:
+        """What each clock coming due does is its definition's (``models/clocks.py``'s
+        ``ON_DUE``): the alerts of its warning or breach, and whether the breach moves the case."""
         for clock, what in self._state.ledger.due(workflow.now()):
             if self._final:
                 return
-            if self._order_clock_due(clock, what):  # a 督办单's own clock: no escalation
-                continue
-            if what == "warn":
-                self._system_event("warn", clock)
-                if not self._task_clock_alert(clock, what):
-                    self._alert("warning", clock)
-            elif what == "lapse":  # the petitioner did not ask for review in time: 办结
+            if what == "lapse":  # the petitioner did not ask for review in time: 办结
                 self._system_event("auto_close", clock)
                 self._state.ledger.stop_all(workflow.now())
-            else:
-                self._system_event("breach", clock)
-                if self._task_clock_alert(clock, what):
-                    continue  # a hand-over task: its units are told; the case does not move
-                self._alert("breach", clock)
-                if clock.name not in NON_ESCALATING:  # 调解时限: alerts, never moves the case
-                    await self._escalate_after_breach(clock)
+                continue
+            self._system_event(what, clock)
+            for alert in alerts_due(clock, what, self._state.case, self._state.unit_path):
+                self._alert(
+                    alert.kind,
+                    clock,
+                    unit=alert.unit,
+                    occurrence=alert.occurrence,
+                    about=alert.about,
+                )
+            if what == "breach" and clock.on_due.escalates:
+                await self._escalate_after_breach(clock)
         self._sync_lapsed()
         self._changed = True
         self._publish()
@@ -232,15 +228,7 @@ class CaseClocks(CaseCore):
         await self._start_clocks(starting)
         self._alert("escalation", cause, occurrence=len(self._state.case.escalations))
 
-    def _task_clock_alert(self, clock: Clock, what: str) -> bool:
-        """Alerts of a hand-over task's clock (``workflows/case_hand_over.py``); False: not
-        one of those."""
-        return False
-
-    # Hooks of the command system (``workflows/case_orders.py``): nothing here.
-    def _order_clock_due(self, clock: Clock, what: str) -> bool:
-        return False
-
+    # Hook of the command system (``workflows/case_orders.py``): nothing here.
     async def _supervise_automatically(self, breached: Clock) -> None:
         return None
 

@@ -152,8 +152,10 @@ class CaseCore:
         *,
         occurrence: int = 1,
         unit: UnitRef | None = None,
+        about: str | None = None,
     ) -> None:
-        """``unit``: the unit the alert goes to (default the unit holding the case)."""
+        """``unit``: the unit the alert goes to (default the unit holding the case); ``about``:
+        what the message names in its place (a 督办单 and the unit that must answer it)."""
         case, info = self._state.case, self._state.info
         to = unit
         unit = to or self._state.unit_path[0]
@@ -189,7 +191,7 @@ class CaseCore:
                 unit_id=to.id if to else case.unit_id,
                 level=to.level if to else case.level,
                 title=info.title,
-                message=f"{text}（{unit.name or unit.id}，案件 {info.case_id}）",
+                message=f"{text}（{about or unit.name or unit.id}，案件 {info.case_id}）",
                 due_at=clock.due_at if clock else None,
                 at=workflow.now(),
                 renotify_every=(

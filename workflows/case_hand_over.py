@@ -1,8 +1,9 @@
 """交办/会办 as the workflow runs it: where a caller stands towards the case, what the machine's
 hand-over rules need beyond the params (the units named, the task's deadline against the
 statutory one), the task clocks (one for the lead unit, one per co-handler, all with the
-hand-over's deadline) and their alerts. The rules themselves are the machine's
-(``models/lifecycle.py``); cases without hand-overs never reach a command here."""
+hand-over's deadline). The rules themselves are the machine's (``models/lifecycle.py``), whom a
+task clock's warning and breach alert is its definition's (``models/clocks.py``, ``TASK_DUE``);
+cases without hand-overs never reach a command here."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from workflows.case_clocks import DEADLINE_OPTIONS, CaseClocks
 with workflow.unsafe.imports_passed_through():
     from activities.deadlines import DeadlineActivities
     from models.boundary import ActionRequest, DeadlineRequest
-    from models.case import HandOver, UnitRef
-    from models.clocks import STATUTORY_CLOCK, TASK_CLOCKS, Clock, ClockName
+    from models.case import UnitRef
+    from models.clocks import STATUTORY_CLOCK, ClockName
     from models.daycount import Deadline
     from models.deadline_requests import compute_requested
     from models.scope import Standing, sees, standing
@@ -125,28 +126,3 @@ class CaseHandOvers(CaseClocks):
                 t.clock_id for t in hand_over.co_tasks if hand_over.status != "open" or not t.open
             }
         ledger.stop_ids(done, now)
-
-    def _task_of(self, clock: Clock) -> tuple[HandOver, UnitRef] | None:
-        for hand_over in self._state.case.hand_overs:
-            if hand_over.clock_id == clock.id:
-                return hand_over, hand_over.lead
-            for task in hand_over.co_tasks:
-                if task.clock_id == clock.id:
-                    return hand_over, task.unit
-        return None
-
-    def _task_clock_alert(self, clock: Clock, what: str) -> bool:
-        """A task clock's warning goes to the unit whose task it is; its breach to that (late)
-        unit and, as a call for supervision (督办), to the handing unit. False: not a task clock."""
-        if clock.name not in TASK_CLOCKS:
-            return False
-        found = self._task_of(clock)
-        if found is None:
-            return True
-        hand_over, unit = found
-        if what == "warn":
-            self._alert("warning", clock, unit=unit)
-        else:
-            self._alert("breach", clock, unit=unit)
-            self._alert("supervision", clock, unit=hand_over.handing_unit)
-        return True

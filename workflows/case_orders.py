@@ -1,7 +1,7 @@
 """督办单 (supervision orders) as the workflow runs them: each order's own clock in the ledger,
-its warning and breach alerting the issuing unit and the unit above the one that must answer,
 and the automatic order a breach at the top unit issues. The rules (who may issue, answer, which
-order is open) are the lifecycle machine's; this only carries out their clocks and alerts."""
+order is open) are the lifecycle machine's; whom an order's warning and breach alert is its
+clock's definition (``models/clocks.py``, ``ORDER_DUE``)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from workflows.case_clocks import CaseClocks
 from workflows.patches import SUPERVISION_ORDERS_PATCH
 
 with workflow.unsafe.imports_passed_through():
-    from models.alerts import ALERT_KINDS
-    from models.boundary import ActionRequest, AlertInput, AlertKind, DeadlineRequest
+    from models.boundary import ActionRequest, DeadlineRequest
     from models.case import SupervisionOrder
     from models.clocks import CLOCK_LABELS, ORDER_CLOCK, Clock, stop_clock
     from models.errors import DomainError
@@ -63,60 +62,6 @@ class CaseOrders(CaseClocks):
         )
         order.clock_id, order.due_at, order.respond_within = clock.id, clock.due_at, span
         return clock
-
-    # -- an order's clock firing ----------------------------------------------------------------
-    def _order_clock_due(self, clock: Clock, what: str) -> bool:
-        if clock.name != ORDER_CLOCK:
-            return False
-        order = next((o for o in self._state.case.orders if o.clock_id == clock.id), None)
-        if order is None or not order.open:
-            return True
-        kind: AlertKind = "warning" if what == "warn" else "breach"
-        event = "warn" if what == "warn" else "breach"
-        self._system_event(event, clock)
-        above = self._state.unit_path[1].id if len(self._state.unit_path) > 1 else None
-        # A warning reaches the unit that must answer and the issuer; a breach the issuer and
-        # the unit above the late one.
-        first = self._state.case.unit_id if kind == "warning" else above
-        units = [u for u in dict.fromkeys([order.issuing_unit, first]) if u]
-        for occurrence, unit_id in enumerate(units, start=1):
-            self._order_alert(kind, clock, order, unit_id, occurrence=occurrence)
-        return True
-
-    def _order_alert(
-        self,
-        kind: AlertKind,
-        clock: Clock,
-        order: SupervisionOrder,
-        unit_id: str,
-        *,
-        occurrence: int,
-    ) -> None:
-        info, case = self._state.info, self._state.case
-        unit = next((u for u in self._state.unit_path if u.id == unit_id), None)
-        due = clock.due_at.astimezone(self._state.policy.zone).strftime("%Y-%m-%d %H:%M")
-        spec = ALERT_KINDS[kind]
-        text = spec.template.format(
-            title=info.title, clock=CLOCK_LABELS[clock.name][0], due=due, unit=unit_id, level=""
-        )
-        self._outbox.append(
-            AlertInput(
-                alert_id=f"{info.case_id}.{clock.id.replace('#', '-')}.{kind}.{occurrence}",
-                case_id=info.case_id,
-                clock_id=clock.id,
-                kind=kind,
-                occurrence=occurrence,
-                unit_id=unit_id,
-                level=unit.level if unit else case.level,
-                title=info.title,
-                message=f"{text}（督办单 {order.id}，{case.unit_id}，案件 {info.case_id}）",
-                due_at=clock.due_at,
-                at=workflow.now(),
-                renotify_every=(
-                    self._state.policy.alerts.renotify_every.iso if spec.renotifies else None
-                ),
-            )
-        )
 
     # -- the automatic order -------------------------------------------------------------------
     async def _supervise_automatically(self, breached: Clock) -> None:

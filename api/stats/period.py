@@ -17,26 +17,15 @@ from sqlalchemy import (
     func,
     literal_column,
     null,
-    or_,
     select,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, INTERVAL, aggregate_order_by
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.selectable import CTE, CompoundSelect, Select
+from sqlalchemy.sql.selectable import Select
 
-from api.stats.queries import (
-    CASES,
-    EVENTS,
-    EXITS,
-    LEVELS,
-    OPEN_STATES,
-    STATES,
-    StatsQueries,
-    StatsScope,
-    statutory_breaches,
-)
+from api.stats.queries import CASES, EXITS, FACTS, LEVELS, STATES, StatsQueries, StatsScope
 from api.stats.schemas import (
     Durations,
     LevelShare,
@@ -48,17 +37,16 @@ from api.stats.schemas import (
 )
 from api.stats.sql import (
     const,
-    const_in,
     duration_between,
     duration_seconds,
     interval_index,
-    json_text,
     rank_picks,
 )
+from models.stat_facts import FactKind
 from models.vocabulary import Rating
 
 PERCENTS = (50, 90)
-REPLY, EXIT, RATING, VISIT = 1, 2, 3, 4  # the period's event sets (``_event_rows``)
+REPLY, EXIT, RATING, VISIT = map(int, FactKind)  # the period's fact sets (``_event_rows``)
 NO_TEXT: ColumnElement[str] = cast(null(), String)
 NO_NUMBER: ColumnElement[int] = cast(null(), Integer)
 ZERO: ColumnElement[int] = literal_column("0", Integer)
@@ -67,9 +55,8 @@ ONE: ColumnElement[int] = literal_column("1", Integer)
 
 class PeriodQueries(StatsQueries):
     """Two statements: the intake (one pass over the cases registered in the period), and one
-    for everything the period's events say (standing replies, final states, ratings, repeat
-    visits): each of those event sets is read from its own index range over the period, and all
-    of them are joined to the cases in scope once."""
+    for everything the period's facts say (standing replies, final states, ratings, repeat
+    visits), each set read from its own index ranges over the period."""
 
     def __init__(self, conn: Connection, scope: StatsScope) -> None:
         super().__init__(conn, scope)
@@ -136,7 +123,8 @@ class PeriodQueries(StatsQueries):
         )
 
     def _event_rows(self) -> list[tuple[Any, ...]]:
-        """The period's events, in one statement. Four event sets (``kind``):
+        """The period's facts (``stat_facts``, ``models/stat_facts.py``), in one statement. Four
+        sets (``kind``):
 
         - ``REPLY``: standing replies given in the period, one row each, ``flag`` 1 when a
           statutory clock had breached before the reply (late);
@@ -144,154 +132,150 @@ class PeriodQueries(StatsQueries):
         - ``RATING``: each case's latest rating in the period, ``detail`` the rating;
         - ``VISIT``: repeat petitions, one row per case with ``events`` the visits it received.
 
-        Joined once to the cases in scope (their level and registration), then answered as
-        rows ``(part, kind, detail, level, week, flag, rows, events, p50, p90)``: ``count`` rows
-        per group, and a ``durations`` row per kind with durations (registration → standing
-        reply, registration → closed): their count and nearest-rank percentiles.
+        Answered as rows ``(part, kind, detail, level, week, flag, rows, events, p50, p90)``:
+        ``count`` rows per group, and a ``durations`` row per kind with durations (registration →
+        standing reply, registration → closed): their count and nearest-rank percentiles.
 
-        Every set is read from its own index range over the period, and the cases joined are
-        those updated since its start. Both rely on the timeline's order, which gives the
-        totals of the definitions in ``api/stats/schemas.py``:
-
-        - a case's events are written in ``seq`` order with times never decreasing, so a reply
-          or reopen that follows a reply given in the period was itself given at or after the
-          period's start: "no later reply or reopen" is looked for among those;
-        - ``cases.updated_at`` is the time of the case's last event, so a case with an event in
-          the period was updated at or after the period's start.
-
-        Set operations are hashed, never sorted or looked up one by one on the case id: case ids
-        compare by the database's collation, which is slow for text outside the C locale.
+        Each set is one index range per unit in scope over the period (kind, unit, instant),
+        counted on its own: a fact carries the unit and level that hold its case now and the
+        case's registration, so nothing is joined to the cases. Set operations are hashed, never
+        sorted or looked up one by one on the case id: case ids compare by the database's
+        collation, which is slow for text outside the C locale.
         """
-        joined = self._joined(
-            union_all(self._replies(), self._exits(), self._ratings(), self._visits())
-        )
-        j = joined.c
-        counts = select(
-            const("count").label("part"),
-            j.kind,
-            j.detail,
-            j.level,
-            j.week,
-            j.flag,
-            func.count().label("rows"),
-            func.sum(j.events).label("events"),
-            *[cast(null(), Float).label(f"p{p}") for p in PERCENTS],
-        ).group_by(j.kind, j.detail, j.level, j.week, j.flag)
-        durations = self._durations(j.kind, j.duration, NO_TEXT, NO_NUMBER)
-        return self._rows(union_all(counts, durations))
+        counts = [
+            self._counted(self._replies(), weekly=True),
+            self._counted(self._exits(), weekly=True),
+            self._counted(self._ratings(), weekly=False),
+            self._counted(self._visits(), weekly=False),
+        ]
+        return self._rows(union_all(*counts, *self._durations()))
 
-    def _joined(self, events: CompoundSelect[Any]) -> CTE:
-        """The event sets joined to the cases in scope: (kind, detail, flag, events, level,
-        week, duration)."""
-        s, c = self.scope, CASES.c
-        sub = events.subquery("events")
-        ev = sub.c
-        duration = duration_between(c.created_at, ev.at)
-        timed = or_(ev.kind == REPLY, and_(ev.kind == EXIT, ev.detail == const("closed")))
-        return (
-            select(
-                ev.kind,
-                ev.detail,
-                ev.flag,
-                ev.events,
-                c.level,
-                case((ev.kind <= EXIT, interval_index(ev.at, self.weeks)), else_=0).label("week"),
-                case((timed, duration)).label("duration"),
-            )
-            .select_from(sub.join(CASES, c.case_id == ev.case_id))
-            .where(self.in_scope, c.updated_at >= s.starts_at)
-            .cte("joined")
+    def _counted(self, rows: Select[Any], *, weekly: bool) -> Select[Any]:
+        """A set's rows (kind, detail, flag, events, level, at) counted by kind, detail, level,
+        week (0 unless ``weekly``) and flag."""
+        f = rows.subquery("facts").c
+        week = interval_index(f.at, self.weeks) if weekly else None
+        grouped = [f.kind, f.detail, f.level, *([] if week is None else [week]), f.flag]
+        return select(
+            const("count").label("part"),
+            f.kind,
+            f.detail,
+            f.level,
+            (ZERO if week is None else week).label("week"),
+            f.flag,
+            func.count().label("rows"),
+            func.sum(f.events).label("events"),
+            *[cast(null(), Float).label(f"p{p}") for p in PERCENTS],
+        ).group_by(*grouped)
+
+    def _timed(self) -> list[Select[Any]]:
+        """The durations (kind, duration), registration → standing reply and → closed, each
+        read from its index ranges again rather than kept from the counts' rows: holding those
+        for a second pass costs more than the scan."""
+        f = FACTS.c
+        duration = duration_between(f.registered_at, f.at).label("duration")
+        replies = select(literal_column(str(REPLY)).label("kind"), duration).where(
+            self._facts(FactKind.REPLY), f.standing
+        )
+        closed = select(literal_column(str(EXIT)).label("kind"), duration).where(
+            self._facts(FactKind.EXIT), f.detail == const("closed")
+        )
+        return [replies, closed]
+
+    def _facts(self, kind: FactKind, facts: Any = FACTS) -> ColumnElement[bool]:
+        """Facts of ``kind`` in the period, of cases held in scope."""
+        f = facts.c
+        return and_(
+            f.kind == int(kind), f.unit_id.in_(sorted(self.scope.units)), self._in_period(f.at)
         )
 
     def _replies(self) -> Select[Any]:
-        """Standing replies given in the period; ``flag`` 1 when a statutory clock had breached
-        before the reply."""
-        s, e = self.scope, EVENTS.c
-        later = EVENTS.alias("later")
-        reply_stands = ~exists().where(
-            later.c.case_id == e.case_id,
-            const_in(later.c.action, ("reply", "reopen")),
-            later.c.at >= s.starts_at,
-            later.c.seq > e.seq,
-        )
-        breaches = statutory_breaches("breaches")
-        earlier_breach = and_(
-            e.case_id.in_(select(breaches.c.case_id)),
-            exists().where(breaches.c.case_id == e.case_id, breaches.c.seq < e.seq),
-        )
+        """Standing replies given in the period; ``flag`` 1 when late."""
+        f = FACTS.c
         return select(
             literal_column(str(REPLY)).label("kind"),
-            e.case_id,
-            e.at,
             NO_TEXT.label("detail"),
-            case((earlier_breach, 1), else_=0).label("flag"),
+            case((f.late, 1), else_=0).label("flag"),
             ONE.label("events"),
-        ).where(e.action == const("reply"), self._in_period(e.at), reply_stands)
+            f.level,
+            f.at,
+        ).where(self._facts(FactKind.REPLY), f.standing)
 
     def _exits(self) -> Select[Any]:
-        e = EVENTS.c
-        return select(literal_column(str(EXIT)), e.case_id, e.at, e.to_state, ZERO, ONE).where(
-            const_in(e.to_state, EXITS),
-            const_in(e.from_state, OPEN_STATES),
-            self._in_period(e.at),
-        )
+        f = FACTS.c
+        return select(
+            literal_column(str(EXIT)).label("kind"),
+            f.detail,
+            ZERO.label("flag"),
+            ONE.label("events"),
+            f.level,
+            f.at,
+        ).where(self._facts(FactKind.EXIT))
 
     def _ratings(self) -> Select[Any]:
         """Each case's latest rating in the period."""
-        e = EVENTS.c
-        newer = EVENTS.alias("newer")
+        f = FACTS.c
+        newer = FACTS.alias("newer")
         latest_rating = ~exists().where(
-            newer.c.case_id == e.case_id,
-            newer.c.action == const("feedback"),
-            self._in_period(newer.c.at),
-            newer.c.seq > e.seq,
+            newer.c.case_id == f.case_id,
+            self._facts(FactKind.RATING, newer),
+            newer.c.seq > f.seq,
         )
         return select(
-            literal_column(str(RATING)), e.case_id, e.at, json_text(e.params, "rating"), ZERO, ONE
-        ).where(e.action == const("feedback"), self._in_period(e.at), latest_rating)
+            literal_column(str(RATING)).label("kind"),
+            f.detail,
+            ZERO.label("flag"),
+            ONE.label("events"),
+            f.level,
+            f.at,
+        ).where(self._facts(FactKind.RATING), latest_rating)
 
     def _visits(self) -> Select[Any]:
-        e = EVENTS.c
-        return (
-            select(
-                literal_column(str(VISIT)), e.case_id, func.min(e.at), NO_TEXT, ZERO, func.count()
-            )
-            .where(e.action == const("visit"), self._in_period(e.at))
-            .group_by(e.case_id)
-        )
+        """One row per case (whose facts share its level), with its visits in the period."""
+        f = FACTS.c
+        columns: list[Any] = [literal_column(str(VISIT)).label("kind"), NO_TEXT.label("detail")]
+        columns += [ZERO.label("flag"), func.count().label("events")]
+        columns += [func.min(f.level).label("level"), func.min(f.at).label("at")]
+        return select(*columns).where(self._facts(FactKind.VISIT)).group_by(f.case_id)
 
-    def _durations(self, kind: Any, duration: Any, no_text: Any, no_number: Any) -> Select[Any]:
-        """A row per ``kind`` with durations: their count and nearest-rank ``PERCENTS`` — the
-        duration at rank ⌈p·n/100⌉ of the kind's n durations in order. On PostgreSQL one
-        sort of the durations alone (``array_agg`` in order, the rank by integer arithmetic);
-        elsewhere ranked by window functions (``rank_picks``)."""
-        lead = (const("durations"), kind, no_text, no_text, no_number, no_number)
+    def _durations(self) -> list[Select[Any]]:
+        """A row per kind with durations: their count and nearest-rank ``PERCENTS`` — the
+        duration at rank ⌈p·n/100⌉ of the kind's n durations in order. On PostgreSQL one sort
+        per kind, of its durations alone (``array_agg`` in order, a kind at a time so that
+        nothing is sorted by kind first; the ranks picked by integer arithmetic); elsewhere
+        ranked by window functions (``rank_picks``)."""
         if self.conn.dialect.name == "postgresql":
-            ordered = func.array_agg(
-                aggregate_order_by(duration, duration), type_=ARRAY(INTERVAL())
-            )
-            picks = [ordered[(p * func.count() + 99) // 100] for p in PERCENTS]
-            return (
-                select(*lead, func.count(), func.count(), *map(duration_seconds, picks))
-                .where(duration.is_not(None))
-                .group_by(kind)
-            )
-        ranked = (
-            select(
-                kind.label("kind"),
-                duration.label("duration"),
-                func.row_number().over(partition_by=kind, order_by=duration).label("rank"),
-                func.count().over(partition_by=kind).label("n"),
-            )
-            .where(duration.is_not(None))
-            .subquery("ranked")
-        )
+            rows = []
+            for timed in self._timed():
+                t = timed.subquery("timed").c
+                ordered = func.array_agg(
+                    aggregate_order_by(t.duration, t.duration), type_=ARRAY(INTERVAL())
+                )
+                grouped = select(
+                    func.min(t.kind).label("kind"),
+                    func.count().label("n"),
+                    ordered.label("ordered"),
+                ).subquery("ordered")
+                g = grouped.c
+                picks = [g.ordered[(p * g.n + 99) // 100] for p in PERCENTS]
+                lead = (const("durations"), g.kind, NO_TEXT, NO_TEXT, NO_NUMBER, NO_NUMBER)
+                rows.append(select(*lead, g.n, g.n, *map(duration_seconds, picks)))
+            return rows
+        t = union_all(*self._timed()).subquery("timed").c
+        ranked = select(
+            t.kind,
+            t.duration,
+            func.row_number().over(partition_by=t.kind, order_by=t.duration).label("rank"),
+            func.count().over(partition_by=t.kind).label("n"),
+        ).subquery("ranked")
         r = ranked.c
-        lead = (const("durations"), r.kind, no_text, no_text, no_number, no_number)
+        lead = (const("durations"), r.kind, NO_TEXT, NO_TEXT, NO_NUMBER, NO_NUMBER)
         picks = rank_picks(r.rank, r.n, r.duration, PERCENTS)
-        return select(*lead, func.count(), func.count(), *map(duration_seconds, picks)).group_by(
-            r.kind
-        )
+        return [
+            select(*lead, func.count(), func.count(), *map(duration_seconds, picks)).group_by(
+                r.kind
+            )
+        ]
 
     def _weekly(self, intake: dict[int, int], f: _EventFigures) -> list[WeekCounts]:
         starts = self.weeks

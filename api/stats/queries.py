@@ -1,6 +1,7 @@
-"""What every statistics statement shares: the projection's tables (``cases`` and
-``case_events``), the scope and period asked for, and the statutory breaches. Definitions in
-``api/stats/schemas.py``; no HTTP here: the service resolves the scope and the period."""
+"""What every statistics statement shares: the projection's tables (``cases``, ``case_events``
+and the period's ``stat_facts``), the scope and period asked for, and the statutory breaches.
+Definitions in ``api/stats/schemas.py``; no HTTP here: the service resolves the scope and the
+period."""
 
 from __future__ import annotations
 
@@ -17,14 +18,15 @@ from sqlmodel import SQLModel
 
 import models.tables  # noqa: F401  (registers the projection tables in the metadata)
 from models.clocks import STATUTORY_BREACH_SQL
-from models.lifecycle import FINAL_STATES, PetitionLifecycle
+from models.lifecycle import PetitionLifecycle
+from models.stat_facts import EXITS as EXITS  # the final states, in the response's order
+from models.stat_facts import OPEN_STATES as OPEN_STATES
 from models.vocabulary import Level
 
 CASES: Table = SQLModel.metadata.tables["cases"]
 EVENTS: Table = SQLModel.metadata.tables["case_events"]
+FACTS: Table = SQLModel.metadata.tables["stat_facts"]  # the period's (``models/stat_facts.py``)
 STATES = tuple(s.id for s in PetitionLifecycle.states)
-OPEN_STATES = tuple(s for s in STATES if s not in FINAL_STATES)
-EXITS = ("closed", "not_accepted", "withdrawn")  # the final states, in the response's order
 # Where cases are handled; the levels above county only receive review and re-review.
 LEVELS = tuple(level.value for level in Level if level.rank <= Level.county.rank)
 

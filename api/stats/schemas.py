@@ -2,7 +2,10 @@
 
 The figures are computed in SQL on the projection (``api/stats/workload.py``, ``period.py``), for
 the cases held now by the units of one subtree (within the caller's scope); a case counts for the
-unit that holds it *now*, so a case escalated from a village to its town counts for the town.
+unit that holds it *now*, so a case escalated from a village to its town counts for the town. The
+period is counted from the facts the projection writes with the events (``stat_facts``, which
+event makes which fact: ``models/stat_facts.py``), each at the unit and level holding its case
+now.
 
 Two views:
 

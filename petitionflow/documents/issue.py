@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from models.vocabulary import (
 from petitionflow import unit_tree
 from petitionflow.attachment_store import AttachmentStore
 from petitionflow.blob_crypto import BlobCipher
-from petitionflow.documents.render import DEFAULT_FONT, fill, render_pdf, template_text
+from petitionflow.documents.render import DEFAULT_FONT, PdfRenderer, fill, template_text
 from petitionflow.field_crypto import FieldCipher, FieldCryptoError
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,11 @@ class DocumentIssuer:
     policy: Callable[[], SlaPolicy]  # the days the notices quote: the policy in force
     templates: Path | None = None  # the office's templates; the shipped ones otherwise
     font: Path | None = None
+    renderer: PdfRenderer = field(default_factory=PdfRenderer)
+
+    def warm(self) -> None:
+        """Start the rendering processes and cut the font now, not at the first notice."""
+        self.renderer.warm(self.font or DEFAULT_FONT)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -93,7 +98,7 @@ class DocumentIssuer:
         serial = self._next_serial(session, unit_id, issued_on.year, kind)
         number = document_number(unit_name, kind, issued_on.year, serial)
         values = self._values(session, event, snapshot, petitioner, path, number, issued_on)
-        pdf = render_pdf(
+        pdf = self.renderer.render(
             fill(template_text(kind, self.templates), values),
             font=self.font or DEFAULT_FONT,
             title=f"{number}",

@@ -47,11 +47,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import func, literal, select, text, union_all
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import Subquery
 from sqlmodel import Session
 
+from activities.stat_facts import DERIVE_SQL
 from api.app import create_app
 from api.auth import create_user
 from api.stats.routes import current_time, router
@@ -185,7 +186,7 @@ SEEDS = [
 ]  # fmt: skip
 
 
-def seed(engine: Engine) -> None:
+def seed(engine: Engine, *, facts: bool = True) -> None:
     with Session(engine) as session, session.begin():
         for s in SEEDS:
             timeline = [ev(s.registered, "register", "registered"), *s.events]
@@ -230,6 +231,9 @@ def seed(engine: Engine) -> None:
                     snapshot={},
                 )
             )
+    if facts:  # the statistics' facts, as the projection writes them
+        with engine.begin() as conn:
+            conn.execute(text(DERIVE_SQL))
 
 
 USERS = {

@@ -1,8 +1,8 @@
 """alerts without a workflow per alert: what the alert sweep sends when (re-notifications, retries
 of failed deliveries), and which alerts still have an AlertWorkflow of their own
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-11-30 01:00:00
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
