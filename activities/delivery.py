@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import httpx
 from cachetools import TTLCache
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -44,7 +44,7 @@ MAX_FAILURES = 10  # failed attempts in a row before a channel is marked failing
 # retry policy gave it (1 min doubling to 30 min: ~22 h over 50 attempts).
 MAX_ATTEMPTS = 50
 RETRY_FIRST, RETRY_MAX = timedelta(minutes=1), timedelta(minutes=30)
-CHANNELS_TTL = 30.0  # seconds a unit's channels are kept (``ChannelCache``)
+CHANNELS_TTL = 300.0  # seconds a unit's channels are trusted at most (``ChannelCache``)
 CHANNEL_FAILING: AlertKind = "channel_failing"  # the alert that tells the channel's unit
 # Line breaks and other controls cannot be in a header (a case title may hold a newline).
 _HEADER_CONTROLS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
@@ -108,30 +108,43 @@ class UnitChannels:
 
 
 class ChannelCache:
-    """A unit's channels (its own and those of every unit above it) and its name, kept
-    ``CHANNELS_TTL`` seconds per unit: in a midnight burst thousands of alerts of the same units
-    would otherwise read the same rows. A channel added, changed or disabled is used as such
-    within that time. Shared by the worker's threads."""
+    """A unit's channels (its own and those of every unit above it) and its name, kept per unit
+    while the channels table is unchanged: in a midnight burst thousands of alerts of the same
+    units would otherwise walk the same unit paths and read the same rows. Each look-up checks
+    one cheap fingerprint of the table (how many channels are enabled, the newest one), so a
+    channel added or disabled counts from the next alert on; ``ttl`` bounds how long an entry is
+    trusted at all. Shared by the worker's threads."""
 
     def __init__(self, engine: Engine, ttl: float = CHANNELS_TTL) -> None:
         self._engine = engine
-        self._cache: TTLCache[str, UnitChannels] = TTLCache(maxsize=10_000, ttl=ttl)
+        self._cache: TTLCache[str, tuple[tuple[Any, ...], UnitChannels]] = TTLCache(
+            maxsize=10_000, ttl=ttl
+        )
         self._lock = threading.Lock()
 
     def get(self, unit_id: str) -> UnitChannels:
-        with self._lock:
-            found = self._cache.get(unit_id)
-        if found is None:
-            with Session(self._engine) as session:
-                unit = session.get(UnitRow, unit_id)
-                found = UnitChannels(
-                    unit_name=unit.name if unit else unit_id,
-                    channels=tuple(channels_for(session, unit_id)),
-                )
-                session.expunge_all()
+        with Session(self._engine) as session:
+            stamp = tuple(session.exec(CHANNELS_STAMP).one())
             with self._lock:
-                self._cache[unit_id] = found
+                cached = self._cache.get(unit_id)
+            if cached is not None and cached[0] == stamp:
+                return cached[1]
+            unit = session.get(UnitRow, unit_id)
+            found = UnitChannels(
+                unit_name=unit.name if unit else unit_id,
+                channels=tuple(channels_for(session, unit_id)),
+            )
+            session.expunge_all()
+        with self._lock:
+            self._cache[unit_id] = (stamp, found)
         return found
+
+
+# What changes when a channel is added or disabled (channels are never edited in place).
+CHANNELS_STAMP = select(
+    func.count(col(AlertChannelRow.id)).filter(col(AlertChannelRow.enabled)),
+    func.max(AlertChannelRow.created_at),
+)
 
 
 def header_text(value: str) -> str:

@@ -343,13 +343,17 @@ async def test_the_sweep_works_in_bounded_batches_earliest_first(
 # -- channel look-ups ---------------------------------------------------------------------------
 
 
-def test_a_units_channels_are_kept_for_a_while(db: Engine) -> None:
+def test_a_units_channels_are_kept_until_a_channel_is_added_or_disabled(db: Engine) -> None:
     cache = ChannelCache(db, ttl=3600)
     add_channel(db, "ch-1", "email", "a@x.cn")
     found = cache.get("pinghu.danghu.dongmen")
     assert (found.unit_name, [c.id for c in found.channels]) == ("东门社区", ["ch-1"])
-    add_channel(db, "ch-2", "email", "b@x.cn")
-    assert [c.id for c in cache.get("pinghu.danghu.dongmen").channels] == ["ch-1"]  # cached
-    assert [c.id for c in cache.get("pinghu.danghu").channels] == ["ch-1", "ch-2"]
-    fresh = ChannelCache(db, ttl=0)
-    assert [c.id for c in fresh.get("pinghu.danghu.dongmen").channels] == ["ch-1", "ch-2"]
+    assert cache.get("pinghu.danghu.dongmen") is found  # kept while nothing changed
+    add_channel(db, "ch-2", "email", "b@x.cn")  # at the town above: counts at once
+    assert [c.id for c in cache.get("pinghu.danghu.dongmen").channels] == ["ch-1", "ch-2"]
+    with Session(db) as session:
+        row = session.get(AlertChannelRow, "ch-1")
+        assert row is not None
+        row.enabled = False
+        session.commit()
+    assert [c.id for c in cache.get("pinghu.danghu.dongmen").channels] == ["ch-2"]
