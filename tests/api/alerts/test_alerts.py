@@ -16,6 +16,7 @@ import httpx
 import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
+from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -26,11 +27,18 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.alert_sending import AlertSending
 from activities.delivery import SIGNATURE_HEADER, AlertDelivery, ChannelCache, sign
-from models.boundary import AlertSweepResult, AlertSweepRun
+from models.boundary import (
+    AlertDispatch,
+    AlertSweepResult,
+    AlertSweepRun,
+    AlertTargets,
+)
+from models.tables import AlertRow
 from petitionflow.schedules import ensure_alert_sweep_schedule
 from petitionflow.temporal import alert_workflow_id
 from tests.api.conftest import Stack
 from tests.test_dev_command import free_port
+from workflows.alert import AlertWorkflow
 
 FAST = """
 [clocks]
@@ -308,3 +316,38 @@ async def test_stream_reaches_the_subtree_only(stack: Stack) -> None:
         for task in listeners:
             task.cancel()
         assert not any(line.startswith("data:") for line in outside)
+
+
+async def test_acknowledging_an_alert_from_before_the_sweep_ends_its_workflow(api: Stack) -> None:
+    """Alerts raised before the sweep (migration 0023) were sent by a workflow of their own,
+    still re-notifying after the upgrade: acknowledging one signals it, and it ends."""
+    now, alert_id = datetime.now(UTC), f"old{uuid.uuid4().hex[:8]}.acceptance-1.breach.1"
+    row = AlertRow(
+        alert_id=alert_id,
+        case_id="old",
+        clock_id="acceptance#1",
+        kind="breach",
+        occurrence=1,
+        unit_id="pinghu.danghu.dongmen",
+        level="village",
+        title="旧告警",
+        message="【超期】",
+        created_at=now,
+        notifications=1,
+        by_workflow=True,
+    )
+    with Session(api.engine) as session, session.begin():
+        session.add(row)
+    handle = await api.env.client.start_workflow(
+        AlertWorkflow.run,
+        AlertDispatch(
+            alert_id=alert_id,
+            renotify_every_seconds=3600,
+            first_targets=AlertTargets(acknowledged=False, targets=[]),
+        ),
+        id=alert_workflow_id(alert_id),
+        task_queue=api.settings.task_queue,
+    )
+    acked = await api.http.post(f"/api/v1/alerts/{alert_id}/ack", headers=api.auth("supervisor"))
+    assert acked.status_code == 200
+    assert await asyncio.wait_for(handle.result(), timeout=30) == 1  # ended by the signal
