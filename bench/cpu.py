@@ -28,16 +28,29 @@ def _seconds(process: psutil.Process) -> float:
 
 
 def sample(processes: dict[str, psutil.Process]) -> dict[str, float]:
+    """CPU-seconds so far per named process, and ``pid:<name>`` the process's id: a process
+    replaced between two samples (the sweep restarts the workers) counts from zero."""
     found = {name: _seconds(p) for name, p in processes.items()}
+    found |= {f"pid:{name}": float(p.pid) for name, p in processes.items()}
     found["postgresql"] = sum(
         _own(p)
         for p in psutil.process_iter(["name"])
         if (p.info.get("name") or "").startswith("postgres")
     )
-    found["client"] = _own(psutil.Process(os.getpid()))
+    # This process alone: the service's processes are its children, counted above (and in its
+    # ``children_*`` times once they have ended).
+    times = psutil.Process(os.getpid()).cpu_times()
+    found["client"] = float(times.user + times.system)
     return found
 
 
 def spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    """CPU-seconds between two samples (a PostgreSQL backend that ended meanwhile is missed)."""
-    return {name: round(max(0.0, after[name] - before.get(name, 0.0)), 1) for name in after}
+    """CPU-seconds between two samples (a PostgreSQL backend that ended meanwhile is missed; so
+    is the rest of a process replaced meanwhile, before it ended)."""
+    found = {}
+    for name, seconds in after.items():
+        if name.startswith("pid:"):
+            continue
+        same = before.get(f"pid:{name}") == after.get(f"pid:{name}")
+        found[name] = round(max(0.0, seconds - (before.get(name, 0.0) if same else 0.0)), 1)
+    return found

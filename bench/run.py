@@ -1,11 +1,14 @@
-"""``make bench``: start an embedded stack, measure each item of issue 7 against its bare-Temporal
-baseline in the same run, write ``bench/results/latest.md`` and ``latest.json``.
+"""``make bench``: start an embedded stack, measure each item of issues 7 and 14 against its
+bare-Temporal baseline in the same run, write ``bench/results/latest.md`` and ``latest.json``.
 
     python -m bench.run [--scale N] [--smoke] [--database postgresql|sqlite] [--profile]
+                        [--workers N] [--sweep 1,2,4] [--only SECTIONS]
 
 Sections, in order: the bulk load (before any service runs), supervisor reads at volume,
 registrations, actions, projection lag, a profiled burst (``--profile``), footprint (adding open
-cases), clock exactness, and the midnight burst last (their alert fan-out keeps the worker busy)."""
+cases), clock exactness, the midnight burst (after the clocks: the worker is still sending their
+alerts), the workflow-instance replay, and the ``--workers`` sweep last (it restarts the
+workers)."""
 
 from __future__ import annotations
 
@@ -149,7 +152,7 @@ def notes(params: BenchParams, args: argparse.Namespace, stack: Stack) -> list[s
     ]
     if reduced:
         found.append(
-            "Counts below the issue's, to finish in 10 minutes on 2 cores: "
+            "Counts below the issue's, to finish in about 25 minutes on 2 cores: "
             + ", ".join(reduced)
             + "; `--scale N` multiplies them."
         )

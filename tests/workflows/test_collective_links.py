@@ -110,13 +110,20 @@ async def test_collective_case_and_a_duplicate_merged_into_it(driver: CaseDriver
     # awaited: their warnings are not what this test is about)
     actions = [e.action for e in events if e.action not in ("warn", "breach")]
     assert actions == ["register", "visit", "merged_in"]
-    assert events[-1].params["visits_added"] == 1
+    merged_in = next(e for e in events if e.action == "merged_in")  # a warning may follow it
+    assert merged_in.params["visits_added"] == 1
+
     # the workflow's routing alert to the county, and the risk rule's (预测预警) once projected
+    # (the clocks' own alerts — warnings, breaches — may come too, as their events above)
+    def routed() -> list[str]:
+        clocks = ("warning", "breach", "supervision")
+        return sorted(a.kind for a in driver.alerts(here.case_id) if a.kind not in clocks)
+
     for _ in range(500):  # stored after the events of its batch
-        if len(driver.alerts(here.case_id)) >= 2:
+        if len(routed()) >= 2:
             break
         await asyncio.sleep(0.02)
-    assert sorted(a.kind for a in driver.alerts(here.case_id)) == ["collective", "risk"]
+    assert routed() == ["collective", "risk"]
     assert driver.alerts(merged.case_id) == []  # a major matter alerts nobody at registration
     await save_history(duplicate, FOLDER, "merged_duplicate")
     await group.terminate("test finished")
