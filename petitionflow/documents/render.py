@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import multiprocessing.connection
 import os
 import tempfile
 import threading
@@ -141,6 +142,21 @@ def _warm(font: Path) -> None:
     common_font(font)
 
 
+def _exit_with_parent() -> None:
+    """In each rendering process: exit as soon as the process that started it is gone. A killed
+    worker (SIGKILL, out of memory) runs no clean-up, and a pool's processes hold both ends of
+    their job queue, so they would otherwise wait for work for ever, ~150 MB each."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 class PdfRenderer:
     """Renders notices in processes of their own. fpdf2 parses the 10 MB CJK font and subsets it
     for every PDF (~0.4 s of CPU, in fontTools); in the worker's process that would hold the GIL
@@ -185,6 +201,8 @@ class PdfRenderer:
             pool = self._pools.get(self.processes)
             if pool is None:
                 pool = self._pools[self.processes] = ProcessPoolExecutor(
-                    max_workers=self.processes, mp_context=multiprocessing.get_context("spawn")
+                    max_workers=self.processes,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_exit_with_parent,
                 )
             return pool

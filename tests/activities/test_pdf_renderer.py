@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,3 +96,36 @@ def test_a_name_outside_gb2312_keeps_the_full_font_and_reads_back(tmp_path: Path
     assert rare in _text_of(
         render_notice(named, font=DEFAULT_FONT, title="x", issued_at=ISSUED), tmp_path
     )
+
+
+CHILD = """
+import sys
+from datetime import UTC, datetime
+from petitionflow.documents.render import DEFAULT_FONT, PdfRenderer
+
+renderer = PdfRenderer(processes=1)
+renderer.render("通知", font=DEFAULT_FONT, title="x", issued_at=datetime(2026, 3, 2, tzinfo=UTC))
+print(*renderer._pool()._processes, flush=True)
+sys.stdin.read()  # until killed
+"""
+
+
+def test_rendering_processes_exit_when_their_worker_is_killed() -> None:
+    """A worker killed outright (SIGKILL, out of memory) runs no clean-up: its rendering
+    processes must not wait for work for ever."""
+    worker = subprocess.Popen(
+        [sys.executable, "-c", CHILD],
+        cwd=Path(__file__).resolve().parents[2],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert worker.stdout is not None
+        rendering = [psutil.Process(int(pid)) for pid in worker.stdout.readline().split()]
+        assert rendering and all(p.is_running() for p in rendering)
+    finally:
+        worker.kill()
+        worker.wait()
+    _, alive = psutil.wait_procs(rendering, timeout=30)
+    assert not alive, [p.pid for p in alive]

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from api.auth import create_user
 from models.tables import UserRow
 from tests.api.cases.test_lifecycle import wait_listed
+from tests.api.cases.test_visibility import wait_projected
 from tests.api.conftest import Stack
 
 NAMES = {"u-officer": "陈静", "u-officer_zhapu": "周明", "u-supervisor": "李督办"}
@@ -67,6 +68,7 @@ async def test_assign_takes_an_officer_of_the_unit_and_shows_names(api: Stack) -
     r = await api.act(case_id, "assign", who="supervisor", officer_id=colleague.id)
     assert r.status_code == 200, r.text
     assert (r.json()["assignee"], r.json()["assignee_name"]) == (colleague.id, "王敏")
+    assigned_seq = r.json()["event_seq"]
 
     with Session(api.engine) as session, session.begin():
         revoked = session.get(UserRow, colleague.id)
@@ -75,7 +77,7 @@ async def test_assign_takes_an_officer_of_the_unit_and_shows_names(api: Stack) -
     r = await api.act(case_id, "assign", officer_id=colleague.id)
     assert r.status_code == 422  # no longer a user who works there
 
-    await wait_listed(api, case_id, "handling")
+    await wait_projected(api, case_id, assigned_seq)  # the state was already handling
     timeline = (await api.get(f"/api/v1/cases/{case_id}/timeline")).json()
     assign = next(e for e in timeline if e["action"] == "assign")
     assert assign["actor_name"] == "李督办"

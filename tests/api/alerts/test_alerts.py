@@ -53,15 +53,21 @@ SECRET = "webhook-secret-123"
 
 @contextlib.asynccontextmanager
 async def serve(app, port: int) -> AsyncIterator[None]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    # A client that keeps its connection (an alert stream) must not hold the shutdown for ever.
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="error", timeout_graceful_shutdown=2
+    )
+    server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
+        if task.done():
+            task.result()  # the port was taken: say why
         await asyncio.sleep(0.05)
     try:
         yield
     finally:
         server.should_exit = True
-        await task
+        await asyncio.wait_for(task, timeout=15)
 
 
 async def wait_for(check, timeout: float = 20):
