@@ -22,8 +22,8 @@ class BenchParams:
     clock_grace_seconds: float = 60  # how long after the last due time a clock may still fire
     burst_cases: int = 1_000  # open cases whose clocks all fall due at one instant (sec_burst)
     burst_actions: int = 20  # officer actions sent through the API while the burst is worked off
-    burst_create_seconds: float = 40.0  # registering the burst's cases, at least
-    burst_create_rate: float = 12.0  # … or burst_cases at this many per second (at 5,000: 417 s)
+    burst_create_seconds: float = 40.0  # registering the burst's cases, at least (or as a
+    # probe of the machine's registration rate says they need: sec_burst.py)
     burst_grace_seconds: float = 90  # how long after the instant a breach may still be recorded
     sweep_registrations: int = 96  # per worker count of the --workers sweep (sec_sweep)
     sweep_burst_cases: int = 300  # the sweep's burst, per worker count

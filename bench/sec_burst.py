@@ -28,12 +28,32 @@ from bench import direct
 from bench.api_client import ApiClient
 from bench.load import drive, summary_ms
 from bench.params import BenchParams
+from bench.sec_footprint import worker_metrics
 from bench.stack import Stack
 from bench.workload import next_serial, registration
 from models.policy import SlaPolicy, parse_policy
 from models.tables import AlertChannelRow, AlertRow, CaseEventRow
 
 GOALS = {"recorded_p99_s": 60, "recorded_max_s": 90, "notified_max_s": 120, "action_p99_s": 2}
+# The creation window is sized from a probe's rate with this margin, so that every case is
+# registered before the instant on a slow machine too (the rate falls as open cases grow).
+RATE_MARGIN = 0.7
+PROBE_WINDOW = "PT2H"  # the probe's cases fall due long after the section
+# The worker's counters read before the instant and after: cache misses and forced evictions
+# mean replays from whole histories; the schedule-to-start latency is the task queue's wait.
+WORKER_COUNTERS = (
+    "temporal_sticky_cache_hit_total",
+    "temporal_sticky_cache_miss_total",
+    "temporal_sticky_cache_total_forced_eviction_total",
+    "temporal_workflow_task_schedule_to_start_latency_sum",
+    "temporal_workflow_task_schedule_to_start_latency_count",
+    "temporal_workflow_task_replay_latency_sum",
+    "temporal_workflow_task_replay_latency_count",
+    "temporal_workflow_task_execution_latency_sum",
+    "temporal_workflow_task_execution_latency_count",
+    "temporal_activity_schedule_to_start_latency_sum",
+    "temporal_activity_schedule_to_start_latency_count",
+)
 
 
 class Receiver:
@@ -145,10 +165,19 @@ async def _burst(
         (await api.register(token, registration(rng, next_serial(), village)))["case_id"]
         for _ in range(params.burst_actions)
     ]
-    # The instant every clock falls due: after the cases can have been registered.
-    creating = max(params.burst_create_seconds, params.burst_cases / params.burst_create_rate)
-    instant = datetime.now(UTC) + timedelta(seconds=creating + 10)
+    # The instant every clock falls due: after the cases can have been registered, at the rate
+    # a probe of the same registrations reaches on this machine now.
     policies: dict[int, SlaPolicy] = {}
+    probe_n = max(params.seed_concurrency, params.burst_cases // 20)
+    far = parse_policy(f'[clocks]\nacceptance = "{PROBE_WINDOW}"\n', source="bench")
+    probe = await drive(
+        probe_n,
+        params.seed_concurrency,
+        lambda _: direct.group_case_at_county(stack, far, rng),
+    )
+    rate = len(probe.latencies) / probe.elapsed if probe.latencies else 1.0
+    creating = max(params.burst_create_seconds, params.burst_cases / (rate * RATE_MARGIN))
+    instant = datetime.now(UTC) + timedelta(seconds=creating + 10)
 
     async def one(i: int) -> tuple[str, datetime]:
         window = math.ceil((instant - datetime.now(UTC)).total_seconds())
@@ -158,6 +187,7 @@ async def _burst(
     due: dict[str, datetime] = dict(x for x in created.results if x)
     first_due, last_due = min(due.values()), max(due.values())
     await asyncio.sleep(max(0.0, (first_due - datetime.now(UTC)).total_seconds() - 1))
+    counters_before = await worker_metrics(stack, WORKER_COUNTERS)
 
     async def act(i: int) -> None:
         await api.act(token, officer_cases[i], {"action": "accept", "note": "受理"})
@@ -175,11 +205,12 @@ async def _burst(
         for case_id in alerts & due.keys():
             seen_alert.setdefault(case_id, now)
         breach_ids = _breach_alert_ids(stack, since)
-        notified = {c for a, c in breach_ids.items() if a in receiver.first}
-        if len(seen_event) == len(seen_alert) == len(due) and notified >= due.keys():
+        notified_cases = {c for a, c in breach_ids.items() if a in receiver.first}
+        if len(seen_event) == len(seen_alert) == len(due) and notified_cases >= due.keys():
             break
         await asyncio.sleep(1)
     acted = await actions
+    counters_after = await worker_metrics(stack, WORKER_COUNTERS)
 
     recorded = [
         (max(seen_event[c], seen_alert[c]) - due[c]).total_seconds()
@@ -211,6 +242,9 @@ async def _burst(
     return {
         "cases": len(due),
         "capped_by_time": len(due) + len(created.errors) < params.burst_cases,
+        "creation_rate_per_s": round(len(created.latencies) / created.elapsed, 1),
+        "probe_rate_per_s": round(rate, 1),
+        "creation_window_s": round(creating),
         "creation_errors": len(created.errors),
         "first_errors": created.errors[:2],
         "due_span_s": round((last_due - first_due).total_seconds(), 1),
@@ -220,6 +254,19 @@ async def _burst(
         "notified_count": len(notified),
         "webhook_alerts_received": len(receiver.first),
         "actions": action_s,
+        "worker": _worker_figures(counters_before, counters_after),
         "goals": GOALS,
         "met": met,
     }
+
+
+def _worker_figures(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """The worker's counters over the burst: cache hits and misses, forced evictions, and the
+    mean of each latency (ms) over the tasks of the burst."""
+    delta = {k.removeprefix("temporal_"): after.get(k, 0.0) - before.get(k, 0.0) for k in after}
+    figures = {k.removesuffix("_total"): v for k, v in delta.items() if k.endswith("_total")}
+    for name in {k.removesuffix("_sum") for k in delta if k.endswith("_sum")}:
+        count = delta.get(f"{name}_count", 0.0)
+        figures[f"{name}_mean_ms"] = round(delta[f"{name}_sum"] / count, 1) if count else 0.0
+        figures[f"{name}_count"] = count
+    return figures

@@ -38,15 +38,20 @@ def max_cached_workflows() -> int:
     return Settings().worker_max_cached_workflows
 
 
-async def worker_cache(stack: Stack) -> dict[str, float]:
+async def worker_metrics(stack: Stack, names: tuple[str, ...]) -> dict[str, float]:
+    """The (first) worker's Prometheus metrics of ``names``, summed over their labels."""
     async with httpx.AsyncClient(timeout=5) as http:
         body = (await http.get(stack.worker_metrics_url)).text
     found: dict[str, float] = {}
     for line in body.splitlines():
         name = line.split("{", 1)[0].split(" ", 1)[0]
-        if name in CACHE_METRICS:
+        if name in names:
             found[name] = found.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
     return found
+
+
+async def worker_cache(stack: Stack) -> dict[str, float]:
+    return await worker_metrics(stack, CACHE_METRICS)
 
 
 async def open_workflows(stack: Stack, workflow_type: str) -> int:
