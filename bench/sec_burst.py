@@ -37,7 +37,10 @@ from models.tables import AlertChannelRow, AlertRow, CaseEventRow
 GOALS = {"recorded_p99_s": 60, "recorded_max_s": 90, "notified_max_s": 120, "action_p99_s": 2}
 # The creation window is sized from a probe's rate with this margin, so that every case is
 # registered before the instant on a slow machine too (the rate falls as open cases grow).
-RATE_MARGIN = 0.7
+RATE_MARGIN = 0.8
+# A registration not answered by then counts as a creation error instead of holding the section
+# (a workflow task that keeps failing never answers its update).
+CREATE_TIMEOUT_S = 60
 PROBE_WINDOW = "PT2H"  # the probe's cases fall due long after the section
 # The worker's counters read before the instant and after: cache misses and forced evictions
 # mean replays from whole histories; the schedule-to-start latency is the task queue's wait.
@@ -173,7 +176,9 @@ async def _burst(
     probe = await drive(
         probe_n,
         params.seed_concurrency,
-        lambda _: direct.group_case_at_county(stack, far, rng),
+        lambda _: asyncio.wait_for(
+            direct.group_case_at_county(stack, far, rng), timeout=CREATE_TIMEOUT_S
+        ),
     )
     rate = len(probe.latencies) / probe.elapsed if probe.latencies else 1.0
     creating = max(params.burst_create_seconds, params.burst_cases / (rate * RATE_MARGIN))
@@ -181,7 +186,10 @@ async def _burst(
 
     async def one(i: int) -> tuple[str, datetime]:
         window = math.ceil((instant - datetime.now(UTC)).total_seconds())
-        return await direct.group_case_at_county(stack, _policy(max(window, 1), policies), rng)
+        policy = _policy(max(window, 1), policies)
+        return await asyncio.wait_for(
+            direct.group_case_at_county(stack, policy, rng), timeout=CREATE_TIMEOUT_S
+        )
 
     created = await drive(params.burst_cases, params.seed_concurrency, one, time_limit=creating)
     due: dict[str, datetime] = dict(x for x in created.results if x)
