@@ -67,8 +67,8 @@ class CaseCore:
 
     @property
     def _machine(self) -> Petition:
-        """The lifecycle machine bound to this case, built once per run: building one costs
-        milliseconds, and every action, snapshot and query needs it."""
+        """The lifecycle machine's rules bound to this case (the machines themselves are shared
+        between cases: ``models/lifecycle.py``)."""
         if self._petition is None or self._petition.case is not self._state.case:
             self._petition = Petition(self._state.case)
         return self._petition
