@@ -43,7 +43,7 @@ RATE_MARGIN = 0.5
 # A registration not answered by then counts as a creation error instead of holding the section
 # (a workflow task that keeps failing never answers its update).
 CREATE_TIMEOUT_S = 60
-PROBE_WINDOW = "PT2H"  # the probe's cases fall due long after the section
+PROBE_WINDOW_S = 2 * 3600  # the probe's cases fall due long after the section
 # The worker's counters read before the instant and after: cache misses and forced evictions
 # mean replays from whole histories; the schedule-to-start latency is the task queue's wait.
 WORKER_COUNTERS = (
@@ -117,6 +117,13 @@ def _recorded(stack: Stack, since: datetime) -> tuple[set[str], set[str]]:
     return set(events), set(alerts)
 
 
+async def _register(stack: Stack, policy: SlaPolicy, rng: random.Random) -> tuple[str, datetime]:
+    """A group petition at the county on ``policy``; its case id and acceptance due time."""
+    return await asyncio.wait_for(
+        direct.group_case_at_county(stack, policy, rng), timeout=CREATE_TIMEOUT_S
+    )
+
+
 async def _until_projected(stack: Stack, case_ids: list[str], timeout: float) -> float:
     """Seconds until every one of ``case_ids`` is in the projection (at most ``timeout``)."""
     started = time.perf_counter()
@@ -188,14 +195,8 @@ async def _burst(
     # a probe of the same registrations reaches on this machine now.
     policies: dict[int, SlaPolicy] = {}
     probe_n = max(params.seed_concurrency, params.burst_cases // 20)
-    far = parse_policy(f'[clocks]\nacceptance = "{PROBE_WINDOW}"\n', source="bench")
-    probe = await drive(
-        probe_n,
-        params.seed_concurrency,
-        lambda _: asyncio.wait_for(
-            direct.group_case_at_county(stack, far, rng), timeout=CREATE_TIMEOUT_S
-        ),
-    )
+    far = _policy(PROBE_WINDOW_S, policies)
+    probe = await drive(probe_n, params.seed_concurrency, lambda _: _register(stack, far, rng))
     # The sustained rate: until the probe's cases are projected, not only answered (the
     # projection's activities queue behind the answers, and would still run at the instant).
     probed = [case_id for case_id, _ in (x for x in probe.results if x)]
@@ -206,10 +207,7 @@ async def _burst(
 
     async def one(i: int) -> tuple[str, datetime]:
         window = math.ceil((instant - datetime.now(UTC)).total_seconds())
-        policy = _policy(max(window, 1), policies)
-        return await asyncio.wait_for(
-            direct.group_case_at_county(stack, policy, rng), timeout=CREATE_TIMEOUT_S
-        )
+        return await _register(stack, _policy(max(window, 1), policies), rng)
 
     created = await drive(params.burst_cases, params.seed_concurrency, one, time_limit=creating)
     due: dict[str, datetime] = dict(x for x in created.results if x)

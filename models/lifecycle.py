@@ -1035,7 +1035,7 @@ class Petition:
 
         This is what a workflow update validator calls.
         """
-        candidates = list(self._transitions_for(action))
+        candidates = self._transitions_for(action)
         standing, unit = kwargs.get("standing", "holder"), kwargs.get("caller_unit_id")
         allowed = self.allowed_actions(role, at=at, standing=standing, caller_unit_id=unit)
         only = STANDING_ACTIONS.get(standing)

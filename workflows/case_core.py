@@ -61,17 +61,14 @@ class CaseCore:
     _changed: bool
     _outbox: list[CaseEvent | AlertInput]
     _published: tuple[object, ...]
-    _petition: Petition | None
     _recount_requested: bool
     _ready: bool
 
     @property
     def _machine(self) -> Petition:
-        """The lifecycle machine's rules bound to this case (the machines themselves are shared
-        between cases: ``models/lifecycle.py``)."""
-        if self._petition is None or self._petition.case is not self._state.case:
-            self._petition = Petition(self._state.case)
-        return self._petition
+        """The lifecycle machine's rules bound to this case: cheap, as the machines themselves
+        are shared between cases (``models/lifecycle.py``)."""
+        return Petition(self._state.case)
 
     @property
     def _final(self) -> bool:

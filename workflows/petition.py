@@ -43,7 +43,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.documents import OPENS_WINDOW, issued_document
     from models.errors import DomainError, InvalidTransition, NotInScope
-    from models.lifecycle import Petition
     from models.mediation import decline_referral, recorded_parties
     from models.messages import Message
     from models.vocabulary import Role
@@ -80,7 +79,6 @@ class PetitionWorkflow(CaseHandOvers, CaseOrders, CaseLinks):
         self._timer_due: datetime | None = None
         self._outbox: list[CaseEvent | AlertInput] = []
         self._published: tuple[object, ...] = ()
-        self._petition: Petition | None = None
         self._recount_requested = False
         self._sync_lapsed()
 
@@ -201,7 +199,6 @@ class PetitionWorkflow(CaseHandOvers, CaseOrders, CaseLinks):
 
     def _restore(self, before: CaseState, pending: int) -> None:
         self._state = before
-        self._petition = None
         del self._outbox[pending:]
 
     @workflow.signal(name="calendar_published")
